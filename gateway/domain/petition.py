@@ -1,0 +1,55 @@
+"""Phản ánh, kiến nghị (PAKN): a petition from a citizen or a business."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What the petition is about (the two directives' three kinds)."""
+
+    CONDUCT = "conduct"  # officials' slow, vexatious or unlawful conduct
+    POLICY = "policy"  # unsuitable, inconsistent or unlawful mechanisms, policies, procedures
+    PROPOSAL = "proposal"  # proposals and initiatives for new regulations
+
+
+class PetitionerKind(StrEnum):
+    CITIZEN = "citizen"  # người dân
+    BUSINESS = "business"  # doanh nghiệp
+
+
+def nfc(text: str) -> str:
+    """Vietnamese text is stored and compared in Unicode NFC."""
+    return unicodedata.normalize("NFC", text)
+
+
+@dataclass(frozen=True)
+class Petitioner:
+    """Who petitions. Personal data: never logged, never in public output."""
+
+    kind: PetitionerKind
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+    def __repr__(self) -> str:  # keep personal data out of tracebacks and logs
+        return f"Petitioner(kind={self.kind.value!r}, <personal data withheld>)"
+
+
+@dataclass(frozen=True)
+class Petition:
+    """A petition as received on the system (the clock of the directive starts here)."""
+
+    petition_id: str
+    category: Category
+    title: str
+    content: str
+    petitioner: Petitioner = field(repr=False)
+    received_at: datetime
+    portal: str = "nguoidan"
+    client_ref: str | None = None

@@ -1,0 +1,169 @@
+"""The gateway's errors, split by what the caller must do about them.
+
+Every rejection carries one stable :class:`ErrorCode`; the same code appears in the HTTP problem
+body, in a rejection receipt, on the CLI's error line and in the audit event. Codes are part of the
+product: never rename one, only add.
+
+    GatewayError
+    ├── Rejected                  the input is wrong; answer 4xx, never retry, change nothing
+    │   ├── XmlRejected           hostile or malformed XML (XML_*)
+    │   ├── SchemaRejected        well-formed but not what QCVN 102 / our schemas allow
+    │   ├── SignatureRejected     signature or certificate not acceptable (SIGNATURE_*, CERT_*)
+    │   ├── BodyTooLarge          the request body is over the size limit (413)
+    │   ├── InputInvalid          a JSON or CLI field is wrong
+    │   ├── NotFound              the thing named does not exist (or is not yours to see)
+    │   ├── Conflict              the request clashes with current state (409)
+    │   └── IllegalTransition     a case cannot move that way (409)
+    ├── DeliveryError             an agency system did not take a document
+    │   ├── TransientDeliveryError   try again later (timeout, 5xx, connection refused)
+    │   └── PermanentDeliveryError   will never work as is (4xx, SOAP client fault); dead-letter
+    ├── TransportError            the message transport failed
+    │   └── TransportUnavailable  the broker/queue cannot be reached now (503, retry)
+    └── ConfigurationError        the gateway itself is set up wrong (missing key, bad URL)
+
+Library exceptions are translated at the boundary with ``raise … from e``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    """Stable machine-readable reason codes."""
+
+    # hostile or malformed XML
+    XML_MALFORMED = "XML_MALFORMED"
+    XML_ENCODING = "XML_ENCODING"
+    XML_TOO_LARGE = "XML_TOO_LARGE"
+    XML_TOO_DEEP = "XML_TOO_DEEP"
+    XML_DTD_FORBIDDEN = "XML_DTD_FORBIDDEN"
+    XML_FORBIDDEN_CONSTRUCT = "XML_FORBIDDEN_CONSTRUCT"
+    # schema
+    SCHEMA_INVALID = "SCHEMA_INVALID"
+    # signatures and certificates
+    SIGNATURE_MISSING = "SIGNATURE_MISSING"
+    SIGNATURE_INVALID = "SIGNATURE_INVALID"
+    SIGNATURE_ALGORITHM_REFUSED = "SIGNATURE_ALGORITHM_REFUSED"
+    SIGNATURE_REFERENCE_INVALID = "SIGNATURE_REFERENCE_INVALID"
+    CERT_UNTRUSTED = "CERT_UNTRUSTED"
+    CERT_EXPIRED = "CERT_EXPIRED"
+    CERT_NOT_YET_VALID = "CERT_NOT_YET_VALID"
+    CERT_REVOKED = "CERT_REVOKED"
+    CERT_ORGAN_MISMATCH = "CERT_ORGAN_MISMATCH"
+    # addressing and references
+    UNKNOWN_AGENCY = "UNKNOWN_AGENCY"
+    WRONG_RECIPIENT = "WRONG_RECIPIENT"
+    UNKNOWN_DOCUMENT = "UNKNOWN_DOCUMENT"
+    NOT_YOUR_CASE = "NOT_YOUR_CASE"
+    # requests
+    INPUT_INVALID = "INPUT_INVALID"
+    BODY_TOO_LARGE = "BODY_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
+    # infrastructure
+    TRANSPORT_UNAVAILABLE = "TRANSPORT_UNAVAILABLE"
+    CONFIGURATION = "CONFIGURATION"
+    DELIVERY_TRANSIENT = "DELIVERY_TRANSIENT"
+    DELIVERY_PERMANENT = "DELIVERY_PERMANENT"
+    DELIVERY_EXHAUSTED = "DELIVERY_EXHAUSTED"
+    RECEIPT_MISMATCH = "RECEIPT_MISMATCH"
+    MESSAGE_UNDECODABLE = "MESSAGE_UNDECODABLE"
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+    code: ErrorCode = ErrorCode.CONFIGURATION
+    http_status: int = 500
+
+    def __init__(self, message: str, *, code: ErrorCode | None = None, **context: Any) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.message = message
+        self.context = context
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class Rejected(GatewayError):
+    """The input is wrong. Answer 4xx, never retry, leave no state behind."""
+
+    code = ErrorCode.INPUT_INVALID
+    http_status = 400
+
+
+class XmlRejected(Rejected):
+    code = ErrorCode.XML_MALFORMED
+
+
+class SchemaRejected(Rejected):
+    code = ErrorCode.SCHEMA_INVALID
+    http_status = 422
+
+
+class SignatureRejected(Rejected):
+    code = ErrorCode.SIGNATURE_INVALID
+    http_status = 422
+
+
+class BodyTooLarge(Rejected):
+    code = ErrorCode.BODY_TOO_LARGE
+    http_status = 413
+
+
+class InputInvalid(Rejected):
+    code = ErrorCode.INPUT_INVALID
+    http_status = 422
+
+
+class NotFound(Rejected):
+    code = ErrorCode.NOT_FOUND
+    http_status = 404
+
+
+class Conflict(Rejected):
+    code = ErrorCode.CONFLICT
+    http_status = 409
+
+
+class IllegalTransition(Conflict):
+    code = ErrorCode.ILLEGAL_TRANSITION
+
+
+class DeliveryError(GatewayError):
+    """An agency system did not take a document."""
+
+    code = ErrorCode.DELIVERY_TRANSIENT
+    http_status = 502
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth trying again later: timeout, 5xx, refused connection."""
+
+    code = ErrorCode.DELIVERY_TRANSIENT
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Will never succeed as is: 4xx, SOAP client fault, the agency rejected the document."""
+
+    code = ErrorCode.DELIVERY_PERMANENT
+
+
+class TransportError(GatewayError):
+    code = ErrorCode.TRANSPORT_UNAVAILABLE
+    http_status = 503
+
+
+class TransportUnavailable(TransportError):
+    """The broker or queue cannot be reached now; callers may retry."""
+
+
+class ConfigurationError(GatewayError):
+    code = ErrorCode.CONFIGURATION
+    http_status = 500
