@@ -1,0 +1,31 @@
+"""XML signatures for the gateway: keys, signing, verification, trust, and a development PKI.
+
+    from signing import DevPki, TrustStore, Verifier, XmlSigner, load_key_pair
+
+    signer = XmlSigner(load_key_pair(key_path, cert_path))       # once, at start-up
+    body = signer.sign(root, parent=header)                       # enveloped, URI=""
+    verified = Verifier(TrustStore.from_pem_files([ca])).verify(body)
+    verified.require_organ(claimed_from_organ_id)                 # the UID binding
+    use(verified.signed_root)                                     # only what was signed
+
+Importing this package does no I/O.
+"""
+
+from signing.binding import organ_id_of
+from signing.keys import KeyPair, load_key_pair
+from signing.pki import DevPki
+from signing.signer import XmlSigner
+from signing.trust import TrustStore
+from signing.verifier import VerificationPolicy, VerifiedDocument, Verifier
+
+__all__ = [
+    "DevPki",
+    "KeyPair",
+    "TrustStore",
+    "VerificationPolicy",
+    "VerifiedDocument",
+    "Verifier",
+    "XmlSigner",
+    "load_key_pair",
+    "organ_id_of",
+]

@@ -1,0 +1,162 @@
+"""The certificate authorities the gateway trusts, and certificate path validation against them.
+
+Path building and validation are cryptography's X.509 verification API (RFC 5280 path validation
+as in its ``PolicyBuilder``); nothing here re-implements it. The policy used:
+
+* ``build_client_verifier()`` — the signer is a client-like subject: no server name to match, and no
+  Subject Alternative Name is required of the leaf;
+* end-entity extension policy: ``ExtensionPolicy.permit_all()`` plus a required KeyUsage with
+  ``digitalSignature`` — the same shape signxml uses for XML-DSig signers; a TLS-style EKU is not
+  required (agency signing certificates issued for documents usually have none);
+* CA extension policy: ``ExtensionPolicy.webpki_defaults_ca()`` (basicConstraints CA, keyCertSign…).
+
+Revocation is not checked yet: :meth:`TrustStore.is_revoked` is the one place where CRL/OCSP
+checking will go; today it answers ``False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    Policy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
+
+from gateway.errors import ConfigurationError, ErrorCode, SignatureRejected
+
+MAX_CHAIN_DEPTH = 4
+"""Root, at most two intermediates, leaf: deeper government PKIs do not exist."""
+
+
+def _require_digital_signature(
+    policy: Policy, certificate: x509.Certificate, key_usage: x509.KeyUsage | None
+) -> None:
+    if key_usage is None or not key_usage.digital_signature:
+        raise ValueError("certificate KeyUsage does not allow digitalSignature")
+
+
+class TrustStore:
+    """An immutable set of trusted root certificates; share one across threads.
+
+    Build it once (:meth:`from_pem_files` reads the files then); :meth:`verify_chain` does no I/O.
+    """
+
+    def __init__(self, certificates: Iterable[x509.Certificate]) -> None:
+        self._certificates = tuple(certificates)
+        if not self._certificates:
+            raise ConfigurationError("the trust store holds no certificate")
+        self._builder = (
+            PolicyBuilder()
+            .store(Store(list(self._certificates)))
+            .max_chain_depth(MAX_CHAIN_DEPTH)
+            .extension_policies(
+                ca_policy=ExtensionPolicy.webpki_defaults_ca(),
+                ee_policy=ExtensionPolicy.permit_all().require_present(
+                    x509.KeyUsage, Criticality.AGNOSTIC, _require_digital_signature
+                ),
+            )
+        )
+
+    @classmethod
+    def from_pem_files(cls, paths: Iterable[str | Path]) -> TrustStore:
+        """Load every certificate from the given PEM files (each may hold several).
+
+        Raises:
+            ConfigurationError: a file is missing, unreadable or holds no PEM certificate, or no
+                file was given.
+        """
+        certificates: list[x509.Certificate] = []
+        for raw_path in paths:
+            path = Path(raw_path)
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                raise ConfigurationError(
+                    f"trust anchor file {path} cannot be read: {e.strerror}", path=str(path)
+                ) from e
+            try:
+                loaded = x509.load_pem_x509_certificates(data)
+            except ValueError as e:
+                raise ConfigurationError(
+                    f"trust anchor file {path} holds no readable PEM certificate", path=str(path)
+                ) from e
+            certificates.extend(loaded)
+        return cls(certificates)
+
+    @property
+    def certificates(self) -> tuple[x509.Certificate, ...]:
+        """The trusted roots."""
+        return self._certificates
+
+    def verify_chain(
+        self,
+        leaf: x509.Certificate,
+        intermediates: Sequence[x509.Certificate] = (),
+        at: datetime | None = None,
+    ) -> None:
+        """Check that ``leaf`` was valid at ``at`` (default now) and chains to a trusted root.
+
+        ``at`` without a timezone is taken as UTC.
+
+        Raises:
+            SignatureRejected: CERT_NOT_YET_VALID or CERT_EXPIRED when ``at`` is outside the leaf's
+                validity period; CERT_UNTRUSTED when no valid path to a trusted root exists (unknown
+                issuer, bad signature, expired intermediate, wrong key usage, …); CERT_REVOKED when
+                :meth:`is_revoked` says so.
+        """
+        when = as_utc(at)
+        if when < leaf.not_valid_before_utc:
+            raise SignatureRejected(
+                f"certificate {_describe(leaf)} is not valid before "
+                f"{leaf.not_valid_before_utc:%Y-%m-%d}",
+                code=ErrorCode.CERT_NOT_YET_VALID,
+            )
+        if when > leaf.not_valid_after_utc:
+            raise SignatureRejected(
+                f"certificate {_describe(leaf)} expired on {leaf.not_valid_after_utc:%Y-%m-%d}",
+                code=ErrorCode.CERT_EXPIRED,
+            )
+        try:
+            verified = (
+                self._builder.time(when).build_client_verifier().verify(leaf, list(intermediates))
+            )
+        except VerificationError as e:
+            raise SignatureRejected(
+                f"certificate {_describe(leaf)} does not chain to a trusted authority: {e}",
+                code=ErrorCode.CERT_UNTRUSTED,
+            ) from e
+        if self.is_revoked(leaf, tuple(verified.chain)):
+            raise SignatureRejected(
+                f"certificate {_describe(leaf)} is revoked", code=ErrorCode.CERT_REVOKED
+            )
+
+    def is_revoked(self, leaf: x509.Certificate, chain: tuple[x509.Certificate, ...]) -> bool:
+        """Whether ``leaf`` (validated along ``chain``, leaf first) has been revoked.
+
+        The single place where CRL / OCSP checking will go (a later issue). Today: never revoked.
+        """
+        return False
+
+
+def _describe(certificate: x509.Certificate) -> str:
+    try:
+        return repr(certificate.subject.rfc4514_string())
+    except ValueError:
+        return f"serial {certificate.serial_number:x}"
+
+
+def as_utc(at: datetime | None) -> datetime:
+    """``at`` as an aware UTC datetime; ``None`` means now, a naive value is taken as UTC."""
+    if at is None:
+        return datetime.now(UTC)
+    if at.tzinfo is None:
+        return at.replace(tzinfo=UTC)
+    return at.astimezone(UTC)
