@@ -1,0 +1,79 @@
+"""The case state machine: transitions, out-of-order statuses, illegal moves."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from gateway.domain.case import (
+    TRANSITIONS,
+    Case,
+    CaseState,
+    apply_reply,
+    apply_status,
+    move,
+)
+from gateway.domain.documents import StatusCode
+from gateway.errors import ErrorCode, IllegalTransition
+
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+def a_case(state: CaseState = CaseState.TRANSFERRED, last_status_at: datetime | None = None):
+    return Case(1, "p-1", "000.00.00.G17", state, T0, last_status_at)
+
+
+def test_statuses_01_to_06_walk_a_case_forward_to_finished():
+    case = a_case()
+    for i, code in enumerate(("01", "03", "04", "05", "06")):
+        outcome = apply_status(case, StatusCode(code), status_time=T0 + timedelta(minutes=i),
+                               at=T0 + timedelta(minutes=i))
+        assert outcome.changed
+        case = outcome.case
+    assert case.state == CaseState.FINISHED
+
+
+def test_a_signed_reply_makes_a_processing_case_replied():
+    outcome = apply_reply(a_case(CaseState.PROCESSING), at=T0)
+    assert outcome.case.state == CaseState.REPLIED and outcome.changed
+
+
+def test_an_older_status_arriving_late_is_kept_but_never_moves_the_case_back():
+    case = a_case(CaseState.PROCESSING, last_status_at=T0)
+    outcome = apply_status(case, StatusCode.ASSIGNED, status_time=T0 - timedelta(hours=1),
+                           at=T0 + timedelta(hours=1))
+    assert not outcome.changed
+    assert outcome.case.state == CaseState.PROCESSING
+    assert "older" in outcome.note
+
+
+def test_a_newer_status_that_would_go_backwards_is_not_applied():
+    case = a_case(CaseState.PROCESSING, last_status_at=T0)
+    outcome = apply_status(case, StatusCode.ARRIVED, status_time=T0 + timedelta(hours=1), at=T0)
+    assert outcome.case.state == CaseState.PROCESSING
+    assert not outcome.changed
+
+
+def test_a_status_on_a_returned_case_is_an_illegal_transition():
+    with pytest.raises(IllegalTransition) as raised:
+        apply_status(a_case(CaseState.RETURNED), StatusCode.ACCEPTED, status_time=T0, at=T0)
+    assert raised.value.code == ErrorCode.ILLEGAL_TRANSITION
+    assert raised.value.http_status == 409
+
+
+def test_recall_codes_13_15_16_do_not_move_a_case():
+    for code in (StatusCode.RECALL_REQUESTED, StatusCode.CHANGE_AGREED, StatusCode.CHANGE_REFUSED):
+        outcome = apply_status(a_case(CaseState.ACCEPTED), code, status_time=T0, at=T0)
+        assert outcome.case.state == CaseState.ACCEPTED and not outcome.changed
+
+
+def test_every_state_appears_in_the_transition_table_and_only_leads_to_known_states():
+    assert set(TRANSITIONS) == set(CaseState)
+    for targets in TRANSITIONS.values():
+        assert targets <= set(CaseState)
+
+
+def test_moving_outside_the_table_is_refused_and_leaves_the_case_as_it_was():
+    case = a_case(CaseState.CLOSED)
+    with pytest.raises(IllegalTransition):
+        move(case, CaseState.PROCESSING, at=T0)
+    assert case.state == CaseState.CLOSED
