@@ -1,0 +1,213 @@
+"""Tables. The database is the source of truth; Alembic migrations in ``migrations/`` create them.
+
+Times are stored in UTC (aware in Python, see :class:`UtcDateTime`). Every query the workers and
+the API make has an index here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets 64-bit identities.
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+agencies = Table(
+    "agencies",
+    metadata,
+    Column("organ_id", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("legacy_sha1", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+adapters = Table(
+    "adapters",
+    metadata,
+    Column("adapter_id", Serial, primary_key=True, autoincrement=True),
+    Column("organ_id", String(64), ForeignKey("agencies.organ_id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("config", Json, nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+petitions = Table(
+    "petitions",
+    metadata,
+    Column("petition_id", String(36), primary_key=True),
+    Column("client_ref", String(128), unique=True),
+    Column("category", String(16), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("petitioner", Json, nullable=False),  # personal data: never logged or exported
+    Column("portal", String(32), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False, index=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("document_id", String(36), primary_key=True),
+    Column("direction", String(3), nullable=False),  # in | out
+    Column("kind", String(16), nullable=False),
+    Column("doc_key", String(400), nullable=False),  # edXML DocumentId, or status/receipt key
+    Column("sender", String(64), nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), index=True),
+    Column("case_id", BigInteger().with_variant(Integer(), "sqlite"),
+           ForeignKey("cases.case_id"), index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),  # the exact bytes sent or received
+    Column("signer", String(255)),
+    Column("signature_algorithm", String(128)),
+    Column("receipt_id", String(36)),  # the receipt that answers this document
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("direction", "sender", "doc_key"),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("case_id", Serial, primary_key=True, autoincrement=True),
+    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False,
+           index=True),
+    Column("organ_id", String(64), ForeignKey("agencies.organ_id"), nullable=False, index=True),
+    Column("state", String(16), nullable=False, index=True),
+    Column("state_changed_at", UtcDateTime, nullable=False),
+    Column("last_status_at", UtcDateTime),
+    Column("transfer_doc_key", String(400), unique=True),
+    Column("reply_document_id", String(36)),
+    Column("clock_start_at", UtcDateTime),
+    Column("due_date", Date),
+    Column("due_at", UtcDateTime, index=True),
+    Column("calendar_version", String(64)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", String(36), primary_key=True),
+    Column("case_id", BigInteger().with_variant(Integer(), "sqlite"),
+           ForeignKey("cases.case_id"), nullable=False, index=True),
+    Column("document_id", String(36), ForeignKey("documents.document_id"), nullable=False),
+    Column("organ_id", String(64), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("failure_code", String(32)),
+    Column("next_attempt_at", UtcDateTime),
+    Column("delivered_at", UtcDateTime),
+    Column("evidence", Json),  # what the agency answered: status, timing, digest check
+    Column("evidence_document_id", String(36)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("petition_id", String(36), index=True),
+    Column("case_id", BigInteger().with_variant(Integer(), "sqlite")),
+    Column("document_id", String(36)),
+    Column("organ_id", String(64)),
+    Column("sha256", String(64)),
+    Column("details", Json, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("message_id", String(36), nullable=False, unique=True),
+    Column("queue", String(128), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("published_at", UtcDateTime),
+    Index("ix_outbox_unpublished", "published_at", "id"),
+)
+
+queue_messages = Table(
+    "queue_messages",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("message_id", String(36), nullable=False),
+    Column("queue", String(128), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("available_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime),
+    Column("lease_owner", String(64)),
+    Column("dead", Boolean, nullable=False, default=False),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_queue_messages_ready", "dead", "queue", "available_at"),
+)
+
+processed_messages = Table(
+    "processed_messages",
+    metadata,
+    Column("message_id", String(36), primary_key=True),
+    Column("handler", String(64), nullable=False),
+    Column("processed_at", UtcDateTime, nullable=False),
+)

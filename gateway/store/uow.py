@@ -1,0 +1,61 @@
+"""Unit of work: one database transaction, rolled back unless the use case commits.
+
+    with store.unit_of_work() as uow:
+        uow.petitions.add(...)
+        uow.audit.record(...)
+        uow.outbox.add(...)
+        uow.commit()          # state change, audit events and outgoing messages: all or nothing
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+from gateway.store import repositories as r
+
+
+class UnitOfWork:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.agencies = r.AgencyRepository(connection)
+        self.adapters = r.AdapterRepository(connection)
+        self.petitions = r.PetitionRepository(connection)
+        self.cases = r.CaseRepository(connection)
+        self.documents = r.DocumentRepository(connection)
+        self.deliveries = r.DeliveryRepository(connection)
+        self.audit = r.AuditRepository(connection)
+        self.outbox = r.OutboxRepository(connection)
+        self.processed = r.ProcessedMessageRepository(connection)
+        self._committed = False
+
+    def commit(self) -> None:
+        self.connection.commit()
+        self._committed = True
+
+
+class Store:
+    """The database behind the gateway (SQLite embedded, PostgreSQL in production)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        with self.engine.connect() as connection:
+            connection.begin()
+            uow = UnitOfWork(connection)
+            try:
+                yield uow
+            finally:
+                if connection.in_transaction():
+                    connection.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,88 @@
+"""The Transport port. Its docstrings are the contract every implementation honours.
+
+Delivery is at-least-once: a message may arrive more than once (after a consumer dies, a lease
+expires, a connection drops), and in any order. Consumers make their effect exactly-once by
+de-duplicating on ``message_id`` in the same transaction as the effect, and acknowledge only after
+that transaction committed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+OUTBOUND_PREFIX = "outbound."
+INBOUND_QUEUE = "inbound"
+
+
+def outbound_queue(organ_id: str) -> str:
+    """The work queue of documents waiting to go to one agency."""
+    return OUTBOUND_PREFIX + organ_id
+
+
+@dataclass(frozen=True)
+class Message:
+    queue: str
+    body: bytes
+    message_id: str
+
+
+@dataclass
+class Received:
+    """A message handed to a consumer, not yet settled (ack, retry or dead-letter it)."""
+
+    message: Message
+    deliveries: int
+    """How many times this message has been handed out, this time included (1 = first)."""
+    token: Any = field(repr=False, default=None)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message: Message
+    reason: str
+    died_at: datetime | None
+
+
+class Transport(ABC):
+    @abstractmethod
+    def publish(self, messages: Sequence[Message]) -> None:
+        """Durably enqueue ``messages``; returns once all of them are stored by the transport.
+
+        Raises:
+            TransportUnavailable: nothing can be guaranteed published; the caller keeps the
+                messages (in the outbox) and tries again. Some may have been published: the
+                consumers' de-duplication absorbs the repeats.
+        """
+
+    @abstractmethod
+    def receive(self, queues: Sequence[str], *, timeout: float) -> Received | None:
+        """Take one message from any of ``queues``, waiting up to ``timeout`` seconds.
+
+        The message stays owned by this consumer until settled; if the consumer dies, it is
+        handed out again (after a lease expires or the connection closes).
+
+        Raises:
+            TransportUnavailable: the transport cannot be reached now.
+        """
+
+    @abstractmethod
+    def ack(self, received: Received) -> None:
+        """The message's effect is committed: forget it. Acking a message whose ownership was
+        lost (lease expired and re-delivered) is a no-op."""
+
+    @abstractmethod
+    def retry(self, received: Received, *, delay: float, reason: str) -> None:
+        """Hand the message out again after ``delay`` seconds."""
+
+    @abstractmethod
+    def dead_letter(self, received: Received, *, reason: str) -> None:
+        """Move the message to the dead-letter queue with ``reason``; it is not handed out again
+        until replayed."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections. Unsettled messages are handed out again later."""
