@@ -1,0 +1,64 @@
+"""The Adapter port.
+
+``deliver`` hands one signed edXML document to the agency system and returns what it answered,
+as evidence. It raises :class:`~gateway.errors.TransientDeliveryError` when trying again later may
+work (timeout, connection refused, 5xx, 429) and :class:`~gateway.errors.PermanentDeliveryError`
+when it never will (4xx, a SOAP client fault, the agency rejected the document). It never returns
+on failure and never raises anything else.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class OutboundDocument:
+    delivery_id: str
+    organ_id: str
+    doc_key: str
+    """The edXML DocumentId."""
+    sha256: str
+    body: bytes
+    """The exact signed bytes, sent unchanged."""
+
+
+@dataclass(frozen=True)
+class AdapterResponse:
+    """What the agency system answered: kept as delivery evidence."""
+
+    status: str
+    """Short protocol outcome, e.g. "HTTP 200"."""
+    body: bytes
+    content_type: str = ""
+    elapsed_ms: float = 0.0
+
+
+class Adapter(ABC):
+    kind: ClassVar[str]
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
+    """Config fields never printed back (tokens, passwords)."""
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, config: Mapping[str, Any], *, timeout: float) -> Adapter:
+        """Build an instance from stored configuration.
+
+        Raises:
+            InputInvalid: the configuration is incomplete or wrong (named field, why).
+        """
+
+    @abstractmethod
+    def deliver(self, document: OutboundDocument) -> AdapterResponse:
+        """Deliver one document. Raises TransientDeliveryError or PermanentDeliveryError."""
+
+    def close(self) -> None:  # noqa: B027 — optional hook, nothing to release by default
+        """Release connections."""
+
+    @classmethod
+    def redact(cls, config: Mapping[str, Any]) -> dict[str, Any]:
+        """The configuration with secrets masked, for display."""
+        return {k: ("••••" if k in cls.secret_fields and v else v) for k, v in config.items()}

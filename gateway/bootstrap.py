@@ -1,0 +1,78 @@
+"""The composition root: the one place that turns Settings into wired-up services.
+
+Nothing here runs at import time; the CLI calls :func:`bootstrap` inside a command, so ``--help``
+never touches a database, a broker or a key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from adapters.registry import AdapterRegistry
+from gateway.calendar_source import calendar_from_file
+from gateway.clock import Clock, SystemClock
+from gateway.config import Settings
+from gateway.errors import ConfigurationError
+from gateway.service.context import Services
+from gateway.store.db import make_engine, upgrade
+from gateway.store.uow import Store
+from gateway.transport.base import Transport
+from gateway.transport.embedded import EmbeddedTransport
+from signing import (
+    DevPki,
+    KeyPair,
+    TrustStore,
+    VerificationPolicy,
+    Verifier,
+    XmlSigner,
+    load_key_pair,
+)
+
+
+def dev_pki(settings: Settings) -> DevPki:
+    """The development PKI, made on first use (so `make run` works on any machine)."""
+    pki = DevPki(settings.pki_path)
+    pki.init(gateway_organ_id=settings.organ_id, gateway_name=settings.organ_name)
+    return pki
+
+
+def keys(settings: Settings) -> tuple[KeyPair, tuple[Path, ...]]:
+    """The gateway's signing key pair (loaded once) and the trusted CA files."""
+    if settings.signing_key and settings.signing_cert:
+        return load_key_pair(settings.signing_key, settings.signing_cert), settings.trusted_ca
+    pki = dev_pki(settings)
+    return load_key_pair(pki.gateway_key_path, pki.gateway_cert_path), (pki.ca_path,)
+
+
+def make_transport(settings: Settings, engine: Engine) -> Transport:
+    url = settings.broker_url
+    if url == "embedded":
+        return EmbeddedTransport(engine, lease_seconds=settings.lease_seconds)
+    if url.startswith(("amqp://", "amqps://")):
+        raise ConfigurationError(
+            "the RabbitMQ transport is not available in this version; "
+            "unset GATEWAY_BROKER_URL to use the embedded transport")
+    raise ConfigurationError(f"GATEWAY_BROKER_URL={url!r}: use 'embedded' or amqp://…")
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
+              migrate: bool = True) -> Services:
+    settings = settings or Settings.from_env()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.db_url)
+    if migrate:
+        upgrade(engine)
+    key_pair, trusted = keys(settings)
+    trust = TrustStore.from_pem_files(trusted)
+    return Services(
+        settings=settings,
+        store=Store(engine),
+        clock=clock or SystemClock(),
+        signer=XmlSigner(key_pair),
+        verifier=Verifier(trust),
+        legacy_verifier=Verifier(trust, VerificationPolicy(allow_sha1=True)),
+        calendar=calendar_from_file(settings.calendar_overrides),
+        adapters=AdapterRegistry(timeout=settings.adapter_timeout),
+    )

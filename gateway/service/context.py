@@ -1,0 +1,65 @@
+"""What every use case needs, wired once by ``gateway.bootstrap``."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from adapters.base import Adapter
+from adapters.registry import AdapterRegistry
+from gateway.clock import Clock
+from gateway.config import Settings
+from gateway.domain.calendar import WorkingCalendar
+from gateway.store.repositories import AdapterRecord
+from gateway.store.uow import Store
+from signing import Verifier, XmlSigner
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    clock: Clock
+    signer: XmlSigner
+    verifier: Verifier
+    """Strict: SHA-2 signatures only."""
+    legacy_verifier: Verifier
+    """Also accepts RSA-SHA1 — used only for agencies flagged legacy."""
+    calendar: WorkingCalendar
+    adapters: AdapterRegistry
+    _instances: dict[int, tuple[object, Adapter]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.timezone)
+
+    @property
+    def organ_id(self) -> str:
+        return self.settings.organ_id
+
+    def adapter_for(self, record: AdapterRecord) -> Adapter:
+        """The live adapter for a configured instance, rebuilt when its configuration changes
+        (so running workers pick up edits without a restart)."""
+        with self._lock:
+            cached = self._instances.get(record.adapter_id)
+            if cached is not None and cached[0] == record.updated_at:
+                return cached[1]
+            adapter = self.adapters.build(record.kind, record.config)
+            if cached is not None:
+                cached[1].close()
+            self._instances[record.adapter_id] = (record.updated_at, adapter)
+            return adapter
+
+    def close(self) -> None:
+        with self._lock:
+            for _, adapter in self._instances.values():
+                adapter.close()
+            self._instances.clear()
+        self.store.dispose()

@@ -1,0 +1,170 @@
+"""Gửi: deliver one outbound document to its agency through the agency's adapter.
+
+The database records every step before the message is settled: SENDING (and the attempt) before
+the adapter is called, then DELIVERED with evidence, RETRYING with the next time, or FAILED with
+the reason. The caller acks, retries or dead-letters the message according to the result, after
+the commit. A redelivered message for a settled delivery changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from adapters.base import AdapterResponse, OutboundDocument
+from gateway.domain.calendar import deadline_from
+from gateway.domain.delivery import FINAL, Delivery, DeliveryState, compute_backoff
+from gateway.domain.documents import DocumentKind, Receipt
+from gateway.errors import (
+    DeliveryError,
+    ErrorCode,
+    GatewayError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
+from gateway.service.context import Services, sha256_hex
+from gateway.service.receipts import check_agency_receipt
+from gateway.store.repositories import AdapterRecord, StoredDocument
+from gateway.store.uow import UnitOfWork
+
+HANDLER = "deliver"
+NO_ADAPTER_RETRY_SECONDS = 30.0
+
+
+class Settle(StrEnum):
+    ACK = "ack"
+    RETRY = "retry"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True)
+class Result:
+    settle: Settle
+    delay: float = 0.0
+    reason: str = ""
+
+
+def deliver(svc: Services, delivery_id: str, *, message_id: str) -> Result:
+    started = _start_attempt(svc, delivery_id, message_id)
+    if isinstance(started, Result):
+        return started
+    delivery, document, adapter_record = started
+    outbound = OutboundDocument(delivery.delivery_id, delivery.organ_id, document.doc_key,
+                                document.sha256, document.body)
+    try:
+        adapter = svc.adapter_for(adapter_record)
+        response = adapter.deliver(outbound)
+        receipt = check_agency_receipt(svc, response.body, organ_id=delivery.organ_id,
+                                       doc_key=document.doc_key, sha256=document.sha256)
+    except TransientDeliveryError as e:
+        return _transient(svc, delivery, e)
+    except DeliveryError as e:
+        return _fail(svc, delivery, e)
+    except GatewayError as e:  # e.g. the stored adapter configuration no longer builds
+        return _fail(svc, delivery, PermanentDeliveryError(str(e), code=e.code))
+    return _delivered(svc, delivery, document, response, receipt, message_id)
+
+
+def _start_attempt(svc: Services, delivery_id: str, message_id: str
+                   ) -> Result | tuple[Delivery, StoredDocument, AdapterRecord]:
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        if uow.processed.seen(message_id):
+            return Result(Settle.ACK, reason="already processed")
+        delivery = uow.deliveries.get(delivery_id, for_update=True)
+        if delivery is None:
+            return Result(Settle.DEAD, reason=f"no delivery {delivery_id}")
+        if delivery.state in FINAL:
+            return Result(Settle.ACK, reason=f"delivery already {delivery.state.value}")
+        record = uow.adapters.enabled_for(delivery.organ_id)
+        if record is None:
+            uow.deliveries.update(delivery_id, at=at, last_error="no enabled adapter",
+                                  next_attempt_at=at + timedelta(seconds=NO_ADAPTER_RETRY_SECONDS))
+            uow.commit()
+            return Result(Settle.RETRY, NO_ADAPTER_RETRY_SECONDS,
+                          f"no enabled adapter for {delivery.organ_id}")
+        document = uow.documents.get(delivery.document_id)
+        if document is None:
+            return Result(Settle.DEAD, reason=f"delivery {delivery_id} has no document")
+        attempts = delivery.attempts + 1
+        uow.deliveries.update(delivery_id, at=at, state=DeliveryState.SENDING, attempts=attempts)
+        uow.commit()
+    return replace(delivery, state=DeliveryState.SENDING, attempts=attempts), document, record
+
+
+def _delivered(svc: Services, delivery: Delivery, document: StoredDocument,
+               response: AdapterResponse, receipt: Receipt | None, message_id: str) -> Result:
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        evidence_id = None
+        if receipt is not None:
+            evidence_id = receipt.receipt_id
+            if uow.documents.get(evidence_id) is None:
+                uow.documents.add(StoredDocument(
+                    document_id=evidence_id, direction="in", kind=DocumentKind.RECEIPT.value,
+                    doc_key=receipt.receipt_id, sender=delivery.organ_id,
+                    recipient=svc.organ_id, sha256=sha256_hex(response.body),
+                    body=response.body, created_at=at, petition_id=document.petition_id,
+                    case_id=delivery.case_id, signer=delivery.organ_id))
+        uow.deliveries.update(
+            delivery.delivery_id, at=at, state=DeliveryState.DELIVERED, delivered_at=at,
+            last_error=None, evidence_document_id=evidence_id,
+            evidence={"status": response.status, "elapsed_ms": round(response.elapsed_ms, 1),
+                      "content_type": response.content_type,
+                      "response_sha256": sha256_hex(response.body),
+                      "signed_receipt": receipt is not None})
+        _start_clock(svc, uow, delivery.case_id, at)
+        uow.processed.mark(message_id, HANDLER, at=at)
+        uow.audit.record("delivery.delivered", actor="worker", at=at,
+                         petition_id=document.petition_id, case_id=delivery.case_id,
+                         document_id=document.document_id, organ_id=delivery.organ_id,
+                         sha256=document.sha256, attempts=delivery.attempts,
+                         receipt_id=evidence_id, response=response.status)
+        uow.commit()
+    return Result(Settle.ACK)
+
+
+def _start_clock(svc: Services, uow: UnitOfWork, case_id: int, at: datetime) -> None:
+    """The agency has the petition: its 20-working-day period starts (unless a status already
+    started one)."""
+    record = uow.cases.get(case_id)
+    if record is None or record.clock_start_at is not None:
+        return
+    deadline = deadline_from(at, svc.calendar, svc.zone)
+    uow.cases.set_deadline(case_id, clock_start_at=at, due_date=deadline.due_date,
+                           due_at=deadline.due_at, calendar_version=deadline.calendar_version)
+
+
+def _transient(svc: Services, delivery: Delivery, error: TransientDeliveryError) -> Result:
+    if delivery.attempts >= svc.settings.max_attempts:
+        exhausted = PermanentDeliveryError(
+            f"gave up after {delivery.attempts} attempts; last error: {error.message}",
+            code=ErrorCode.DELIVERY_EXHAUSTED)
+        return _fail(svc, delivery, exhausted)
+    delay = compute_backoff(delivery.attempts, base=svc.settings.retry_base_seconds,
+                            cap=svc.settings.retry_cap_seconds)
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.RETRYING,
+                              last_error=error.message[:2000],
+                              next_attempt_at=at + timedelta(seconds=delay))
+        uow.audit.record("delivery.retrying", actor="worker", at=at, case_id=delivery.case_id,
+                         document_id=delivery.document_id, organ_id=delivery.organ_id,
+                         attempts=delivery.attempts, delay_s=round(delay, 2),
+                         error=error.message[:500])
+        uow.commit()
+    return Result(Settle.RETRY, delay, error.message)
+
+
+def _fail(svc: Services, delivery: Delivery, error: DeliveryError) -> Result:
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.FAILED,
+                              last_error=error.message[:2000], failure_code=error.code.value)
+        uow.audit.record("delivery.failed", actor="worker", at=at, case_id=delivery.case_id,
+                         document_id=delivery.document_id, organ_id=delivery.organ_id,
+                         attempts=delivery.attempts, code=error.code.value,
+                         error=error.message[:500])
+        uow.commit()
+    return Result(Settle.DEAD, reason=f"{error.code.value}: {error.message}")

@@ -1,0 +1,170 @@
+"""Nhận: a document from an agency (status package or reply edoc) arrives at the gateway.
+
+Order of checks, each with its own code, before anything is stored: hardened parse → signature
+and certificate → schema decode of the *signed* content only → the certificate is bound to the
+``From`` OrganId → the sender is a registered agency → the document is addressed to us and refers
+to a case of that agency. Then, in one transaction: the exact bytes, the case change, the audit
+events and a signed receipt. The same (sender, document) again gets the same receipt back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+from sqlalchemy.exc import IntegrityError
+
+from gateway.domain.calendar import deadline_from
+from gateway.domain.case import Outcome, apply_reply, apply_status
+from gateway.domain.documents import DocumentKind
+from gateway.errors import ErrorCode, NotFound, Rejected, SignatureRejected
+from gateway.service.context import Services, sha256_hex
+from gateway.service.receipts import issue_receipt
+from gateway.service.routing import refresh_petition_status
+from gateway.store.repositories import CaseRecord, StoredDocument, new_id
+from gateway.store.uow import UnitOfWork
+from schemas import edxml, xml
+from schemas.xml import XmlLimits
+from signing import VerifiedDocument
+
+
+@dataclass(frozen=True)
+class Accepted:
+    receipt: bytes
+    document_id: str
+    duplicate: bool
+    note: str = ""
+
+
+def accept_document(svc: Services, body: bytes) -> Accepted:
+    """Verify, store and apply one inbound edXML document; return the signed receipt.
+
+    Raises:
+        Rejected (any subclass): nothing was stored; the error's code says why.
+    """
+    root = xml.parse(body, limits=XmlLimits(max_bytes=svc.settings.max_document_bytes))
+    verified = _verify(svc, root)
+    package = edxml.decode(verified.signed_root)
+    sender = package.from_.organ_id
+    verified.require_organ(sender)
+    key = edxml.document_key(package)
+    at = svc.clock.now()
+    digest = sha256_hex(body)
+    try:
+        with svc.store.unit_of_work() as uow:
+            duplicate = _existing_receipt(uow, sender, key)
+            if duplicate is not None:
+                return duplicate
+            agency = uow.agencies.get(sender)
+            if agency is None:
+                raise NotFound(f"{sender} is not a registered agency",
+                               code=ErrorCode.UNKNOWN_AGENCY)
+            if _uses_sha1(verified) and not agency.legacy_sha1:  # the claim was false
+                raise SignatureRejected("SHA-1 signatures are accepted only from legacy agencies",
+                                        code=ErrorCode.SIGNATURE_ALGORITHM_REFUSED)
+            record, kind = _target_case(svc, uow, package, sender)
+            document = StoredDocument(
+                document_id=new_id(), direction="in", kind=kind.value, doc_key=key,
+                sender=sender, recipient=svc.organ_id, sha256=digest, body=body, created_at=at,
+                petition_id=record.case.petition_id, case_id=record.case.case_id,
+                signer=verified.signer_organ_id, signature_algorithm=verified.signature_algorithm)
+            uow.documents.add(document)
+            uow.audit.record("document.received", actor=f"agency:{sender}", at=at,
+                             petition_id=document.petition_id, case_id=document.case_id,
+                             document_id=document.document_id, organ_id=sender, sha256=digest,
+                             kind=kind.value, doc_key=key)
+            outcome = _apply(svc, uow, package, record, document, at)
+            receipt = issue_receipt(svc, uow, for_document=document, at=at)
+            uow.commit()
+    except IntegrityError:
+        # the same document arrived twice at once: the other request stored it
+        with svc.store.unit_of_work() as uow:
+            duplicate = _existing_receipt(uow, sender, key)
+        if duplicate is None:
+            raise
+        return duplicate
+    return Accepted(receipt, document.document_id, duplicate=False, note=outcome.note)
+
+
+def _verify(svc: Services, root: etree._Element) -> VerifiedDocument:
+    """Verify strictly; only if SHA-1 was refused and the claimed sender is an agency flagged
+    legacy, verify again accepting SHA-1 (the signer's binding to that agency is checked next)."""
+    try:
+        return svc.verifier.verify(root)
+    except SignatureRejected as e:
+        if e.code != ErrorCode.SIGNATURE_ALGORITHM_REFUSED:
+            raise
+        claimed = root.findtext(f".//{{{edxml.NS}}}From/{{{edxml.NS}}}OrganId")
+        with svc.store.unit_of_work() as uow:
+            agency = uow.agencies.get((claimed or "").strip())
+        if agency is None or not agency.legacy_sha1:
+            raise
+        return svc.legacy_verifier.verify(root)
+
+
+def _uses_sha1(verified: VerifiedDocument) -> bool:
+    return any(a.lower().endswith("sha1") for a in (verified.signature_algorithm,
+                                                     verified.digest_algorithm))
+
+
+def _existing_receipt(uow: UnitOfWork, sender: str, key: str) -> Accepted | None:
+    existing = uow.documents.find("in", sender, key)
+    if existing is None or existing.receipt_id is None:
+        return None
+    receipt = uow.documents.get(existing.receipt_id)
+    if receipt is None:
+        return None
+    return Accepted(receipt.body, existing.document_id, duplicate=True, note="duplicate")
+
+
+def _target_case(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.StatusPackage,
+                 sender: str) -> tuple[CaseRecord, DocumentKind]:
+    refs: tuple[edxml.ResponseFor, ...]
+    if isinstance(package, edxml.StatusPackage):
+        refs, kind = (package.response_for,), DocumentKind.STATUS
+    else:
+        if svc.organ_id not in {to.organ_id for to in package.to}:
+            addressees = ", ".join(o.organ_id for o in package.to)
+            raise Rejected(f"the document is addressed to {addressees}, not to {svc.organ_id}",
+                           code=ErrorCode.WRONG_RECIPIENT)
+        refs, kind = package.response_for, DocumentKind.REPLY
+        if not refs:
+            raise Rejected("a reply must name the transfer it answers (ResponseFor)",
+                           code=ErrorCode.UNKNOWN_DOCUMENT)
+    for ref in refs:
+        record = uow.cases.by_transfer_key(ref.document_id, for_update=True)
+        if record is None:
+            continue
+        if record.case.organ_id != sender:
+            raise NotFound(f"{ref.document_id} was not sent to {sender}",
+                           code=ErrorCode.NOT_YOUR_CASE)
+        return record, kind
+    raise NotFound(f"no transfer {refs[0].document_id} is known",
+                   code=ErrorCode.UNKNOWN_DOCUMENT)
+
+
+def _apply(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.StatusPackage,
+           record: CaseRecord, document: StoredDocument, at: datetime) -> Outcome:
+    case = record.case
+    if isinstance(package, edxml.StatusPackage):
+        status_time = package.timestamp.replace(tzinfo=svc.zone)
+        outcome = apply_status(case, package.status_code, status_time=status_time, at=at)
+        detail: dict[str, Any] = {"status_code": package.status_code.value}
+    else:
+        outcome = apply_reply(case, at=at)
+        uow.cases.set_reply(case.case_id, document.document_id)
+        detail = {"reply": True}
+    uow.cases.save(outcome.case)
+    if outcome.changed:
+        deadline = deadline_from(at, svc.calendar, svc.zone)
+        uow.cases.set_deadline(case.case_id, clock_start_at=at, due_date=deadline.due_date,
+                               due_at=deadline.due_at, calendar_version=deadline.calendar_version)
+        refresh_petition_status(uow, case.petition_id, at=at)
+    uow.audit.record(
+        "case.changed" if outcome.changed else "case.unchanged", actor=f"agency:{case.organ_id}",
+        at=at, petition_id=case.petition_id, case_id=case.case_id,
+        document_id=document.document_id, organ_id=case.organ_id,
+        previous=case.state.value, state=outcome.case.state.value, note=outcome.note, **detail)
+    return outcome

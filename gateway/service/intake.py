@@ -1,0 +1,81 @@
+"""Tiếp nhận: a petition arrives from a portal (or the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy.exc import IntegrityError
+
+from gateway.domain.petition import Category, Petition, Petitioner, nfc
+from gateway.errors import InputInvalid
+from gateway.service.context import Services
+from gateway.service.routing import route_in
+from gateway.store.repositories import new_id
+
+MAX_TITLE = 500
+MAX_CONTENT = 100_000
+
+
+@dataclass(frozen=True)
+class NewPetition:
+    category: Category
+    title: str
+    content: str
+    petitioner: Petitioner
+    portal: str = "nguoidan"
+    client_ref: str | None = None
+    """The portal's own id for the submission: resubmitting it returns the same petition."""
+    route_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    petition_id: str
+    created: bool
+
+
+def _clean(cmd: NewPetition) -> NewPetition:
+    title, content = nfc(cmd.title).strip(), nfc(cmd.content).strip()
+    if not title or len(title) > MAX_TITLE:
+        raise InputInvalid(f"title must be 1–{MAX_TITLE} characters")
+    if not content or len(content) > MAX_CONTENT:
+        raise InputInvalid(f"content must be 1–{MAX_CONTENT} characters")
+    p = cmd.petitioner
+    if not nfc(p.name).strip():
+        raise InputInvalid("petitioner name is required")
+    petitioner = replace(p, name=nfc(p.name).strip(), address=nfc(p.address).strip(),
+                         id_number=p.id_number.strip(), phone=p.phone.strip(),
+                         email=p.email.strip())
+    if cmd.client_ref is not None and not 0 < len(cmd.client_ref) <= 128:
+        raise InputInvalid("client_ref must be 1–128 characters")
+    return replace(cmd, title=title, content=content, petitioner=petitioner,
+                   route_to=tuple(dict.fromkeys(o.strip() for o in cmd.route_to)))
+
+
+def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
+    """Record a petition (and route it, if the target agencies are given) in one transaction."""
+    cmd = _clean(cmd)
+    if cmd.client_ref:
+        with svc.store.unit_of_work() as uow:
+            existing = uow.petitions.id_for_client_ref(cmd.client_ref)
+        if existing:
+            return Submitted(existing, created=False)
+    at = svc.clock.now()
+    petition = Petition(new_id(), cmd.category, cmd.title, cmd.content, cmd.petitioner, at,
+                        cmd.portal, cmd.client_ref)
+    try:
+        with svc.store.unit_of_work() as uow:
+            uow.petitions.add(petition, status="received")
+            uow.audit.record("petition.received", actor=f"portal:{cmd.portal}", at=at,
+                             petition_id=petition.petition_id, category=cmd.category.value)
+            if cmd.route_to:
+                route_in(svc, uow, petition, cmd.route_to, actor=f"portal:{cmd.portal}", at=at)
+            uow.commit()
+    except IntegrityError:
+        if cmd.client_ref:  # the same submission raced us: answer with the winner
+            with svc.store.unit_of_work() as uow:
+                existing = uow.petitions.id_for_client_ref(cmd.client_ref)
+            if existing:
+                return Submitted(existing, created=False)
+        raise
+    return Submitted(petition.petition_id, created=True)

@@ -1,0 +1,71 @@
+"""Read models for the API and the CLI. Public views never carry the petitioner's personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.errors import NotFound
+from gateway.service.context import Services
+from gateway.store.repositories import CaseRecord, PetitionRecord, StoredDocument
+from gateway.store.uow import UnitOfWork
+
+
+def petition_view(svc: Services, petition_id: str) -> dict[str, Any]:
+    with svc.store.unit_of_work() as uow:
+        record = uow.petitions.get(petition_id)
+        if record is None:
+            raise NotFound(f"no petition {petition_id}")
+        return _view(uow, record)
+
+
+def petition_list(svc: Services, *, status: str | None = None,
+                  limit: int = 100) -> list[dict[str, Any]]:
+    with svc.store.unit_of_work() as uow:
+        return [_summary(record) for record in uow.petitions.recent(status=status, limit=limit)]
+
+
+def document(svc: Services, document_id: str) -> StoredDocument:
+    with svc.store.unit_of_work() as uow:
+        doc = uow.documents.get(document_id)
+    if doc is None:
+        raise NotFound(f"no document {document_id}")
+    return doc
+
+
+def progress(svc: Services) -> dict[str, dict[str, int]]:
+    with svc.store.unit_of_work() as uow:
+        return {"petitions": uow.petitions.count_by_status(),
+                "deliveries": uow.deliveries.count_by_state(),
+                "outbox_pending": {"rows": uow.outbox.pending_count()}}
+
+
+def _summary(record: PetitionRecord) -> dict[str, Any]:
+    p = record.petition
+    return {"id": p.petition_id, "status": record.status, "category": p.category.value,
+            "title": p.title, "portal": p.portal, "received_at": p.received_at.isoformat(),
+            "updated_at": record.updated_at.isoformat()}
+
+
+def _view(uow: UnitOfWork, record: PetitionRecord) -> dict[str, Any]:
+    view = _summary(record)
+    cases = uow.cases.for_petition(record.petition.petition_id)
+    view["cases"] = [_case_view(uow, c) for c in cases]
+    return view
+
+
+def _case_view(uow: UnitOfWork, record: CaseRecord) -> dict[str, Any]:
+    case = record.case
+    deliveries = uow.deliveries.for_case(case.case_id)
+    return {
+        "case_id": case.case_id,
+        "agency": case.organ_id,
+        "state": case.state.value,
+        "state_changed_at": case.state_changed_at.isoformat(),
+        "transfer_document": record.transfer_doc_key,
+        "reply_document_id": record.reply_document_id,
+        "due_date": record.due_date.isoformat() if record.due_date else None,
+        "calendar_version": record.calendar_version,
+        "deliveries": [{"delivery_id": d.delivery_id, "state": d.state.value,
+                        "attempts": d.attempts, "last_error": d.last_error,
+                        "failure_code": d.failure_code} for d in deliveries],
+    }

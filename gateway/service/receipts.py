@@ -1,0 +1,71 @@
+"""Biên nhận: receipts we sign for what we accept, and receipts agencies sign for what we send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from schemas.receipt import decode_receipt, encode_receipt
+
+from gateway.domain.documents import DocumentKind, Receipt, ReceiptOutcome
+from gateway.errors import ErrorCode, GatewayError, PermanentDeliveryError
+from gateway.service.context import Services, sha256_hex
+from gateway.store.repositories import StoredDocument, new_id
+from gateway.store.uow import UnitOfWork
+from schemas import xml
+
+
+def issue_receipt(svc: Services, uow: UnitOfWork, *, for_document: StoredDocument,
+                  at: datetime) -> bytes:
+    """Sign and store a receipt for an accepted document; link it to the document."""
+    receipt = Receipt(
+        receipt_id=new_id(), document_id=for_document.doc_key, sender=for_document.sender,
+        receiver=svc.organ_id, digest_sha256=for_document.sha256, received_at=at,
+        outcome=ReceiptOutcome.ACCEPTED)
+    body = svc.signer.sign(encode_receipt(receipt))
+    uow.documents.add(StoredDocument(
+        document_id=receipt.receipt_id, direction="out", kind=DocumentKind.RECEIPT.value,
+        doc_key=receipt.receipt_id, sender=svc.organ_id, recipient=for_document.sender,
+        sha256=sha256_hex(body), body=body, created_at=at,
+        petition_id=for_document.petition_id, case_id=for_document.case_id))
+    uow.documents.set_receipt(for_document.document_id, receipt.receipt_id)
+    uow.audit.record("receipt.issued", actor="gateway", at=at,
+                     petition_id=for_document.petition_id, case_id=for_document.case_id,
+                     document_id=for_document.document_id, organ_id=for_document.sender,
+                     sha256=for_document.sha256, receipt_id=receipt.receipt_id)
+    return body
+
+
+def check_agency_receipt(svc: Services, body: bytes, *, organ_id: str, doc_key: str,
+                         sha256: str) -> Receipt | None:
+    """Verify an agency's answer as a signed receipt for exactly what we sent.
+
+    Returns the receipt, or None when the answer is not a receipt at all (some systems answer
+    with a plain acknowledgement; it is still kept as evidence).
+
+    Raises:
+        PermanentDeliveryError(RECEIPT_MISMATCH): a receipt that names another document or
+            another digest, or is not validly signed by the agency.
+    """
+    if not body.lstrip().startswith((b"<", b"\xef\xbb\xbf")):
+        return None
+    try:
+        root = xml.parse(body)
+    except GatewayError:
+        return None
+    if root.tag != "{urn:vn:gov:vpcp:pakn:receipt:1}Receipt":
+        return None
+    try:
+        verified = svc.verifier.verify(root)
+        verified.require_organ(organ_id)
+        receipt = decode_receipt(verified.signed_root)
+    except GatewayError as e:
+        raise PermanentDeliveryError(f"the agency's receipt is not acceptable: {e}",
+                                     code=ErrorCode.RECEIPT_MISMATCH) from e
+    if receipt.document_id != doc_key or receipt.digest_sha256 != sha256:
+        raise PermanentDeliveryError(
+            f"the agency's receipt names {receipt.document_id} / {receipt.digest_sha256[:12]}…, "
+            f"not what was sent ({doc_key} / {sha256[:12]}…)", code=ErrorCode.RECEIPT_MISMATCH)
+    if receipt.outcome != ReceiptOutcome.ACCEPTED:
+        raise PermanentDeliveryError(
+            f"the agency rejected the document: {receipt.reason_code} {receipt.reason or ''}")
+    return receipt
