@@ -1,0 +1,165 @@
+"""HTTP API ``/v1``.
+
+Errors are RFC 9457 problem documents (``application/problem+json``) with a stable ``code``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.domain.petition import Category, Petitioner, PetitionerKind
+from gateway.errors import BodyTooLarge, ErrorCode, GatewayError, Rejected
+from gateway.service import queries
+from gateway.service.context import Services
+from gateway.service.inbound import accept_document
+from gateway.service.intake import NewPetition, submit_petition
+from gateway.service.routing import route_petition
+
+log = logging.getLogger("gateway.api")
+
+XML = "application/xml"
+PROBLEM = "application/problem+json"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100_000)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+
+
+class PetitionerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: PetitionerKind = PetitionerKind.CITIZEN
+    name: Short = Field(min_length=1)
+    id_number: Short = ""
+    phone: Short = ""
+    email: Short = ""
+    address: Annotated[str, StringConstraints(max_length=500)] = ""
+
+    def __repr__(self) -> str:
+        return "PetitionerIn(<personal data withheld>)"
+
+
+class PetitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: Category
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    content: Text = Field(min_length=1)
+    petitioner: PetitionerIn
+    portal: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$")] = "nguoidan"
+    client_ref: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    route_to: list[Short] = Field(default_factory=list, max_length=20)
+
+
+class RouteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agencies: list[Short] = Field(min_length=1, max_length=20)
+
+
+def problem(status: int, code: str, title: str, detail: str = "") -> JSONResponse:
+    body = {"type": f"urn:vn:gov:vpcp:pakn:error:{code}", "title": title, "status": status,
+            "code": code, "detail": detail or title}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def create_app(svc: Services) -> FastAPI:
+    app = FastAPI(title="PAKN Gateway", version="1", docs_url="/docs", redoc_url=None)
+    max_body = svc.settings.max_document_bytes
+
+    @app.exception_handler(GatewayError)
+    async def _gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:
+        if not isinstance(exc, Rejected):
+            log.error("request failed: %s", exc)
+        return problem(exc.http_status, exc.code.value, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # name the fields, never echo their values (they may be personal data)
+        fields = sorted({".".join(str(p) for p in e["loc"] if p != "body") for e in exc.errors()})
+        return problem(422, ErrorCode.INPUT_INVALID.value, "invalid request",
+                       f"invalid or missing: {', '.join(fields)}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.INPUT_INVALID
+        return problem(exc.status_code, code.value, str(exc.detail))
+
+    @app.post("/v1/petitions", status_code=201)
+    def post_petition(body: PetitionIn, response: Response) -> dict[str, Any]:
+        p = body.petitioner
+        submitted = submit_petition(svc, NewPetition(
+            category=body.category, title=body.title, content=body.content,
+            petitioner=Petitioner(p.kind, p.name, p.id_number, p.phone, p.email, p.address),
+            portal=body.portal, client_ref=body.client_ref, route_to=tuple(body.route_to)))
+        if not submitted.created:
+            response.status_code = 200
+        response.headers["Location"] = f"/v1/petitions/{submitted.petition_id}"
+        return queries.petition_view(svc, submitted.petition_id)
+
+    @app.get("/v1/petitions/{petition_id}")
+    def get_petition(petition_id: str) -> dict[str, Any]:
+        return queries.petition_view(svc, petition_id)
+
+    @app.get("/v1/petitions")
+    def list_petitions(status: str | None = None, limit: int = 100) -> dict[str, Any]:
+        return {"petitions": queries.petition_list(svc, status=status, limit=min(limit, 1000))}
+
+    @app.post("/v1/petitions/{petition_id}/route")
+    def post_route(petition_id: str, body: RouteIn) -> dict[str, Any]:
+        route_petition(svc, petition_id, body.agencies, actor="api")
+        return queries.petition_view(svc, petition_id)
+
+    @app.post("/v1/edxml")
+    async def post_edxml(request: Request) -> Response:
+        body = await _read_body(request, max_body)
+        accepted = await run_in_threadpool(accept_document, svc, body)
+        return Response(accepted.receipt, media_type=XML,
+                        headers={"X-Duplicate": "true" if accepted.duplicate else "false",
+                                 "X-Document-Id": accepted.document_id})
+
+    @app.get("/v1/documents/{document_id}")
+    def get_document(document_id: str) -> Response:
+        doc = queries.document(svc, document_id)
+        return Response(doc.body, media_type=XML,
+                        headers={"X-Content-Sha256": doc.sha256, "X-Document-Kind": doc.kind})
+
+    @app.get("/v1/receipts/{receipt_id}")
+    def get_receipt(receipt_id: str) -> Response:
+        doc = queries.document(svc, receipt_id)
+        if doc.kind != "receipt":
+            return problem(404, ErrorCode.NOT_FOUND.value, f"no receipt {receipt_id}")
+        return Response(doc.body, media_type=XML, headers={"X-Content-Sha256": doc.sha256})
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        try:
+            queries.progress(svc)
+        except Exception as e:
+            return problem(503, ErrorCode.TRANSPORT_UNAVAILABLE.value, "not ready",
+                           type(e).__name__)
+        return JSONResponse({"status": "ready"})
+
+    return app
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"body of {declared} bytes is over the limit of {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

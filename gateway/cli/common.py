@@ -1,0 +1,27 @@
+"""What the commands share: settings from the environment and the services built from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gateway.config import Settings
+
+if TYPE_CHECKING:
+    from gateway.service.context import Services
+
+
+def settings(port: int | None = None, home: Path | None = None) -> Settings:
+    result = Settings.from_env()
+    if port is not None:
+        result = result.with_(http_port=port)
+    if home is not None:
+        result = result.with_(home=home)
+    return result
+
+
+def services() -> Services:
+    """Build the services (database, keys) — only ever inside a command body."""
+    from gateway.bootstrap import bootstrap
+
+    return bootstrap(Settings.from_env())

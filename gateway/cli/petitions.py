@@ -1,0 +1,102 @@
+"""Petition commands: submit, show, list, route."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from gateway.cli.common import services
+from gateway.domain.petition import Category, PetitionerKind
+
+
+@click.group()
+def petition() -> None:
+    """Petitions (phản ánh, kiến nghị)."""
+
+
+@petition.command("submit")
+@click.option("--category", type=click.Choice([c.value for c in Category]), required=True)
+@click.option("--title", required=True)
+@click.option("--content", required=True, help="The petition text ('-' reads standard input).")
+@click.option("--name", required=True, help="Petitioner's name (personal data: never logged).")
+@click.option("--kind", type=click.Choice([k.value for k in PetitionerKind]), default="citizen",
+              show_default=True)
+@click.option("--id-number", default="")
+@click.option("--phone", default="")
+@click.option("--email", default="")
+@click.option("--address", default="")
+@click.option("--to", "route_to", multiple=True, metavar="ORGAN_ID",
+              help="Route at once to this agency (repeatable).")
+@click.option("--client-ref", default=None, help="Idempotency key: resubmitting returns the "
+              "same petition.")
+def petition_submit(category: str, title: str, content: str, name: str, kind: str,
+                    id_number: str, phone: str, email: str, address: str,
+                    route_to: tuple[str, ...], client_ref: str | None) -> None:
+    """Record a petition as received from the CLI (operator entry)."""
+    from gateway.domain.petition import Petitioner
+    from gateway.service.intake import NewPetition, submit_petition
+
+    if content == "-":
+        content = sys.stdin.read()
+    submitted = submit_petition(services(), NewPetition(
+        category=Category(category), title=title, content=content,
+        petitioner=Petitioner(PetitionerKind(kind), name, id_number, phone, email, address),
+        portal="cli", client_ref=client_ref, route_to=route_to))
+    click.echo(submitted.petition_id if submitted.created
+               else f"{submitted.petition_id} (already submitted)")
+
+
+@petition.command("route")
+@click.argument("petition_id")
+@click.argument("organ_ids", nargs=-1, required=True)
+def petition_route(petition_id: str, organ_ids: tuple[str, ...]) -> None:
+    """Transfer PETITION_ID to the agencies ORGAN_IDS."""
+    from gateway.service.routing import route_petition
+
+    case_ids = route_petition(services(), petition_id, organ_ids, actor="cli")
+    click.echo(f"routed: cases {', '.join(map(str, case_ids))}")
+
+
+@petition.command("show")
+@click.argument("petition_id")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def petition_show(petition_id: str, as_json: bool) -> None:
+    """Show a petition's status, cases, deadlines and deliveries (no personal data)."""
+    from gateway.service.queries import petition_view
+
+    view = petition_view(services(), petition_id)
+    if as_json:
+        click.echo(json.dumps(view, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{view['id']}  {view['status']}  [{view['category']}]  {view['title']}")
+    click.echo(f"  received {view['received_at']} via {view['portal']}")
+    for case in view["cases"]:
+        click.echo(f"  case {case['case_id']} → {case['agency']}: {case['state']}"
+                   f"  due {case['due_date'] or '—'}  transfer {case['transfer_document']}")
+        for d in case["deliveries"]:
+            error = f"  ({d['failure_code'] or ''} {d['last_error']})" if d["last_error"] else ""
+            click.echo(f"    delivery {d['delivery_id'][:8]}: {d['state']}, "
+                       f"{d['attempts']} attempt(s){error}")
+
+
+@petition.command("list")
+@click.option("--status", default=None, help="Only petitions in this status.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def petition_list(status: str | None, limit: int, as_json: bool) -> None:
+    """List petitions, newest first."""
+    from gateway.service.queries import petition_list as list_petitions
+
+    rows = list_petitions(services(), status=status, limit=limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']}  {row['status']:<12} {row['received_at'][:19]}  {row['title']}")
+    if not rows:
+        click.echo("no petitions")
+
+
+COMMANDS = (petition,)

@@ -1,0 +1,1 @@
+"""Long-running loops (outbox relay, worker) and the one-process runner behind `gateway up`."""

@@ -1,0 +1,108 @@
+"""The worker: takes messages from the agencies' outbound queues and runs their use case.
+
+Each of ``threads`` consumer threads takes one message at a time, so one slow agency occupies
+one thread, not the worker. Messages are settled only after the use case committed its state:
+ack on success, retry after the computed backoff on a transient failure, dead-letter on a
+permanent one. A body that cannot be decoded goes straight to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from gateway.errors import ErrorCode, TransportError
+from gateway.service.context import Services
+from gateway.service.delivery import Result, Settle, deliver
+from gateway.transport.base import Received, Transport, outbound_queue
+
+log = logging.getLogger("gateway.worker")
+
+Handler = Callable[[Services, dict[str, object], str], Result]
+
+
+def _deliver(svc: Services, payload: dict[str, object], message_id: str) -> Result:
+    return deliver(svc, str(payload["delivery_id"]), message_id=message_id)
+
+
+HANDLERS: dict[str, Handler] = {"deliver": _deliver}
+
+
+class Worker:
+    def __init__(self, svc: Services, transport: Transport, *, threads: int = 4,
+                 queue_refresh_seconds: float = 2.0, receive_timeout: float = 0.5) -> None:
+        self.svc = svc
+        self.transport = transport
+        self.threads = threads
+        self.queue_refresh_seconds = queue_refresh_seconds
+        self.receive_timeout = receive_timeout
+        self._queues: list[str] = []
+        self._queues_at = 0.0
+        self._lock = threading.Lock()
+
+    def queues(self) -> list[str]:
+        """The outbound queues of every agency with an enabled adapter (refreshed periodically,
+        so a newly added agency is served without a restart)."""
+        with self._lock:
+            if time.monotonic() - self._queues_at > self.queue_refresh_seconds:
+                with self.svc.store.unit_of_work() as uow:
+                    organs = uow.adapters.organs_with_enabled_adapters()
+                self._queues = [outbound_queue(o) for o in organs]
+                self._queues_at = time.monotonic()
+            return self._queues
+
+    def handle(self, received: Received) -> Settle:
+        """Run one message to completion and settle it. Returns how it was settled."""
+        message = received.message
+        try:
+            payload = json.loads(message.body)
+            handler = HANDLERS[payload["type"]]
+        except (ValueError, KeyError, TypeError) as e:
+            reason = f"{ErrorCode.MESSAGE_UNDECODABLE}: {type(e).__name__}: {e}"[:500]
+            log.error("message %s on %s is undecodable: dead-lettered", message.message_id,
+                      message.queue)
+            self.transport.dead_letter(received, reason=reason)
+            return Settle.DEAD
+        try:
+            result = handler(self.svc, payload, message.message_id)
+        except Exception as e:  # infrastructure trouble (database down…): try again later
+            log.exception("message %s failed unexpectedly; will retry", message.message_id)
+            result = Result(Settle.RETRY, delay=min(60.0, 2.0 * received.deliveries),
+                            reason=f"{type(e).__name__}: {e}")
+        if result.settle is Settle.ACK:
+            self.transport.ack(received)
+        elif result.settle is Settle.RETRY:
+            self.transport.retry(received, delay=result.delay, reason=result.reason)
+        else:
+            self.transport.dead_letter(received, reason=result.reason)
+        log.info("message %s on %s: %s %s", message.message_id, message.queue,
+                 result.settle.value, result.reason[:200])
+        return result.settle
+
+    def consume(self, stop: threading.Event) -> None:
+        """One consumer loop; runs until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                queues = self.queues()
+                if not queues:
+                    stop.wait(self.receive_timeout)
+                    continue
+                received = self.transport.receive(queues, timeout=self.receive_timeout)
+                if received is not None:
+                    self.handle(received)
+            except TransportError as e:
+                log.warning("worker: transport unavailable (%s)", e.message)
+                stop.wait(1.0)
+            except Exception:
+                log.exception("worker: unexpected error")
+                stop.wait(1.0)
+
+    def start(self, stop: threading.Event) -> list[threading.Thread]:
+        threads = [threading.Thread(target=self.consume, args=(stop,), name=f"worker-{i}",
+                                    daemon=True) for i in range(self.threads)]
+        for thread in threads:
+            thread.start()
+        return threads

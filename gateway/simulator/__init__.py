@@ -1,0 +1,1 @@
+"""Simulated agency e-office systems, for demos and tests."""
