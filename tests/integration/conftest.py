@@ -1,0 +1,27 @@
+"""A running gateway (API, relay, workers) with two simulated agencies, on each database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from gateway.config import Settings
+from gateway.runtime.up import Running, start
+
+
+@pytest.fixture
+def gateway(settings: Settings, db_url: str) -> Iterator[Running]:
+    running = start(settings.with_(database_url=db_url), with_demo=True, petitions=None,
+                    agency_delay=0.02, demo_ports=False)
+    try:
+        yield running
+    finally:
+        running.shutdown()
+
+
+@pytest.fixture
+def api(gateway: Running) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gateway.api.url, timeout=10) as client:
+        yield client
