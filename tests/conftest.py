@@ -23,8 +23,6 @@ from gateway.domain.petition import Category, Petitioner, PetitionerKind
 if TYPE_CHECKING:
     from gateway.service.intake import NewPetition
 
-REPO = Path(__file__).resolve().parents[1]
-INTEROP = REPO.parent / "shared" / "interop" / "edxml"
 PG_ADMIN_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AGENCY_A = ("000.00.00.G17", "Bộ Xây dựng")
 AGENCY_B = ("000.00.00.G18", "Bộ Y tế")

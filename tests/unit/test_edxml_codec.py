@@ -8,7 +8,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -36,8 +35,8 @@ from schemas.edxml import (
     TraceHeader,
 )
 from schemas.validate import Schema, validate
+from tests.interop import INTEROP
 
-INTEROP = Path(__file__).resolve().parents[2].parent / "shared" / "interop" / "edxml"
 NS = edxml.NS
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 TRANSFER_ID = "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"

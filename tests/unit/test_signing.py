@@ -38,12 +38,12 @@ from signing import (
     organ_id_of,
 )
 from signing.pki import generate_key, issue_certificate
+from tests.interop import INTEROP
 
 EDXML_NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 RECEIPT_NS = "urn:vn:gov:vpcp:pakn:receipt:1"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 DS = {"ds": DS_NS}
-INTEROP = Path(__file__).resolve().parents[3] / "shared" / "interop" / "edxml"
 SAMPLES = sorted(INTEROP.glob("*.edxml")) if INTEROP.is_dir() else []
 
 AGENCY = ("000.00.00.G17", "Bộ Xây dựng")
