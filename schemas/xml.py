@@ -45,7 +45,8 @@ class XmlLimits:
 DEFAULT_LIMITS = XmlLimits()
 
 
-def _parser() -> etree.XMLParser:
+def hardened_parser() -> etree.XMLParser:
+    """A parser with this module's settings, for libraries that re-parse (signxml)."""
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -94,7 +95,7 @@ def parse(data: bytes, *, limits: XmlLimits = DEFAULT_LIMITS) -> etree._Element:
         raise XmlRejected(f"document has more than {limits.max_elements} elements",
                           code=ErrorCode.XML_TOO_LARGE)
     try:
-        root = etree.fromstring(data, parser=_parser())
+        root = etree.fromstring(data, parser=hardened_parser())
     except etree.XMLSyntaxError as e:
         message = str(e.msg or e)
         code = ErrorCode.XML_TOO_DEEP if "depth" in message.lower() else ErrorCode.XML_MALFORMED

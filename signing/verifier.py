@@ -44,7 +44,7 @@ from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, 
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from gateway.errors import ErrorCode, SignatureRejected
-from schemas.xml import parse
+from schemas.xml import hardened_parser, parse
 from signing.binding import organ_id_of
 from signing.trust import TrustStore, as_utc
 
@@ -119,20 +119,6 @@ class VerifiedDocument:
                 f"the document is signed for {bound}, not for {organ_id!r}",
                 code=ErrorCode.CERT_ORGAN_MISMATCH,
             )
-
-
-def _hardened_parser() -> etree.XMLParser:
-    """Same settings as :func:`schemas.xml.parse`, for signxml's internal re-parsing."""
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=False,
-        collect_ids=False,
-    )
 
 
 class Verifier:
@@ -243,7 +229,7 @@ class Verifier:
     def _parser(self) -> etree.XMLParser:
         parser: etree.XMLParser | None = getattr(self._local, "parser", None)
         if parser is None:
-            parser = self._local.parser = _hardened_parser()
+            parser = self._local.parser = hardened_parser()
         return parser
 
 

@@ -15,6 +15,7 @@ import pytest
 from gateway.runtime.demo import sample_petition
 from gateway.runtime.up import Running
 from gateway.simulator.agency import Behaviour
+from gateway.store.repositories import StoredDocument
 from schemas import xml
 from tests.helpers import wait_until
 
@@ -28,6 +29,11 @@ def submit(api: httpx.Client, i: int = 0, **changes: Any) -> dict[str, Any]:
 def replied(api: httpx.Client, petition_id: str) -> dict[str, Any] | None:
     view = api.get(f"/v1/petitions/{petition_id}").json()
     return view if view["status"] == "replied" else None
+
+
+def stored(gateway: Running, petition_id: str, kind: str) -> list[StoredDocument]:
+    with gateway.svc.store.unit_of_work() as uow:
+        return [d for d in uow.documents.for_petition(petition_id) if d.kind == kind]
 
 
 def simulator(gateway: Running, organ_id: str):  # type: ignore[no-untyped-def]
@@ -51,9 +57,7 @@ def test_a_petition_sent_over_http_comes_back_replied_with_a_reply_signed_by_the
 def test_the_agency_received_exactly_the_bytes_the_gateway_stored_and_serves(gateway, api):
     petition = submit(api, 1)
     wait_until(lambda: replied(api, petition["id"]), what="the reply")
-    with gateway.svc.store.unit_of_work() as uow:
-        transfer = next(d for d in uow.documents.for_petition(petition["id"])
-                        if d.kind == "transfer")
+    transfer = stored(gateway, petition["id"], "transfer")[0]
     served = api.get(f"/v1/documents/{transfer.document_id}")
     assert served.content == transfer.body
     assert served.headers["X-Content-Sha256"] == hashlib.sha256(served.content).hexdigest()
@@ -90,9 +94,8 @@ def test_every_case_state_change_has_its_audit_event(gateway, api):
 def test_a_document_sent_twice_gets_the_same_receipt_and_no_second_effect(gateway, api):
     petition = submit(api, 4)
     wait_until(lambda: replied(api, petition["id"]), what="the reply")
+    status = stored(gateway, petition["id"], "status")[0]
     with gateway.svc.store.unit_of_work() as uow:
-        status = next(d for d in uow.documents.for_petition(petition["id"])
-                      if d.kind == "status")
         receipt = uow.documents.get(status.receipt_id)
         events_before = len(uow.audit.for_petition(petition["id"]))
     again = api.post("/v1/edxml", content=status.body)
@@ -141,9 +144,7 @@ def test_the_signed_edxml_the_gateway_sends_verifies_with_xmlsec1(gateway, api, 
             pytest.fail("xmlsec1 is not installed (apt-get install -y xmlsec1)")
         pytest.skip("xmlsec1 is not installed")
     petition = submit(api, 5)
-    with gateway.svc.store.unit_of_work() as uow:
-        transfer = next(d for d in uow.documents.for_petition(petition["id"])
-                        if d.kind == "transfer")
+    transfer = stored(gateway, petition["id"], "transfer")[0]
     signed = tmp_path / "transfer.edxml"
     signed.write_bytes(transfer.body)
     ca = gateway.svc.settings.pki_path / "ca.pem"
