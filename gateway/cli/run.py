@@ -71,17 +71,21 @@ def demo(petitions: int, timeout: float, agency_delay: float, home: Path | None,
 @port_option
 @verbose_option
 def api(port: int | None, verbose: bool) -> None:
-    """Serve the HTTP API only."""
-    import uvicorn
-
+    """Serve the HTTP API only, until stopped (SIGTERM/Ctrl-C)."""
     from gateway.api.app import create_app
     from gateway.bootstrap import bootstrap
+    from gateway.runtime.http import BackgroundServer
     from gateway.runtime.up import configure_logging
 
     configure_logging(verbose)
-    config = common.settings(port)
-    uvicorn.run(create_app(bootstrap(config)), host=config.http_host,
-                port=config.http_port, log_level="info" if verbose else "warning")
+    svc = bootstrap(common.settings(port))
+    stop = _wait_for_signal()
+    server = BackgroundServer(create_app(svc), svc.settings.http_host, svc.settings.http_port,
+                              name="API").start()
+    click.echo(f"API on {server.url}; Ctrl-C to stop")
+    stop.wait()
+    server.stop()
+    svc.close()
 
 
 @click.command()
