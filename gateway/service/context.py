@@ -7,14 +7,17 @@ import threading
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from lxml import etree
+
 from adapters.base import Adapter
 from adapters.registry import AdapterRegistry
 from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.domain.calendar import WorkingCalendar
+from gateway.errors import ErrorCode, SignatureRejected
 from gateway.store.repositories import AdapterRecord
 from gateway.store.uow import Store
-from signing import Verifier, XmlSigner
+from signing import VerifiedDocument, Verifier, XmlSigner
 
 
 def sha256_hex(data: bytes) -> str:
@@ -56,6 +59,34 @@ class Services:
                 cached[1].close()
             self._instances[record.adapter_id] = (record.updated_at, adapter)
             return adapter
+
+    def verify_signed(self, root: etree._Element, organ_id: str | None) -> VerifiedDocument:
+        """Verify a document that says it comes from ``organ_id``, and bind its signer to it.
+
+        SHA-1 signatures are accepted only when that agency is flagged legacy (old e-office
+        software): the strict verifier runs first; only on its SHA-1 refusal, and only for such an
+        agency, does the permissive one. ``organ_id=None`` verifies without binding (the caller
+        binds once it has read the signed content).
+
+        Raises:
+            SignatureRejected: any SIGNATURE_* / CERT_* code.
+        """
+        try:
+            verified = self.verifier.verify(root)
+        except SignatureRejected as e:
+            if e.code != ErrorCode.SIGNATURE_ALGORITHM_REFUSED or not self._legacy(organ_id):
+                raise
+            verified = self.legacy_verifier.verify(root)
+        if organ_id is not None:
+            verified.require_organ(organ_id)
+        return verified
+
+    def _legacy(self, organ_id: str | None) -> bool:
+        if not organ_id:
+            return False
+        with self.store.unit_of_work() as uow:
+            agency = uow.agencies.get(organ_id)
+        return agency is not None and agency.legacy_sha1
 
     def close(self) -> None:
         with self._lock:

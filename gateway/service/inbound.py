@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
 from gateway.domain.calendar import deadline_from
 from gateway.domain.case import Outcome, apply_reply, apply_status
 from gateway.domain.documents import DocumentKind
-from gateway.errors import ErrorCode, NotFound, Rejected, SignatureRejected
+from gateway.errors import ErrorCode, NotFound, Rejected
 from gateway.service.context import Services, sha256_hex
 from gateway.service.receipts import issue_receipt
 from gateway.service.routing import refresh_petition_status
@@ -27,7 +26,6 @@ from gateway.store.repositories import CaseRecord, StoredDocument, new_id
 from gateway.store.uow import UnitOfWork
 from schemas import edxml, xml
 from schemas.xml import XmlLimits
-from signing import VerifiedDocument
 
 
 @dataclass(frozen=True)
@@ -45,8 +43,10 @@ def accept_document(svc: Services, body: bytes) -> Accepted:
         Rejected (any subclass): nothing was stored; the error's code says why.
     """
     root = xml.parse(body, limits=XmlLimits(max_bytes=svc.settings.max_document_bytes))
-    verified = _verify(svc, root)
-    package = edxml.decode(verified.signed_root)
+    claimed = root.findtext(f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/"
+                            f"{{{edxml.NS}}}MessageHeader/{{{edxml.NS}}}From/{{{edxml.NS}}}OrganId")
+    verified = svc.verify_signed(root, claimed.strip() if claimed else None)
+    package = edxml.decode(verified.signed_root)  # read only what the signature covers
     sender = package.from_.organ_id
     verified.require_organ(sender)
     key = edxml.document_key(package)
@@ -61,9 +61,6 @@ def accept_document(svc: Services, body: bytes) -> Accepted:
             if agency is None:
                 raise NotFound(f"{sender} is not a registered agency",
                                code=ErrorCode.UNKNOWN_AGENCY)
-            if _uses_sha1(verified) and not agency.legacy_sha1:  # the claim was false
-                raise SignatureRejected("SHA-1 signatures are accepted only from legacy agencies",
-                                        code=ErrorCode.SIGNATURE_ALGORITHM_REFUSED)
             record, kind = _target_case(svc, uow, package, sender)
             document = StoredDocument(
                 document_id=new_id(), direction="in", kind=kind.value, doc_key=key,
@@ -86,27 +83,6 @@ def accept_document(svc: Services, body: bytes) -> Accepted:
             raise
         return duplicate
     return Accepted(receipt, document.document_id, duplicate=False, note=outcome.note)
-
-
-def _verify(svc: Services, root: etree._Element) -> VerifiedDocument:
-    """Verify strictly; only if SHA-1 was refused and the claimed sender is an agency flagged
-    legacy, verify again accepting SHA-1 (the signer's binding to that agency is checked next)."""
-    try:
-        return svc.verifier.verify(root)
-    except SignatureRejected as e:
-        if e.code != ErrorCode.SIGNATURE_ALGORITHM_REFUSED:
-            raise
-        claimed = root.findtext(f".//{{{edxml.NS}}}From/{{{edxml.NS}}}OrganId")
-        with svc.store.unit_of_work() as uow:
-            agency = uow.agencies.get((claimed or "").strip())
-        if agency is None or not agency.legacy_sha1:
-            raise
-        return svc.legacy_verifier.verify(root)
-
-
-def _uses_sha1(verified: VerifiedDocument) -> bool:
-    return any(a.lower().endswith("sha1") for a in (verified.signature_algorithm,
-                                                     verified.digest_algorithm))
 
 
 def _existing_receipt(uow: UnitOfWork, sender: str, key: str) -> Accepted | None:

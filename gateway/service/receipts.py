@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.receipt import decode_receipt, encode_receipt
-
 from gateway.domain.documents import DocumentKind, Receipt, ReceiptOutcome
 from gateway.errors import ErrorCode, GatewayError, PermanentDeliveryError
 from gateway.service.context import Services, sha256_hex
 from gateway.store.repositories import StoredDocument, new_id
 from gateway.store.uow import UnitOfWork
 from schemas import xml
+from schemas.receipt import decode_receipt, encode_receipt
 
 
 def issue_receipt(svc: Services, uow: UnitOfWork, *, for_document: StoredDocument,
@@ -55,8 +54,7 @@ def check_agency_receipt(svc: Services, body: bytes, *, organ_id: str, doc_key: 
     if root.tag != "{urn:vn:gov:vpcp:pakn:receipt:1}Receipt":
         return None
     try:
-        verified = svc.verifier.verify(root)
-        verified.require_organ(organ_id)
+        verified = svc.verify_signed(root, organ_id)
         receipt = decode_receipt(verified.signed_root)
     except GatewayError as e:
         raise PermanentDeliveryError(f"the agency's receipt is not acceptable: {e}",

@@ -6,7 +6,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+import signxml
+from lxml import etree
+from sqlalchemy import func, select, update
 
 from gateway.domain.documents import StatusCode
 from gateway.runtime.demo import sample_petition
@@ -17,6 +19,7 @@ from schemas.xml import tostring
 from signing import DevPki, XmlSigner, load_key_pair
 
 AGENCY = "000.00.00.G17"
+DS = "http://www.w3.org/2000/09/xmldsig#"
 
 
 def counts(gateway) -> tuple[int, int, int]:
@@ -154,4 +157,52 @@ def test_a_status_that_would_reopen_a_returned_case_is_a_409_and_changes_nothing
     late.find(f".//{{{edxml.NS}}}Timestamp").text = "2026/01/05 10:00:00"
     assert_problem(api.post("/v1/edxml", content=signed(pki_dir, late)), 409,
                    "ILLEGAL_TRANSITION")
+    assert counts(gateway) == before
+
+
+class _Sha1Signer(signxml.XMLSigner):
+    """The old e-office software signs RSA-SHA1; signxml refuses to unless told otherwise."""
+
+    def check_deprecated_methods(self) -> None:
+        return None
+
+
+def sha1_signed(pki_dir: Path, root, organ_id: str) -> bytes:
+    key, cert = DevPki(pki_dir).issue(organ_id, organ_id)
+    pair = load_key_pair(key, cert)
+    header = edxml.header_of(root)
+    etree.SubElement(header, f"{{{DS}}}Signature", {"Id": "placeholder"}, nsmap={"ds": DS})
+    signed = _Sha1Signer(method=signxml.SignatureConstructionMethod.enveloped,
+                         signature_algorithm="rsa-sha1", digest_algorithm="sha1",
+                         c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
+        root, key=pair.private_key, cert=[pair.certificate])
+    return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
+
+
+def test_sha1_is_accepted_only_from_an_agency_flagged_legacy(gateway, api, pki_dir):
+    for agency in gateway.agencies:
+        agency.simulator.behaviour = Behaviour(delay=600)
+    with gateway.svc.store.engine.begin() as c:
+        c.execute(update(t.agencies).where(t.agencies.c.organ_id == "000.00.00.G17")
+                  .values(legacy_sha1=True))
+    legacy = api.post("/v1/petitions", json=sample_petition(0)).json()  # → G17
+    modern = api.post("/v1/petitions", json=sample_petition(1)).json()  # → G18
+    accepted = api.post("/v1/edxml", content=sha1_signed(
+        pki_dir, status_root(ref=legacy["cases"][0]["transfer_document"]), AGENCY))
+    assert accepted.status_code == 200, accepted.text
+    before = counts(gateway)
+    refused = api.post("/v1/edxml", content=sha1_signed(pki_dir, status_root(
+        sender="000.00.00.G18", ref=modern["cases"][0]["transfer_document"]), "000.00.00.G18"))
+    assert_problem(refused, 422, "SIGNATURE_ALGORITHM_REFUSED")
+    assert counts(gateway) == before
+
+
+def test_a_non_legacy_agency_cannot_borrow_a_legacy_agencys_name_to_pass_sha1(
+        gateway, api, pki_dir, before):
+    with gateway.svc.store.engine.begin() as c:
+        c.execute(update(t.agencies).where(t.agencies.c.organ_id == "000.00.00.G17")
+                  .values(legacy_sha1=True))
+    # claims to be the legacy G17, but is signed with G18's certificate
+    body = sha1_signed(pki_dir, status_root(sender=AGENCY), "000.00.00.G18")
+    assert_problem(api.post("/v1/edxml", content=body), 422, "CERT_ORGAN_MISMATCH")
     assert counts(gateway) == before
