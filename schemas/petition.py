@@ -2,49 +2,23 @@
 
 Phản ánh, kiến nghị: systems that understand this schema read the petition from it; others read the
 edXML Subject/Content summary. The portal's own ``client_ref`` stays inside the gateway and is not
-written. ``format_utc``/``parse_utc``, ``children`` and ``text`` are shared with receipts.
+written.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from lxml import etree
 
-from gateway.domain.petition import Category, Petition, Petitioner, PetitionerKind, nfc
-from gateway.errors import ErrorCode, SchemaRejected
+from gateway.domain.petition import Category, Petition, Petitioner, PetitionerKind
 from schemas.validate import Schema, validate
+from schemas.values import add, children, format_utc, parse_utc, text
 
 NS = "urn:vn:gov:vpcp:pakn:petition:1"
 VERSION = "1"
 
 
-def format_utc(value: datetime) -> str:
-    """xs:dateTime in UTC with ``Z``, microseconds kept when there are any.
-
-    Raises:
-        ValueError: ``value`` is naive — the instant it means is unknown.
-    """
-    if value.tzinfo is None:
-        raise ValueError("a naive datetime cannot be written as UTC")
-    value = value.astimezone(UTC)
-    fraction = f".{value.microsecond:06d}" if value.microsecond else ""
-    return f"{value:%Y-%m-%dT%H:%M:%S}{fraction}Z"
-
-
-def parse_utc(text: str) -> datetime:
-    """Read what :func:`format_utc` writes (already checked by the XSD) as an aware UTC value."""
-    try:
-        return datetime.fromisoformat(text.strip()).astimezone(UTC)
-    except ValueError as e:
-        raise SchemaRejected(f"{text!r} is not a UTC date-time",
-                             code=ErrorCode.SCHEMA_INVALID) from e
-
-
 def _add(parent: etree._Element, name: str, value: str) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{NS}}}{name}")
-    element.text = value
-    return element
+    return add(parent, NS, name, value)
 
 
 def encode_petition(p: Petition) -> etree._Element:
@@ -89,15 +63,3 @@ def decode_petition(root: etree._Element) -> Petition:
         received_at=parse_utc(text(fields, "ReceivedAt")),
         portal=text(fields, "Portal"),
     )
-
-
-def children(element: etree._Element) -> dict[str, etree._Element]:
-    """The element children of an XSD-checked element (each name at most once), by local name."""
-    return {child.tag.rpartition("}")[2]: child for child in element
-            if isinstance(child.tag, str)}
-
-
-def text(fields: dict[str, etree._Element], name: str) -> str:
-    """The NFC-normalised, stripped text of ``fields[name]``; ``""`` when it is absent."""
-    element = fields.get(name)
-    return "" if element is None else nfc("".join(element.itertext()).strip())

@@ -9,8 +9,8 @@ from __future__ import annotations
 from lxml import etree
 
 from gateway.domain.documents import Receipt, ReceiptOutcome
-from schemas.petition import children, format_utc, parse_utc, text
 from schemas.validate import Schema, validate
+from schemas.values import add, children, format_utc, parse_utc, text
 
 NS = "urn:vn:gov:vpcp:pakn:receipt:1"
 VERSION = "1"
@@ -18,9 +18,7 @@ DIGEST_ALGORITHM = "sha-256"
 
 
 def _add(parent: etree._Element, name: str, value: str) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{NS}}}{name}")
-    element.text = value
-    return element
+    return add(parent, NS, name, value)
 
 
 def encode_receipt(r: Receipt) -> etree._Element:

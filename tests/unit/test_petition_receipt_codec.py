@@ -15,10 +15,11 @@ from gateway.domain.petition import Category, Petition, Petitioner, PetitionerKi
 from gateway.errors import ErrorCode, SchemaRejected
 from schemas import xml
 from schemas.petition import NS as PETITION_NS
-from schemas.petition import decode_petition, encode_petition, format_utc, parse_utc
+from schemas.petition import decode_petition, encode_petition
 from schemas.receipt import NS as RECEIPT_NS
 from schemas.receipt import decode_receipt, encode_receipt
 from schemas.validate import Schema, validate
+from schemas.values import format_utc, parse_utc
 
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
 HANOI = timezone(timedelta(hours=7))
