@@ -43,11 +43,15 @@ class Running:
     svc: Services
     api: BackgroundServer
     stop: threading.Event
+    threads: list[threading.Thread] = field(default_factory=list)
     agencies: list[demo.DemoAgency] = field(default_factory=list)
 
     def shutdown(self) -> None:
+        """Stop taking work, let the relay and workers finish what they hold, then close."""
         self.stop.set()
         self.api.stop()
+        for thread in self.threads:
+            thread.join(timeout=30)
         for agency in self.agencies:
             agency.server.stop()
             agency.simulator.close()
@@ -67,9 +71,10 @@ def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
     if settings.http_port == 0:  # an ephemeral port: tell the simulators where we really are
         svc.settings = settings = settings.with_(http_port=api.port)
     relay = OutboxRelay(svc.store, transport, svc.clock)
-    threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True).start()
-    Worker(svc, transport, threads=settings.worker_threads).start(stop)
-    running = Running(svc, api, stop)
+    relay_thread = threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True)
+    relay_thread.start()
+    workers = Worker(svc, transport, threads=settings.worker_threads).start(stop)
+    running = Running(svc, api, stop, threads=[relay_thread, *workers])
     if with_demo:
         first_port = settings.http_port + 1 if demo_ports and settings.http_port else None
         running.agencies = demo.start_agencies(svc, first_port=first_port, delay=agency_delay,
@@ -143,11 +148,11 @@ def run_demo(settings: Settings, *, petitions: int, timeout: float, agency_delay
     started = time.monotonic()
     try:
         while time.monotonic() - started < timeout:
-            views = _demo_views(running.svc)
-            if len(views) >= petitions and all(v["status"] == "replied" for v in views):
+            by_status = queries.progress(running.svc)["petitions"]
+            if by_status.get("replied", 0) >= petitions:
                 break
             time.sleep(0.25)
-        views = _demo_views(running.svc)
+        views = _demo_views(running.svc)  # once, for the summary
         rows, problems = _verify_replies(running.svc, views, petitions)
         elapsed = time.monotonic() - started
         table = Table(title=f"PAKN demo — {len(views)} petitions in {elapsed:.1f} s")

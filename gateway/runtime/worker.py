@@ -78,8 +78,8 @@ class Worker:
             self.transport.retry(received, delay=result.delay, reason=result.reason)
         else:
             self.transport.dead_letter(received, reason=result.reason)
-        log.info("message %s on %s: %s %s", message.message_id, message.queue,
-                 result.settle.value, result.reason[:200])
+        # the reason can quote an agency's answer: it goes to the database, not to the log
+        log.info("message %s on %s: %s", message.message_id, message.queue, result.settle.value)
         return result.settle
 
     def consume(self, stop: threading.Event) -> None:

@@ -37,6 +37,7 @@ class Services:
     calendar: WorkingCalendar
     adapters: AdapterRegistry
     _instances: dict[int, tuple[object, Adapter]] = field(default_factory=dict, repr=False)
+    _retired: list[Adapter] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -55,8 +56,8 @@ class Services:
             if cached is not None and cached[0] == record.updated_at:
                 return cached[1]
             adapter = self.adapters.build(record.kind, record.config)
-            if cached is not None:
-                cached[1].close()
+            if cached is not None:  # another thread may still be sending with it: close later
+                self._retired.append(cached[1])
             self._instances[record.adapter_id] = (record.updated_at, adapter)
             return adapter
 
@@ -90,7 +91,8 @@ class Services:
 
     def close(self) -> None:
         with self._lock:
-            for _, adapter in self._instances.values():
+            for adapter in (*(a for _, a in self._instances.values()), *self._retired):
                 adapter.close()
             self._instances.clear()
+            self._retired.clear()
         self.store.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,8 +95,7 @@ class AdapterRepository(_Repository):
 
 
 def _adapter(row: Any) -> AdapterRecord:
-    config = row.config if isinstance(row.config, dict) else json.loads(row.config)
-    return AdapterRecord(row.adapter_id, row.organ_id, row.kind, config, row.enabled,
+    return AdapterRecord(row.adapter_id, row.organ_id, row.kind, row.config, row.enabled,
                          row.updated_at)
 
 
@@ -148,7 +146,7 @@ class PetitionRepository(_Repository):
 
 
 def _petition(row: Any) -> PetitionRecord:
-    data = row.petitioner if isinstance(row.petitioner, dict) else json.loads(row.petitioner)
+    data = row.petitioner  # the JSON column decodes itself on both backends
     petitioner = Petitioner(PetitionerKind(data["kind"]), data["name"], data.get("id_number", ""),
                             data.get("phone", ""), data.get("email", ""), data.get("address", ""))
     petition = Petition(row.petition_id, Category(row.category), row.title, row.content,
@@ -352,9 +350,8 @@ class AuditRepository(_Repository):
                               .where(t.audit_events.c.petition_id == petition_id)
                               .order_by(t.audit_events.c.seq))
         return [AuditEvent(row.seq, row.at, row.actor, row.action, row.petition_id, row.case_id,
-                           row.document_id, row.organ_id, row.sha256,
-                           row.details if isinstance(row.details, dict)
-                           else json.loads(row.details)) for row in rows]
+                           row.document_id, row.organ_id, row.sha256, row.details)
+                for row in rows]
 
 
 @dataclass(frozen=True)
