@@ -80,11 +80,17 @@ def _count(svc: object, from_seq: int | None, to_seq: int | None) -> int:
 
 
 @audit.command("seal")
-def audit_seal() -> None:
+@click.option("--watch", is_flag=True, help="Keep sealing every GATEWAY_AUDIT_SEAL_EVENTS "
+              "events or GATEWAY_AUDIT_SEAL_MINUTES minutes until stopped (what `gateway up` "
+              "runs inside).")
+def audit_seal(watch: bool) -> None:
     """Seal the chain head now (if anything is unsealed), signed by the gateway."""
     from gateway.audit.seal import seal_now
 
     svc = services()
+    if watch:
+        _watch(svc)
+        return
     try:
         seal = seal_now(svc, force=True)
     finally:
@@ -94,6 +100,23 @@ def audit_seal() -> None:
     else:
         click.echo(f"sealed event {seal.seq} (hash {seal.head_hash[:16]}…) as seal "
                    f"{seal.seal_id}, sha256 {seal.sha256}")
+
+
+def _watch(svc: object) -> None:
+    import signal
+    import threading
+
+    from gateway.audit.seal import AuditSealer
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo("sealing the audit chain; Ctrl-C to stop")
+    try:
+        AuditSealer(svc).run(stop)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        pass
+    finally:
+        svc.close()  # type: ignore[attr-defined]
 
 
 @audit.command("export")
