@@ -21,6 +21,8 @@ from gateway.audit.chain import GENESIS, event_hash, normalised_details
 from gateway.store import tables as t
 
 HEAD_ID = 1
+APPEND_ONLY_TABLES = ("audit_events", "audit_seals")
+"""Tables whose rows the database refuses to UPDATE or DELETE (triggers, migration 0006)."""
 
 
 @dataclass(frozen=True)
