@@ -69,11 +69,14 @@ def petition_show(petition_id: str, as_json: bool, trail: bool) -> None:
     from gateway.service.queries import petition_view
 
     svc = services()
-    view = petition_view(svc, petition_id)
-    if trail:
-        from gateway.audit.trail import petition_trail, render
+    try:
+        view = petition_view(svc, petition_id)
+        if trail:
+            from gateway.audit.trail import petition_trail, render
 
-        view["trail"] = petition_trail(svc, petition_id)
+            view["trail"] = petition_trail(svc, petition_id)
+    finally:
+        svc.close()
     if as_json:
         click.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
