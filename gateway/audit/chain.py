@@ -27,6 +27,9 @@ GENESIS = "0" * 64
 """The ``prev_hash`` of the first event."""
 
 _sha256 = hashlib.sha256
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                           allow_nan=False).encode
+"""One encoder, built once: ``json.dumps`` with options builds a new one on every call."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,9 @@ def timestamp(at: datetime) -> str:
     """``at`` in UTC, ISO 8601 with microseconds (naive means UTC)."""
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
+    elif at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    return at.isoformat(timespec="microseconds")
 
 
 def canonical(seq: int, at: datetime | str, actor: str, action: str, petition_id: str | None,
@@ -59,11 +64,8 @@ def canonical(seq: int, at: datetime | str, actor: str, action: str, petition_id
               sha256: str | None, details: Mapping[str, Any]) -> bytes:
     """The exact bytes an event's digest is computed over."""
     when = at if isinstance(at, str) else timestamp(at)
-    return json.dumps(
-        [FORMAT, seq, when, actor, action, petition_id, case_id, document_id, organ_id, sha256,
-         details],
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
-    ).encode("utf-8")
+    return _encode([FORMAT, seq, when, actor, action, petition_id, case_id, document_id,
+                    organ_id, sha256, details]).encode("utf-8")
 
 
 def digest(canonical_bytes: bytes) -> bytes:

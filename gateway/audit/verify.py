@@ -14,8 +14,10 @@ Problems are reported in order; the first one names the first broken event.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -154,6 +156,26 @@ def stream_events(connection: Connection, *, from_seq: int | None, to_seq: int |
 
 def verify_trail(svc: Services, *, from_seq: int | None = None, to_seq: int | None = None,
                  documents: bool = True, progress: Progress | None = None) -> Report:
+    with _no_cyclic_gc():
+        return _verify_trail(svc, from_seq=from_seq, to_seq=to_seq, documents=documents,
+                             progress=progress)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while streaming millions of acyclic rows: its full
+    collections, triggered by the allocations alone, would cost a third of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _verify_trail(svc: Services, *, from_seq: int | None, to_seq: int | None, documents: bool,
+                  progress: Progress | None) -> Report:
     report = Report()
     ranged = from_seq is not None and from_seq > 1
     checker = ChainChecker(report, expected_prev=None if ranged else GENESIS)
