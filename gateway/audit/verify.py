@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -137,7 +137,7 @@ class ChainChecker:
 
 
 def stream_events(connection: Connection, *, from_seq: int | None, to_seq: int | None,
-                  batch: int = 20_000) -> Iterator[list[Any]]:
+                  batch: int = 20_000) -> Iterator[Sequence[Any]]:
     """Events in ``seq`` order, in batches (keyset pagination: constant memory)."""
     column = t.audit_events.c.seq
     after = (from_seq - 1) if from_seq is not None else None
