@@ -19,6 +19,8 @@
 | GATEWAY_RETRY_BASE_SECONDS    | 1.0                                  |
 | GATEWAY_RETRY_CAP_SECONDS     | 300                                  |
 | GATEWAY_ADAPTER_TIMEOUT       | 10                                   |
+| GATEWAY_AUDIT_SEAL_EVENTS     | 1000 (seal the audit chain every N…) |
+| GATEWAY_AUDIT_SEAL_MINUTES    | 10   (…or T minutes, if anything new)|
 
 Reading settings touches no file, database or key: that happens in ``bootstrap``.
 """
@@ -57,6 +59,8 @@ class Settings:
     retry_cap_seconds: float = 300.0
     adapter_timeout: float = 10.0
     timezone: str = "Asia/Ho_Chi_Minh"
+    audit_seal_events: int = 1000
+    audit_seal_minutes: float = 10.0
 
     @property
     def db_url(self) -> str:
@@ -122,4 +126,6 @@ class Settings:
             retry_base_seconds=number("RETRY_BASE_SECONDS", float, base.retry_base_seconds),
             retry_cap_seconds=number("RETRY_CAP_SECONDS", float, base.retry_cap_seconds),
             adapter_timeout=number("ADAPTER_TIMEOUT", float, base.adapter_timeout),
+            audit_seal_events=int(number("AUDIT_SEAL_EVENTS", int, base.audit_seal_events)),
+            audit_seal_minutes=number("AUDIT_SEAL_MINUTES", float, base.audit_seal_minutes),
         )

@@ -19,7 +19,9 @@ product: never rename one, only add.
     │   └── PermanentDeliveryError   will never work as is (4xx, SOAP client fault); dead-letter
     ├── TransportError            the message transport failed
     │   └── TransportUnavailable  the broker/queue cannot be reached now (503, retry)
-    └── ConfigurationError        the gateway itself is set up wrong (missing key, bad URL)
+    ├── ConfigurationError        the gateway itself is set up wrong (missing key, bad URL)
+    └── IntegrityBroken           the audit trail, a seal, a stored document or a bundle does
+                                  not verify (AUDIT_*, DOCUMENT_TAMPERED, BUNDLE_INVALID)
 
 Library exceptions are translated at the boundary with ``raise … from e``.
 """
@@ -72,6 +74,11 @@ class ErrorCode(StrEnum):
     DELIVERY_EXHAUSTED = "DELIVERY_EXHAUSTED"
     RECEIPT_MISMATCH = "RECEIPT_MISMATCH"
     MESSAGE_UNDECODABLE = "MESSAGE_UNDECODABLE"
+    # audit trail and evidence
+    AUDIT_CHAIN_BROKEN = "AUDIT_CHAIN_BROKEN"
+    AUDIT_SEAL_INVALID = "AUDIT_SEAL_INVALID"
+    DOCUMENT_TAMPERED = "DOCUMENT_TAMPERED"
+    BUNDLE_INVALID = "BUNDLE_INVALID"
 
 
 class GatewayError(Exception):
@@ -166,4 +173,11 @@ class TransportUnavailable(TransportError):
 
 class ConfigurationError(GatewayError):
     code = ErrorCode.CONFIGURATION
+    http_status = 500
+
+
+class IntegrityBroken(GatewayError):
+    """Evidence does not verify: the audit chain, a seal, a stored document or a bundle."""
+
+    code = ErrorCode.AUDIT_CHAIN_BROKEN
     http_status = 500

@@ -62,11 +62,21 @@ def petition_route(petition_id: str, organ_ids: tuple[str, ...]) -> None:
 @petition.command("show")
 @click.argument("petition_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def petition_show(petition_id: str, as_json: bool) -> None:
+@click.option("--trail", is_flag=True, help="Also the audit timeline: who, what, when, "
+              "chain and signature checks, receipt digests.")
+def petition_show(petition_id: str, as_json: bool, trail: bool) -> None:
     """Show a petition's status, cases, deadlines and deliveries (no personal data)."""
     from gateway.service.queries import petition_view
 
-    view = petition_view(services(), petition_id)
+    svc = services()
+    try:
+        view = petition_view(svc, petition_id)
+        if trail:
+            from gateway.audit.trail import petition_trail, render
+
+            view["trail"] = petition_trail(svc, petition_id)
+    finally:
+        svc.close()
     if as_json:
         click.echo(json.dumps(view, ensure_ascii=False, indent=2))
         return
@@ -79,6 +89,10 @@ def petition_show(petition_id: str, as_json: bool) -> None:
             error = f"  ({d['failure_code'] or ''} {d['last_error']})" if d["last_error"] else ""
             click.echo(f"    delivery {d['delivery_id'][:8]}: {d['state']}, "
                        f"{d['attempts']} attempt(s){error}")
+    if trail:
+        click.echo("  trail:")
+        for line in render(view["trail"], svc.zone):
+            click.echo(line)
 
 
 @petition.command("list")

@@ -21,6 +21,7 @@ from rich.live import Live
 from rich.table import Table
 
 from gateway.api.app import create_app
+from gateway.audit.seal import AuditSealer
 from gateway.bootstrap import bootstrap, make_transport
 from gateway.config import Settings
 from gateway.errors import GatewayError
@@ -74,7 +75,10 @@ def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
     relay_thread = threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True)
     relay_thread.start()
     workers = Worker(svc, transport, threads=settings.worker_threads).start(stop)
-    running = Running(svc, api, stop, threads=[relay_thread, *workers])
+    sealer = threading.Thread(target=AuditSealer(svc).run, args=(stop,), name="audit-sealer",
+                              daemon=True)
+    sealer.start()
+    running = Running(svc, api, stop, threads=[relay_thread, *workers, sealer])
     if with_demo:
         first_port = settings.http_port + 1 if demo_ports and settings.http_port else None
         running.agencies = demo.start_agencies(svc, first_port=first_port, delay=agency_delay,

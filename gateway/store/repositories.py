@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from gateway.audit.append import PendingEvent
+from gateway.audit.append import append as append_events
 from gateway.domain.agency import Agency
 from gateway.domain.case import Case, CaseState
 from gateway.domain.delivery import Delivery, DeliveryState
@@ -337,13 +339,24 @@ class AuditEvent:
 class AuditRepository(_Repository):
     """Nhật ký: append-only; written in the same transaction as the change it records."""
 
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self._pending: list[PendingEvent] = []
+
     def record(self, action: str, *, actor: str, at: datetime, petition_id: str | None = None,
                case_id: int | None = None, document_id: str | None = None,
                organ_id: str | None = None, sha256: str | None = None,
                **details: Any) -> None:
-        self.c.execute(insert(t.audit_events).values(
-            at=at, actor=actor, action=action, petition_id=petition_id, case_id=case_id,
+        """Record an event; it joins the hash chain when the unit of work commits
+        (:meth:`chain`, see :mod:`gateway.audit.append`)."""
+        self._pending.append(PendingEvent.of(
+            action, actor=actor, at=at, petition_id=petition_id, case_id=case_id,
             document_id=document_id, organ_id=organ_id, sha256=sha256, details=details))
+
+    def chain(self) -> None:
+        """Append the recorded events to the chain, in this transaction (just before commit)."""
+        pending, self._pending = self._pending, []
+        append_events(self.c, pending)
 
     def for_petition(self, petition_id: str) -> list[AuditEvent]:
         rows = self.c.execute(select(t.audit_events)

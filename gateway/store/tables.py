@@ -173,6 +173,8 @@ audit_events = Table(
     Column("organ_id", String(64)),
     Column("sha256", String(64)),
     Column("details", Json, nullable=False),
+    Column("prev_hash", String(64), nullable=False),  # hash chain: see gateway/audit/chain.py
+    Column("hash", String(64), nullable=False),
 )
 
 outbox = Table(
@@ -210,4 +212,23 @@ processed_messages = Table(
     Column("message_id", String(36), primary_key=True),
     Column("handler", String(64), nullable=False),
     Column("processed_at", UtcDateTime, nullable=False),
+)
+
+audit_chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # the one row: id 1
+    Column("seq", BigInteger, nullable=False),  # the last event's seq (0: none yet)
+    Column("hash", String(64), nullable=False),  # the last event's hash
+)
+
+audit_seals = Table(
+    "audit_seals",
+    metadata,
+    Column("seal_id", Serial, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger, nullable=False, unique=True),  # the chain head it seals
+    Column("head_hash", String(64), nullable=False),
+    Column("sealed_at", UtcDateTime, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("body", LargeBinary, nullable=False),  # the signed seal document, exact bytes
 )

@@ -32,6 +32,7 @@ class UnitOfWork:
         self._committed = False
 
     def commit(self) -> None:
+        self.audit.chain()
         self.connection.commit()
         self._committed = True
 
