@@ -43,6 +43,10 @@ class AgencyRepository(_Repository):
         row = self.c.execute(select(t.agencies).where(t.agencies.c.organ_id == organ_id)).first()
         return _agency(row) if row else None
 
+    def set_legacy_sha1(self, organ_id: str, legacy_sha1: bool) -> None:
+        self.c.execute(update(t.agencies).where(t.agencies.c.organ_id == organ_id)
+                       .values(legacy_sha1=legacy_sha1))
+
     def all(self) -> list[Agency]:
         rows = self.c.execute(select(t.agencies).order_by(t.agencies.c.organ_id))
         return [_agency(row) for row in rows]
