@@ -6,13 +6,19 @@ services (database for the audit trail, trust store).
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from gateway.cli.common import services
 from gateway.config import Settings
+
+if TYPE_CHECKING:
+    from gateway.service.context import Services
 
 
 @click.group()
@@ -64,7 +70,9 @@ def pki_import(organ_id: str, pem_file: Path) -> None:
     """
     from gateway.service.pki import import_certificate
 
-    for entry in import_certificate(services(), organ_id, pem_file.read_bytes()):
+    with _services() as svc:
+        kept = import_certificate(svc, organ_id, pem_file.read_bytes())
+    for entry in kept:
         kind = "CA" if entry.is_ca else "signing certificate"
         click.echo(f"imported {kind} {entry.certificate.subject.rfc4514_string()} "
                    f"(serial {entry.serial}) for {organ_id}")
@@ -79,7 +87,8 @@ def pki_list(as_json: bool) -> None:
     """
     from gateway.service.pki import list_certificates
 
-    views = list_certificates(services())
+    with _services() as svc:
+        views = list_certificates(svc)
     for v in views:
         if v.status.value in ("expiring", "expired", "revoked"):
             who = v.entry.organ_id or v.entry.certificate.subject.rfc4514_string()
@@ -109,7 +118,8 @@ def pki_revoke(organ_id: str, serial: str | None, reason: str) -> None:
     """Revoke agency ORGAN_ID's signing certificate (local revocation list; immediate)."""
     from gateway.service.pki import revoke_certificate
 
-    entry = revoke_certificate(services(), organ_id, serial=serial, reason=reason)
+    with _services() as svc:
+        entry = revoke_certificate(svc, organ_id, serial=serial, reason=reason)
     click.echo(f"revoked {entry.certificate.subject.rfc4514_string()} (serial {entry.serial})")
 
 
@@ -119,10 +129,20 @@ def pki_verify(edxml_file: Path) -> None:
     """Check a signed edXML document exactly as POST /v1/edxml would; store nothing."""
     from gateway.service.pki import verify_file
 
-    inbound = verify_file(services(), edxml_file.read_bytes())
+    with _services() as svc:
+        inbound = verify_file(svc, edxml_file.read_bytes())
     click.echo(f"OK: signed by {inbound.verified.signer_organ_id} "
                f"({inbound.verified.certificate.subject.rfc4514_string()}), "
                f"{inbound.verified.signature_algorithm.rsplit('#', 1)[-1]}")
+
+
+@contextlib.contextmanager
+def _services() -> Iterator[Services]:
+    svc = services()
+    try:
+        yield svc
+    finally:
+        svc.close()
 
 
 COMMANDS = (pki,)

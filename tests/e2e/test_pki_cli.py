@@ -1,4 +1,4 @@
-"""`gateway pki …` and `gateway agency set`: importing, listing, revoking, verifying from the CLI."""
+"""`gateway pki …` and `gateway agency set`: import, list, revoke, verify from the CLI."""
 
 from __future__ import annotations
 
