@@ -27,13 +27,13 @@ from sqlalchemy import create_engine, func, select, text
 from gateway.bootstrap import bootstrap
 from gateway.config import Settings
 from gateway.domain.documents import ReceiptOutcome
-from gateway.errors import Rejected
+from gateway.errors import ErrorCode, Rejected
 from gateway.service.admin import add_agency
 from gateway.service.context import Services
 from gateway.service.inbound import accept_document
 from gateway.service.intake import submit_petition
 from gateway.store import tables as t
-from schemas import xml
+from schemas import edxml, xml
 from schemas.receipt import decode_receipt
 from signing import DevPki, KeyPair, load_key_pair
 from signing.binding import subject_for
@@ -41,6 +41,9 @@ from signing.pki import generate_key, issue_certificate
 from signing.revocation import LocalRevocation, serial_hex
 from tests.conftest import AGENCY_A, AGENCY_B, PG_ADMIN_URL, new_petition, require_service
 from tests.integration.hostile_cases import CASES, DUPLICATE, Case, Kit, signed_status_for
+from tests.interop import INTEROP
+
+SAMPLES = sorted(INTEROP.glob("*.edxml")) if INTEROP.is_dir() else []
 
 MAX_SECONDS = 2.0
 MAX_PYTHON_MEMORY = 64 * 1024 * 1024
@@ -213,18 +216,41 @@ def test_a_hostile_document_is_refused_with_its_code_and_changes_nothing(
         assert outcome.receipt == original.receipt and outcome.document_id == original.document_id
         assert len(rejection_events(svc)) == events_before
         return
-    assert isinstance(outcome, Rejected), f"{case.name} was accepted"
-    assert outcome.code == case.expected, f"{case.name}: {outcome}"
+    assert_refused_consistently(svc, body, outcome, case.expected, events_before, case.name)
+
+
+def assert_refused_consistently(svc: Services, body: bytes, outcome: Any, expected: str,
+                                events_before: int, name: str) -> None:
+    """Refused with ``expected``: in the error, our signed receipt, and one audit event."""
+    assert isinstance(outcome, Rejected), f"{name} was accepted"
+    assert outcome.code == expected, f"{name}: {outcome}"
     receipt = decode_receipt(svc.verify_signed(xml.parse(outcome.context["receipt"]),
                                                svc.organ_id).signed_root)
     assert receipt.outcome == ReceiptOutcome.REJECTED
-    assert receipt.reason_code == case.expected
+    assert receipt.reason_code == expected
     assert receipt.digest_sha256 == hashlib.sha256(body).hexdigest()
     assert receipt.receiver == svc.organ_id
     events = rejection_events(svc)
     assert len(events) == events_before + 1
-    assert events[-1]["code"] == case.expected
+    assert events[-1]["code"] == expected
     assert events[-1]["receipt_id"] == receipt.receipt_id
+
+
+@pytest.mark.skipif(not SAMPLES, reason=f"official samples not found in {INTEROP}")
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_an_official_sample_parses_and_is_refused_for_its_signature_not_a_crash(
+        world: tuple[Services, Kit], sample: Path) -> None:
+    """The SDK samples sign RSA-SHA1 with truncated certificates, in a <Signature> outside the
+    XML-DSig namespace: they parse, decode, and are refused as unsigned, changing nothing."""
+    svc, _ = world
+    body = sample.read_bytes()
+    edxml.decode(xml.parse(body))  # still parses and decodes
+    before, events_before = snapshot(svc), len(rejection_events(svc))
+    with pytest.raises(Rejected) as caught:
+        accept_document(svc, body)
+    assert snapshot(svc) == before
+    assert_refused_consistently(svc, body, caught.value, ErrorCode.SIGNATURE_MISSING,
+                                events_before, sample.name)
 
 
 def test_a_comment_splitting_signed_text_does_not_change_what_is_read(
