@@ -14,7 +14,9 @@ effect in running workers at their next verification, without a restart):
   certificates whose CA the gateway does not run (a real agency's, imported), so no CRL can be
   issued here. Entries name the issuer and serial number, as a CRL does.
 
-A revoked certificate is refused whatever its revocation date: edXML carries no trusted signing
+The files are looked at (``stat``) at most once per ``recheck_seconds`` (default 1 s), so a
+revocation takes effect within a second. A revoked certificate is refused whatever its revocation
+date: edXML carries no trusted signing
 time, and a stolen key can backdate what it signs.
 """
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -76,9 +79,12 @@ def load_crls(data: bytes) -> list[x509.CertificateRevocationList]:
 class Revocations:
     """What the CRL folder and the local list say; thread-safe, reloads files that changed."""
 
-    def __init__(self, crl_dir: Path | None = None, local_list: Path | None = None) -> None:
+    def __init__(self, crl_dir: Path | None = None, local_list: Path | None = None, *,
+                 recheck_seconds: float = 1.0) -> None:
         self.crl_dir = crl_dir
         self.local_list = local_list
+        self.recheck_seconds = recheck_seconds
+        self._checked = 0.0
         self._lock = threading.Lock()
         self._stamp: tuple[Any, ...] | None = None
         self._crls: tuple[x509.CertificateRevocationList, ...] = ()
@@ -157,6 +163,10 @@ class Revocations:
                       if p.suffix.lower() in CRL_SUFFIXES and p.is_file())
 
     def _refresh(self) -> None:
+        now = time.monotonic()
+        if self._stamp is not None and now - self._checked < self.recheck_seconds:
+            return
+        self._checked = now
         files = self._files()
         stamp = tuple((str(p), *_mtime(p)) for p in files) + (
             (_mtime(self.local_list),) if self.local_list is not None else ())

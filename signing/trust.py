@@ -42,6 +42,7 @@ from signing.binding import organ_id_of
 from signing.revocation import Revocations
 
 _SHA256 = hashes.SHA256()
+MAX_CACHED_PATHS = 1024
 MAX_CHAIN_DEPTH = 4
 """Root, at most two intermediates, leaf: deeper government PKIs do not exist."""
 
@@ -80,6 +81,8 @@ class TrustStore:
             raise ConfigurationError("the trust store holds no certificate")
         self._pinned = {c.fingerprint(_SHA256): organs for c, organs in self.pinned.items()}
         self._intermediates = tuple(intermediates)
+        self._paths: dict[tuple[bytes, ...], tuple[tuple[x509.Certificate, ...], datetime,
+                                                   datetime]] = {}
         self.revocations = revocations if revocations is not None else Revocations()
         self._builder = (
             PolicyBuilder()
@@ -157,16 +160,7 @@ class TrustStore:
                 f"certificate {_describe(leaf)} expired on {leaf.not_valid_after_utc:%Y-%m-%d}",
                 code=ErrorCode.CERT_EXPIRED,
             )
-        try:
-            verified = self._builder.time(when).build_client_verifier().verify(
-                leaf, [*intermediates, *self._intermediates]
-            )
-        except VerificationError as e:
-            raise SignatureRejected(
-                f"certificate {_describe(leaf)} does not chain to a trusted authority: {e}",
-                code=ErrorCode.CERT_UNTRUSTED,
-            ) from e
-        chain = tuple(verified.chain)
+        chain = self._path(leaf, (*intermediates, *self._intermediates), when)
         organs = self._pinned.get(chain[-1].fingerprint(_SHA256))
         if organs is not None and organ_id_of(leaf) not in organs:
             raise SignatureRejected(
@@ -179,6 +173,32 @@ class TrustStore:
             raise SignatureRejected(
                 f"certificate {_describe(leaf)} is {reason}", code=ErrorCode.CERT_REVOKED
             )
+
+    def _path(
+        self, leaf: x509.Certificate, intermediates: tuple[x509.Certificate, ...], when: datetime
+    ) -> tuple[x509.Certificate, ...]:
+        """The validated path, leaf first. A path validated once is reused while ``when`` stays
+        inside the validity of every certificate on it (the anchors never change); revocation
+        and pinning are still checked on every call."""
+        key = (leaf.fingerprint(_SHA256), *(c.fingerprint(_SHA256) for c in intermediates))
+        cached = self._paths.get(key)
+        if cached is not None and cached[1] <= when <= cached[2]:
+            return cached[0]
+        try:
+            verified = self._builder.time(when).build_client_verifier().verify(
+                leaf, list(intermediates)
+            )
+        except VerificationError as e:
+            raise SignatureRejected(
+                f"certificate {_describe(leaf)} does not chain to a trusted authority: {e}",
+                code=ErrorCode.CERT_UNTRUSTED,
+            ) from e
+        chain = tuple(verified.chain)
+        if len(self._paths) >= MAX_CACHED_PATHS:
+            self._paths.clear()
+        self._paths[key] = (chain, max(c.not_valid_before_utc for c in chain),
+                            min(c.not_valid_after_utc for c in chain))
+        return chain
 
     def is_revoked(self, leaf: x509.Certificate, chain: tuple[x509.Certificate, ...]) -> bool:
         """Whether ``leaf`` (validated along ``chain``, leaf first) has been revoked."""

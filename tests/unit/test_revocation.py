@@ -17,7 +17,10 @@ from signing.revocation import LocalRevocation, Revocations, serial_hex
 from signing.trust import TrustStore
 
 G17 = "000.00.00.G17"
-NOW = datetime.now(UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
@@ -28,27 +31,27 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
 
 
 def leaf(ca: DevPki) -> KeyPair:
-    return ca.issue_key_pair(G17, "Bộ Xây dựng", not_before=NOW - timedelta(hours=1),
-                             not_after=NOW + timedelta(days=30), key_type="ec")
+    return ca.issue_key_pair(G17, "Bộ Xây dựng", not_before=now() - timedelta(hours=1),
+                             not_after=now() + timedelta(days=30), key_type="ec")
 
 
 def crl_of(issuer: KeyPair, *serials: int) -> x509.CertificateRevocationList:
     builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer.certificate.subject)
-               .last_update(NOW - timedelta(hours=1)).next_update(NOW + timedelta(days=7)))
+               .last_update(now() - timedelta(hours=1)).next_update(now() + timedelta(days=7)))
     for serial in serials:
         builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW).build())
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now()).build())
     return builder.sign(issuer.private_key, hashes.SHA256())
 
 
 def trust(ca: DevPki, crl_dir: Path, local: Path | None = None) -> TrustStore:
     anchor = TrustStore.from_pem_files([ca.ca_path]).certificates
-    return TrustStore(anchor, revocations=Revocations(crl_dir, local))
+    return TrustStore(anchor, revocations=Revocations(crl_dir, local, recheck_seconds=0))
 
 
 def code_of(store: TrustStore, pair: KeyPair) -> ErrorCode | None:
     try:
-        store.verify_chain(pair.certificate, (), NOW)
+        store.verify_chain(pair.certificate, (), now())
     except SignatureRejected as e:
         return e.code
     return None
@@ -75,10 +78,10 @@ def test_a_crl_signed_by_another_ca_revokes_nothing(ca: DevPki, tmp_path: Path) 
     # the impostor copies our CA's name, but cannot sign with its key
     forged = (x509.CertificateRevocationListBuilder()
               .issuer_name(load_key_pair(ca.ca_key_path, ca.ca_path).certificate.subject)
-              .last_update(NOW).next_update(NOW + timedelta(days=1))
+              .last_update(now()).next_update(now() + timedelta(days=1))
               .add_revoked_certificate(x509.RevokedCertificateBuilder()
                                        .serial_number(target.certificate.serial_number)
-                                       .revocation_date(NOW).build())
+                                       .revocation_date(now()).build())
               .sign(forged_issuer.private_key, hashes.SHA256()))
     crl_dir = tmp_path / "crl"
     crl_dir.mkdir()
