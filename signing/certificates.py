@@ -158,15 +158,17 @@ class CertificateDirectory:
     def entries(self, trust: TrustStore, dev: DevPki | None) -> list[CertificateEntry]:
         """Everything ``pki list`` shows: anchors, the gateway's and development certificates,
         and imported ones."""
+        imported = self.imported()
+        known = {e.certificate for e in imported}
         result = [CertificateEntry(Origin.TRUST_ANCHOR, c, Path("")) for c in trust.certificates
-                  if c not in {e.certificate for e in self.imported()}]
+                  if c not in known]
         if dev is not None:
             if dev.gateway_cert_path.is_file():
                 result.append(_entry(Origin.GATEWAY, dev.gateway_cert_path))
             if dev.agencies_directory.is_dir():
                 for path in sorted(dev.agencies_directory.glob("*.pem")):
                     result.append(_entry(Origin.DEVELOPMENT, path))
-        return result + self.imported()
+        return result + imported
 
     # -- importing ---------------------------------------------------------------------------
 
@@ -178,7 +180,8 @@ class CertificateDirectory:
             InputInvalid: no PEM certificate, more than one signing certificate, or nothing that
                 could ever verify a document (a lone intermediate, a CA with no signer).
             SignatureRejected: CERT_ORGAN_MISMATCH (the signing certificate is bound to another
-                agency or none), CERT_UNTRUSTED / CERT_EXPIRED / CERT_NOT_YET_VALID / CERT_REVOKED
+                agency or none), CERT_EXPIRED / CERT_NOT_YET_VALID (a root CA of the file is not
+                valid now), CERT_UNTRUSTED / CERT_EXPIRED / CERT_NOT_YET_VALID / CERT_REVOKED
                 (it does not verify now, even with the CAs of the file).
         """
         try:
@@ -194,6 +197,13 @@ class CertificateDirectory:
         if not leaves and not roots:
             raise InputInvalid("the file holds only intermediate CA certificates: add the root CA "
                                "or the agency's signing certificate")
+        for root in roots:
+            if not root.not_valid_before_utc <= at <= root.not_valid_after_utc:
+                raise SignatureRejected(
+                    f"CA {root.subject.rfc4514_string()} is not valid now (valid "
+                    f"{root.not_valid_before_utc:%Y-%m-%d} to {root.not_valid_after_utc:%Y-%m-%d})",
+                    code=ErrorCode.CERT_EXPIRED if at > root.not_valid_after_utc
+                    else ErrorCode.CERT_NOT_YET_VALID)
         pinned = dict(trust.pinned)
         for root in roots:
             pinned[root] = pinned.get(root, frozenset()) | {organ_id}

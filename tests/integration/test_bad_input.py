@@ -194,6 +194,13 @@ def test_sha1_is_accepted_only_from_an_agency_flagged_legacy(gateway, api, pki_d
     accepted = api.post("/v1/edxml", content=sha1_signed(
         pki_dir, status_root(ref=legacy["cases"][0]["transfer_document"]), AGENCY))
     assert accepted.status_code == 200, accepted.text
+    with gateway.svc.store.engine.connect() as c:  # recorded as a legacy SHA-1 document
+        received = c.execute(select(t.audit_events.c.details).where(
+            t.audit_events.c.action == "document.received",
+            t.audit_events.c.document_id == accepted.headers["X-Document-Id"])).scalar_one()
+        stored = c.execute(select(t.documents.c.signature_algorithm).where(
+            t.documents.c.document_id == accepted.headers["X-Document-Id"])).scalar_one()
+    assert received["legacy_sha1"] is True and stored.endswith("rsa-sha1")
     before = counts(gateway)
     refused = api.post("/v1/edxml", content=sha1_signed(pki_dir, status_root(
         sender="000.00.00.G18", ref=modern["cases"][0]["transfer_document"]), "000.00.00.G18"))

@@ -113,3 +113,16 @@ def test_an_unreadable_crl_or_list_is_a_configuration_error(ca: DevPki, tmp_path
     (tmp_path / "revoked.json").write_text("{}")
     with pytest.raises(ConfigurationError, match=r"revoked\.json"):
         code_of(trust(ca, tmp_path, tmp_path / "revoked.json"), leaf(ca))
+
+
+def test_a_broken_crl_file_is_the_gateways_error_not_the_senders(
+        ca: DevPki, tmp_path: Path) -> None:
+    from lxml import etree
+
+    from signing import Verifier, XmlSigner
+
+    (tmp_path / "broken.crl").write_bytes(b"not a crl")
+    body = XmlSigner(leaf(ca)).sign(etree.fromstring(b"<r><a>1</a></r>"))
+
+    with pytest.raises(ConfigurationError):
+        Verifier(trust(ca, tmp_path)).verify(body)
