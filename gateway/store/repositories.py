@@ -266,6 +266,11 @@ class DocumentRepository(_Repository):
             t.documents.c.doc_key == doc_key)).first()
         return _document(row) if row else None
 
+    def find_by_digest(self, direction: str, sha256: str) -> StoredDocument | None:
+        row = self.c.execute(select(t.documents).where(
+            t.documents.c.direction == direction, t.documents.c.sha256 == sha256)).first()
+        return _document(row) if row else None
+
     def for_petition(self, petition_id: str) -> list[StoredDocument]:
         rows = self.c.execute(select(t.documents).where(t.documents.c.petition_id == petition_id)
                               .order_by(t.documents.c.created_at))

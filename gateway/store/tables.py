@@ -211,3 +211,6 @@ processed_messages = Table(
     Column("handler", String(64), nullable=False),
     Column("processed_at", UtcDateTime, nullable=False),
 )
+
+# issue 4: a replay of the exact bytes of an accepted document is answered from this index
+Index("ix_documents_direction_sha256", documents.c.direction, documents.c.sha256)

@@ -272,3 +272,30 @@ def test_a_comment_splitting_signed_text_does_not_change_what_is_read(
         stored = uow.documents.get(accepted.document_id)
     assert stored is not None and stored.sender == AGENCY_A[0]
 
+
+
+def test_a_replay_of_the_exact_bytes_gets_the_original_receipt_even_after_revocation(
+        world: tuple[Services, Kit], pki: DevPki) -> None:
+    from tests.integration.hostile_cases import sign, status
+
+    svc, kit = world
+    now = datetime.now(UTC)
+    pair = pki.issue_key_pair(AGENCY_A[0], "Bộ Xây dựng", not_before=now - timedelta(hours=1),
+                              not_after=now + timedelta(days=30), key_type="ec")
+    root = status(kit, description="Đã đến (khóa sắp bị thu hồi)", seconds=50)
+    body = sign(root, pair)
+    original = accept_document(svc, body)
+    svc.verifier.trust.revocations.add_local(LocalRevocation(
+        issuer=pair.certificate.issuer.rfc4514_string(), serial=serial_hex(pair.certificate),
+        organ_id=AGENCY_A[0], revoked_at="2026-11-22T00:00:00Z", reason="key compromise"))
+    before = snapshot(svc)
+
+    replayed = accept_document(svc, body)
+
+    assert replayed.duplicate and replayed.receipt == original.receipt
+    assert snapshot(svc) == before
+    root.find(".//{*}Description").text = "Ký lại bằng khóa đã thu hồi"
+    with pytest.raises(Rejected) as caught:
+        accept_document(svc, sign(root, pair))
+    assert caught.value.code == ErrorCode.CERT_REVOKED
+    assert snapshot(svc) == before
