@@ -35,6 +35,7 @@ lint: $(STAMP)  ## ruff + mypy (strict on the domain)
 	$(BIN)/mypy gateway/domain
 
 bench: $(STAMP) services  ## benchmarks (print ratios against an in-run baseline)
+	$(BIN)/pip install --quiet -e '.[bench]' || echo "python-xmlsec did not install (needs libxmlsec1-dev, pkg-config): benchmarks run without it" >&2
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 system-deps:  ## Debian packages the tests use (xmlsec1)

@@ -23,12 +23,12 @@ from gateway.transport.embedded import EmbeddedTransport
 from signing import (
     DevPki,
     KeyPair,
-    TrustStore,
     VerificationPolicy,
     Verifier,
     XmlSigner,
     load_key_pair,
 )
+from signing.certificates import CertificateDirectory
 
 
 def dev_pki(settings: Settings) -> DevPki:
@@ -36,6 +36,11 @@ def dev_pki(settings: Settings) -> DevPki:
     pki = DevPki(settings.pki_path)
     pki.init(gateway_organ_id=settings.organ_id, gateway_name=settings.organ_name)
     return pki
+
+
+def certificate_directory(settings: Settings) -> CertificateDirectory:
+    """Imported agency certificates, the local revocation list and the CRL folder."""
+    return CertificateDirectory(settings.pki_path, settings.crl_path)
 
 
 def keys(settings: Settings) -> tuple[KeyPair, tuple[Path, ...]]:
@@ -65,7 +70,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
     if migrate:
         upgrade(engine)
     key_pair, trusted = keys(settings)
-    trust = TrustStore.from_pem_files(trusted)
+    trust = certificate_directory(settings).trust_store(trusted)
     return Services(
         settings=settings,
         store=Store(engine),

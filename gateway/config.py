@@ -8,6 +8,7 @@
 | GATEWAY_PKI_DIR               | <home>/pki (development PKI)         |
 | GATEWAY_SIGNING_KEY / _CERT   | (dev PKI's gateway key/certificate)  |
 | GATEWAY_TRUSTED_CA            | (dev PKI's CA; PEM paths, ':'-sep.)  |
+| GATEWAY_CRL_DIR               | <pki>/crl (CRL files, DER or PEM)    |
 | GATEWAY_HTTP_HOST / _PORT     | 127.0.0.1 / 8080                     |
 | GATEWAY_PUBLIC_URL            | http://<host>:<port>                 |
 | GATEWAY_ORGAN_ID              | 000.00.00.G22 (VPCP)                 |
@@ -45,6 +46,7 @@ class Settings:
     signing_key: Path | None = None
     signing_cert: Path | None = None
     trusted_ca: tuple[Path, ...] = ()
+    crl_dir: Path | None = None
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     public_url: str = ""
@@ -69,6 +71,10 @@ class Settings:
     @property
     def pki_path(self) -> Path:
         return self.pki_dir if self.pki_dir is not None else self.home / "pki"
+
+    @property
+    def crl_path(self) -> Path:
+        return self.crl_dir if self.crl_dir is not None else self.pki_path / "crl"
 
     @property
     def base_url(self) -> str:
@@ -114,6 +120,7 @@ class Settings:
             signing_key=Path(key) if key else None,
             signing_cert=Path(cert) if cert else None,
             trusted_ca=trusted,
+            crl_dir=Path(crl) if (crl := get("CRL_DIR")) else None,
             http_host=get("HTTP_HOST") or base.http_host,
             http_port=int(number("HTTP_PORT", int, base.http_port)),
             public_url=get("PUBLIC_URL") or "",

@@ -19,7 +19,8 @@ minus the signature — "see what is signed". Downstream code reads nothing else
 may speak for the document's ``From`` agency is :meth:`VerifiedDocument.require_organ`.
 
 Nothing but :class:`~gateway.errors.SignatureRejected` leaves :meth:`Verifier.verify` for a parsed
-tree, whatever it contains; bytes are first parsed by :func:`schemas.xml.parse`, whose
+tree, whatever it contains (or :class:`~gateway.errors.ConfigurationError` when the gateway's own
+revocation files are broken); bytes are first parsed by :func:`schemas.xml.parse`, whose
 :class:`~gateway.errors.XmlRejected` passes through unchanged.
 """
 
@@ -43,7 +44,7 @@ from signxml.algorithms import (
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
-from gateway.errors import ErrorCode, SignatureRejected
+from gateway.errors import ConfigurationError, ErrorCode, SignatureRejected
 from schemas.xml import hardened_parser, parse
 from signing.binding import organ_id_of
 from signing.trust import TrustStore, as_utc
@@ -159,8 +160,8 @@ class Verifier:
         when = as_utc(at)
         try:
             return self._verify(root, when)
-        except SignatureRejected:
-            raise
+        except (SignatureRejected, ConfigurationError):
+            raise  # a broken CRL file is our problem, not the sender's
         except Exception as e:  # hostile input must never crash a worker
             raise SignatureRejected(
                 f"the signature cannot be processed ({type(e).__name__})",

@@ -61,9 +61,12 @@ class RouteIn(BaseModel):
     agencies: list[Short] = Field(min_length=1, max_length=20)
 
 
-def problem(status: int, code: str, title: str, detail: str = "") -> JSONResponse:
+def problem(status: int, code: str, title: str, detail: str = "",
+            receipt: bytes | None = None) -> JSONResponse:
     body = {"type": f"urn:vn:gov:vpcp:pakn:error:{code}", "title": title, "status": status,
             "code": code, "detail": detail or title}
+    if receipt is not None:  # our signed rejection receipt, naming the same code
+        body["receipt"] = receipt.decode("utf-8")
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -75,7 +78,9 @@ def create_app(svc: Services) -> FastAPI:
     async def _gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:
         if not isinstance(exc, Rejected):
             log.error("request failed: %s", exc)
-        return problem(exc.http_status, exc.code.value, exc.message)
+        receipt = exc.context.get("receipt")
+        return problem(exc.http_status, exc.code.value, exc.message,
+                       receipt=receipt if isinstance(receipt, bytes) else None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

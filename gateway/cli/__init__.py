@@ -36,9 +36,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from gateway.cli import admin, audit, petitions, run
+    from gateway.cli import admin, audit, petitions, pki, run
 
-    for command in (*run.COMMANDS, *admin.COMMANDS, *petitions.COMMANDS, *audit.COMMANDS):
+    for command in (*run.COMMANDS, *pki.COMMANDS, *admin.COMMANDS, *petitions.COMMANDS,
+                    *audit.COMMANDS):
         main.add_command(command)
 
 

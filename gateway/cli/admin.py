@@ -1,4 +1,4 @@
-"""Administration commands: pki, agency, adapter."""
+"""Administration commands: agency, adapter (pki is in :mod:`gateway.cli.pki`)."""
 
 from __future__ import annotations
 
@@ -7,38 +7,6 @@ import json
 import click
 
 from gateway.cli.common import services
-from gateway.config import Settings
-
-
-@click.group()
-def pki() -> None:
-    """Keys and certificates (development PKI)."""
-
-
-@pki.command("init")
-def pki_init() -> None:
-    """Create the development CA and the gateway's signing key (idempotent)."""
-    from gateway.bootstrap import dev_pki
-
-    settings = Settings.from_env()
-    made = dev_pki(settings)
-    click.echo(f"development PKI in {settings.pki_path}: CA {made.ca_path}, "
-               f"gateway certificate {made.gateway_cert_path}")
-
-
-@pki.command("issue")
-@click.argument("organ_id")
-@click.option("--name", default=None, help="Agency name for the certificate subject.")
-@click.option("--force", is_flag=True, help="Issue a new key and certificate even if one exists.")
-def pki_issue(organ_id: str, name: str | None, force: bool) -> None:
-    """Issue a development certificate for agency ORGAN_ID (for simulators and tests)."""
-    from gateway.bootstrap import dev_pki
-    from gateway.domain.agency import check_organ_id
-
-    for warning in check_organ_id(organ_id):
-        click.echo(f"warning: {warning}", err=True)
-    key, cert = dev_pki(Settings.from_env()).issue(organ_id, name or organ_id, force=force)
-    click.echo(f"key {key}\ncertificate {cert}")
 
 
 @click.group()
@@ -58,6 +26,23 @@ def agency_add(organ_id: str, name: str, legacy_sha1: bool) -> None:
     for warning in add_agency(services(), organ_id, name, legacy_sha1=legacy_sha1):
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"agency {organ_id} added")
+
+
+@agency.command("set")
+@click.argument("organ_id")
+@click.option("--legacy-sha1/--no-legacy-sha1", default=None,
+              help="Accept (or stop accepting) RSA-SHA1 signatures from this agency.")
+def agency_set(organ_id: str, legacy_sha1: bool | None) -> None:
+    """Change a registered agency's settings."""
+    from gateway.errors import InputInvalid
+    from gateway.service.admin import set_legacy_sha1
+
+    if legacy_sha1 is None:
+        raise InputInvalid("nothing to change: give --legacy-sha1 or --no-legacy-sha1")
+    changed = set_legacy_sha1(services(), organ_id, legacy_sha1)
+    state = "accepts" if legacy_sha1 else "no longer accepts"
+    click.echo(f"agency {organ_id} {state} SHA-1 signatures"
+               f"{'' if changed else ' (unchanged)'}")
 
 
 @agency.command("list")
@@ -142,4 +127,4 @@ def adapter_list(as_json: bool) -> None:
         click.echo("no adapters yet: gateway adapter add ORGAN_ID --kind rest --url URL")
 
 
-COMMANDS = (pki, agency, adapter)
+COMMANDS = (agency, adapter)

@@ -26,6 +26,29 @@ def add_agency(svc: Services, organ_id: str, name: str, *, legacy_sha1: bool = F
     return warnings
 
 
+def set_legacy_sha1(svc: Services, organ_id: str, legacy_sha1: bool, *,
+                    actor: str = "cli") -> bool:
+    """Flag (or unflag) an agency whose old e-office software signs with RSA-SHA1.
+
+    Returns whether anything changed (an audit event is recorded only then).
+
+    Raises:
+        NotFound(UNKNOWN_AGENCY): the agency is not registered.
+    """
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        agency = uow.agencies.get(organ_id)
+        if agency is None:
+            raise NotFound(f"unknown agency {organ_id}", code=ErrorCode.UNKNOWN_AGENCY)
+        if agency.legacy_sha1 == legacy_sha1:
+            return False
+        uow.agencies.set_legacy_sha1(organ_id, legacy_sha1)
+        uow.audit.record("agency.changed", actor=actor, at=at, organ_id=organ_id,
+                         legacy_sha1=legacy_sha1)
+        uow.commit()
+    return True
+
+
 def list_agencies(svc: Services) -> list[Agency]:
     with svc.store.unit_of_work() as uow:
         return uow.agencies.all()

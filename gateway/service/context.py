@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -61,23 +62,25 @@ class Services:
             self._instances[record.adapter_id] = (record.updated_at, adapter)
             return adapter
 
-    def verify_signed(self, root: etree._Element, organ_id: str | None) -> VerifiedDocument:
+    def verify_signed(self, root: etree._Element, organ_id: str | None, *,
+                      at: datetime | None = None) -> VerifiedDocument:
         """Verify a document that says it comes from ``organ_id``, and bind its signer to it.
 
         SHA-1 signatures are accepted only when that agency is flagged legacy (old e-office
         software): the strict verifier runs first; only on its SHA-1 refusal, and only for such an
         agency, does the permissive one. ``organ_id=None`` verifies without binding (the caller
-        binds once it has read the signed content).
+        binds once it has read the signed content). The certificate must be valid at ``at``
+        (default: now).
 
         Raises:
             SignatureRejected: any SIGNATURE_* / CERT_* code.
         """
         try:
-            verified = self.verifier.verify(root)
+            verified = self.verifier.verify(root, at=at)
         except SignatureRejected as e:
             if e.code != ErrorCode.SIGNATURE_ALGORITHM_REFUSED or not self._legacy(organ_id):
                 raise
-            verified = self.legacy_verifier.verify(root)
+            verified = self.legacy_verifier.verify(root, at=at)
         if organ_id is not None:
             verified.require_organ(organ_id)
         return verified

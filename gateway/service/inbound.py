@@ -2,9 +2,12 @@
 
 Order of checks, each with its own code, before anything is stored: hardened parse → signature
 and certificate → schema decode of the *signed* content only → the certificate is bound to the
-``From`` OrganId → the sender is a registered agency → the document is addressed to us and refers
-to a case of that agency. Then, in one transaction: the exact bytes, the case change, the audit
-events and a signed receipt. The same (sender, document) again gets the same receipt back.
+``From`` OrganId (:mod:`gateway.service.verification`) → the sender is a registered agency → the
+document is addressed to us and refers to a case of that agency. A refusal gets a signed rejection
+receipt and an audit event with the same code (:mod:`gateway.service.rejections`). Then, in one
+transaction: the exact bytes, the case change, the audit events and a signed receipt. The same
+(sender, document) again gets the same receipt back; the exact same bytes get it before any
+verification (so also after the certificate has expired or been revoked).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
 from gateway.domain.calendar import deadline_from
@@ -21,11 +25,13 @@ from gateway.domain.documents import DocumentKind
 from gateway.errors import ErrorCode, NotFound, Rejected
 from gateway.service.context import Services, sha256_hex
 from gateway.service.receipts import issue_receipt
+from gateway.service.rejections import reject
 from gateway.service.routing import refresh_petition_status
+from gateway.service.verification import parse_inbound, verify_inbound
 from gateway.store.repositories import CaseRecord, StoredDocument, new_id
 from gateway.store.uow import UnitOfWork
-from schemas import edxml, xml
-from schemas.xml import XmlLimits
+from schemas import edxml
+from signing import VerifiedDocument
 
 
 @dataclass(frozen=True)
@@ -40,17 +46,28 @@ def accept_document(svc: Services, body: bytes) -> Accepted:
     """Verify, store and apply one inbound edXML document; return the signed receipt.
 
     Raises:
-        Rejected (any subclass): nothing was stored; the error's code says why.
+        Rejected (any subclass): nothing was stored but a ``document.rejected`` audit event; the
+            error's code says why, and ``error.context["receipt"]`` holds our signed rejection
+            receipt naming the same code (:mod:`gateway.service.rejections`).
     """
-    root = xml.parse(body, limits=XmlLimits(max_bytes=svc.settings.max_document_bytes))
-    claimed = root.findtext(f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/"
-                            f"{{{edxml.NS}}}MessageHeader/{{{edxml.NS}}}From/{{{edxml.NS}}}OrganId")
-    verified = svc.verify_signed(root, claimed.strip() if claimed else None)
-    package = edxml.decode(verified.signed_root)  # read only what the signature covers
-    sender = package.from_.organ_id
-    verified.require_organ(sender)
+    seen: list[etree._Element] = []
+    try:
+        return _accept(svc, body, seen)
+    except Rejected as e:
+        e.context["receipt"] = reject(svc, body, e, seen[0] if seen else None)
+        raise
+
+
+def _accept(svc: Services, body: bytes, seen: list[etree._Element]) -> Accepted:
+    root = parse_inbound(svc, body)
+    seen.append(root)
+    replayed = _replay(svc, body)
+    if replayed is not None:  # the exact bytes were verified and accepted before
+        return replayed
+    inbound = verify_inbound(svc, root)
+    verified, package, sender = inbound.verified, inbound.package, inbound.sender
     key = edxml.document_key(package)
-    at = svc.clock.now()
+    at = inbound.at
     digest = sha256_hex(body)
     try:
         with svc.store.unit_of_work() as uow:
@@ -71,7 +88,10 @@ def accept_document(svc: Services, body: bytes) -> Accepted:
             uow.audit.record("document.received", actor=f"agency:{sender}", at=at,
                              petition_id=document.petition_id, case_id=document.case_id,
                              document_id=document.document_id, organ_id=sender, sha256=digest,
-                             kind=kind.value, doc_key=key)
+                             kind=kind.value, doc_key=key,
+                             signature_algorithm=verified.signature_algorithm,
+                             digest_algorithm=verified.digest_algorithm,
+                             legacy_sha1=_is_sha1(verified))
             outcome = _apply(svc, uow, package, record, document, at)
             receipt = issue_receipt(svc, uow, for_document=document, at=at)
             uow.commit()
@@ -83,6 +103,24 @@ def accept_document(svc: Services, body: bytes) -> Accepted:
             raise
         return duplicate
     return Accepted(receipt, document.document_id, duplicate=False, note=outcome.note)
+
+
+def _is_sha1(verified: VerifiedDocument) -> bool:
+    return any(uri.lower().endswith("sha1")
+               for uri in (verified.signature_algorithm, verified.digest_algorithm))
+
+
+def _replay(svc: Services, body: bytes) -> Accepted | None:
+    """The original receipt for the exact bytes of a document accepted before — even if its
+    certificate has expired or been revoked since: the receipt is for what was accepted then."""
+    with svc.store.unit_of_work() as uow:
+        existing = uow.documents.find_by_digest("in", sha256_hex(body))
+        if existing is None or existing.receipt_id is None or existing.body != body:
+            return None
+        receipt = uow.documents.get(existing.receipt_id)
+    if receipt is None:
+        return None
+    return Accepted(receipt.body, existing.document_id, duplicate=True, note="duplicate")
 
 
 def _existing_receipt(uow: UnitOfWork, sender: str, key: str) -> Accepted | None:
@@ -99,6 +137,9 @@ def _target_case(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.Sta
                  sender: str) -> tuple[CaseRecord, DocumentKind]:
     refs: tuple[edxml.ResponseFor, ...]
     if isinstance(package, edxml.StatusPackage):
+        if package.response_for.organ_id != svc.organ_id:
+            raise Rejected(f"the status reports on a document of {package.response_for.organ_id}, "
+                           f"not of {svc.organ_id}", code=ErrorCode.WRONG_RECIPIENT)
         refs, kind = (package.response_for,), DocumentKind.STATUS
     else:
         if svc.organ_id not in {to.organ_id for to in package.to}:

@@ -45,6 +45,10 @@ class AgencyRepository(_Repository):
         row = self.c.execute(select(t.agencies).where(t.agencies.c.organ_id == organ_id)).first()
         return _agency(row) if row else None
 
+    def set_legacy_sha1(self, organ_id: str, legacy_sha1: bool) -> None:
+        self.c.execute(update(t.agencies).where(t.agencies.c.organ_id == organ_id)
+                       .values(legacy_sha1=legacy_sha1))
+
     def all(self) -> list[Agency]:
         rows = self.c.execute(select(t.agencies).order_by(t.agencies.c.organ_id))
         return [_agency(row) for row in rows]
@@ -262,6 +266,11 @@ class DocumentRepository(_Repository):
         row = self.c.execute(select(t.documents).where(
             t.documents.c.direction == direction, t.documents.c.sender == sender,
             t.documents.c.doc_key == doc_key)).first()
+        return _document(row) if row else None
+
+    def find_by_digest(self, direction: str, sha256: str) -> StoredDocument | None:
+        row = self.c.execute(select(t.documents).where(
+            t.documents.c.direction == direction, t.documents.c.sha256 == sha256)).first()
         return _document(row) if row else None
 
     def for_petition(self, petition_id: str) -> list[StoredDocument]:

@@ -232,3 +232,6 @@ audit_seals = Table(
     Column("sha256", String(64), nullable=False),
     Column("body", LargeBinary, nullable=False),  # the signed seal document, exact bytes
 )
+
+# a replay of the exact bytes of an accepted document is answered from this index
+Index("ix_documents_direction_sha256", documents.c.direction, documents.c.sha256)

@@ -166,3 +166,29 @@ def test_the_gateway_accepts_what_xmlsec1_signs(
     verified.require_organ(agency[0])
     assert verified.signature_algorithm.endswith(method)
     assert verified.signed_root.findtext(f".//{{{EDXML_NS}}}Value") == ATTACHMENT
+
+
+def test_xmlsec1_accepts_the_gateways_signed_rejection_receipt(
+    setup: Setup, tmp_path: Path
+) -> None:
+    """Our receipts — here a rejection naming its reason code — are checkable by anyone."""
+    from datetime import UTC, datetime
+
+    from gateway.domain.documents import Receipt, ReceiptOutcome
+    from schemas.receipt import encode_receipt
+
+    signer = XmlSigner(load_key_pair(setup.pki.gateway_key_path, setup.pki.gateway_cert_path))
+    receipt = Receipt(receipt_id="r-1", document_id="unknown", sender="unknown",
+                      receiver="000.00.00.G22", digest_sha256="0" * 64,
+                      received_at=datetime(2026, 11, 22, 5, 0, tzinfo=UTC),
+                      outcome=ReceiptOutcome.REJECTED, reason_code="SIGNATURE_INVALID",
+                      reason="the signed content was changed after signing")
+    signed = tmp_path / "receipt.xml"
+    signed.write_bytes(signer.sign(encode_receipt(receipt)))
+
+    result = xmlsec1_verify(setup, signed)
+
+    assert result.returncode == 0, result.stderr
+    tampered = tmp_path / "tampered.xml"
+    tampered.write_bytes(signed.read_bytes().replace(b"SIGNATURE_INVALID", b"SCHEMA_INVALID"))
+    assert xmlsec1_verify(setup, tampered).returncode != 0
