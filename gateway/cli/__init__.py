@@ -36,9 +36,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from gateway.cli import admin, calendar, petitions, run
+    from gateway.cli import admin, calendar, lifecycle, petitions, run
 
-    for command in (*run.COMMANDS, *admin.COMMANDS, *petitions.COMMANDS, *calendar.COMMANDS):
+    for command in (*run.COMMANDS, *admin.COMMANDS, *petitions.COMMANDS, *calendar.COMMANDS,
+                    *lifecycle.COMMANDS):
         main.add_command(command)
 
 

@@ -22,11 +22,13 @@ from rich.table import Table
 
 from gateway.api.app import create_app
 from gateway.bootstrap import bootstrap, make_transport
+from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.runtime import demo
 from gateway.runtime.http import BackgroundServer
 from gateway.runtime.relay import OutboxRelay
+from gateway.runtime.scheduler import DeadlineScheduler
 from gateway.runtime.worker import Worker
 from gateway.service import queries
 from gateway.service.context import Services
@@ -60,10 +62,10 @@ class Running:
 
 def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
           interval: float = 0.5, agency_delay: float = 0.5,
-          demo_ports: bool = True) -> Running:
+          demo_ports: bool = True, clock: Clock | None = None) -> Running:
     """Start the process group. With the demo, ``petitions`` sample petitions are streamed
-    (0 = endless, None = none)."""
-    svc = bootstrap(settings)
+    (0 = endless, None = none). ``clock`` replaces the system clock (tests)."""
+    svc = bootstrap(settings, clock=clock)
     stop = threading.Event()
     transport = make_transport(settings, svc.store.engine)
     api = BackgroundServer(create_app(svc), settings.http_host, settings.http_port,
@@ -74,7 +76,8 @@ def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
     relay_thread = threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True)
     relay_thread.start()
     workers = Worker(svc, transport, threads=settings.worker_threads).start(stop)
-    running = Running(svc, api, stop, threads=[relay_thread, *workers])
+    scheduler_thread = DeadlineScheduler(svc).start(stop)
+    running = Running(svc, api, stop, threads=[relay_thread, *workers, scheduler_thread])
     if with_demo:
         first_port = settings.http_port + 1 if demo_ports and settings.http_port else None
         running.agencies = demo.start_agencies(svc, first_port=first_port, delay=agency_delay,
