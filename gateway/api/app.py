@@ -19,6 +19,7 @@ from gateway.domain.petition import Category, Petitioner, PetitionerKind
 from gateway.errors import BodyTooLarge, ErrorCode, GatewayError, Rejected
 from gateway.service import queries
 from gateway.service.context import Services
+from gateway.service.escalations import escalate_petition
 from gateway.service.inbound import accept_document
 from gateway.service.intake import NewPetition, submit_petition
 from gateway.service.routing import route_petition
@@ -54,6 +55,12 @@ class PetitionIn(BaseModel):
     portal: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$")] = "nguoidan"
     client_ref: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     route_to: list[Short] = Field(default_factory=list, max_length=20)
+
+
+class EscalateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Short = "government_authority"
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
 class RouteIn(BaseModel):
@@ -106,8 +113,15 @@ def create_app(svc: Services) -> FastAPI:
         return queries.petition_view(svc, petition_id)
 
     @app.get("/v1/petitions")
-    def list_petitions(status: str | None = None, limit: int = 100) -> dict[str, Any]:
-        return {"petitions": queries.petition_list(svc, status=status, limit=min(limit, 1000))}
+    def list_petitions(status: str | None = None, limit: int = 100, escalated: bool = False,
+                       overdue: bool = False) -> dict[str, Any]:
+        return {"petitions": queries.petition_list(svc, status=status, limit=min(limit, 1000),
+                                                   escalated=escalated, overdue=overdue)}
+
+    @app.post("/v1/petitions/{petition_id}/escalate")
+    def post_escalate(petition_id: str, body: EscalateIn) -> dict[str, Any]:
+        escalate_petition(svc, petition_id, body.reason, note=body.note, actor="api")
+        return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/petitions/{petition_id}/route")
     def post_route(petition_id: str, body: RouteIn) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.domain.calendar import deadline_from
 from gateway.domain.case import Outcome, apply_reply, apply_status
-from gateway.domain.documents import DocumentKind
+from gateway.domain.documents import DocumentKind, StatusCode
 from gateway.errors import ErrorCode, NotFound, Rejected
 from gateway.service.context import Services, sha256_hex
+from gateway.service.escalations import record_return
 from gateway.service.receipts import issue_receipt
 from gateway.service.routing import refresh_petition_status
 from gateway.store.repositories import CaseRecord, StoredDocument, new_id
@@ -133,6 +134,9 @@ def _apply(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.StatusPac
         uow.cases.set_reply(case.case_id, document.document_id)
         detail = {"reply": True}
     uow.cases.save(outcome.case)
+    if (outcome.changed and isinstance(package, edxml.StatusPackage)
+            and package.status_code == StatusCode.REJECTED):
+        record_return(uow, record, package.description, at=at)
     if outcome.changed:
         deadline = deadline_from(at, svc.calendar, svc.zone)
         uow.cases.set_deadline(case.case_id, clock_start_at=at, due_date=deadline.due_date,

@@ -10,8 +10,6 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from schemas.petition import encode_petition
-
 from gateway.domain.agency import Agency
 from gateway.domain.calendar import deadline_from
 from gateway.domain.case import RANK, CaseState
@@ -20,10 +18,12 @@ from gateway.domain.documents import BusinessDocType, DocumentKind
 from gateway.domain.petition import Petition
 from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.service.context import Services, sha256_hex
+from gateway.service.escalations import note_reroute
 from gateway.store.repositories import StoredDocument, new_id
 from gateway.store.uow import UnitOfWork
 from gateway.transport.base import outbound_queue
 from schemas import edxml
+from schemas.petition import encode_petition
 from schemas.xml import tostring
 
 NOTATION = "VPCP-PAKN"
@@ -58,6 +58,7 @@ def route_in(svc: Services, uow: UnitOfWork, petition: Petition, organ_ids: Sequ
         if organ_id in open_cases:
             raise Conflict(f"the petition is already with {organ_id}")
         case_ids.append(_transfer(svc, uow, petition, agency, actor=actor, at=at))
+    note_reroute(uow, petition.petition_id, list(organ_ids), actor=actor, at=at)
     refresh_petition_status(uow, petition.petition_id, at=at)
     return case_ids
 

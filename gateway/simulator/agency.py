@@ -77,6 +77,10 @@ class Behaviour:
     fail_first: int = 0
     """Answer the first N requests with HTTP 503 (transient failures), then work."""
     reply: bool = True
+    return_reason: str | None = None
+    """Return every transfer (status 01, then 02 with this reason) instead of handling it."""
+    statuses: int | None = None
+    """Send only the first N statuses of the plan (then fall silent; no reply)."""
 
 
 class SimulatedAgency:
@@ -152,12 +156,17 @@ class SimulatedAgency:
         me = edxml.Organ(self.organ_id, organ_name=self.name, organization_in_charge=self.name)
         staff = edxml.StaffInfo(department="Văn phòng", staff="Cán bộ đầu mối PAKN")
         docs: list[tuple[str, bytes]] = []
-        for i, (code, description) in enumerate(PLAN):
+        plan, reply = PLAN, self.behaviour.reply
+        if self.behaviour.return_reason is not None:
+            plan, reply = (PLAN[0], (StatusCode.REJECTED, self.behaviour.return_reason)), False
+        elif self.behaviour.statuses is not None:
+            plan, reply = PLAN[:self.behaviour.statuses], False
+        for i, (code, description) in enumerate(plan):
             package = edxml.StatusPackage(me, ref, code, start + timedelta(seconds=i),
                                           description=description, staff_info=staff)
             root = edxml.encode_status(package)
             docs.append((f"status:{code.value}", self.signer.sign(root, edxml.header_of(root))))
-        if self.behaviour.reply:
+        if reply:
             root = edxml.encode_edoc(self._reply(transfer, me, ref, start))
             docs.append(("reply", self.signer.sign(root, edxml.header_of(root))))
         now = time.time()

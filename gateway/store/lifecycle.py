@@ -21,9 +21,10 @@ from gateway.store import tables as t
 from gateway.store.repositories import CaseRecord, _case
 from gateway.store.uow import UnitOfWork
 
-OPEN_STATES = (CaseState.TRANSFERRED, CaseState.REOPENED, CaseState.ARRIVED,
-               CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.PROCESSING, CaseState.FINISHED)
-"""Cases whose agency still owes handling information: the deadline runs."""
+OPEN_STATES = (CaseState.TRANSFERRED, CaseState.ARRIVED, CaseState.ACCEPTED,
+               CaseState.ASSIGNED, CaseState.PROCESSING, CaseState.FINISHED)
+"""Cases whose agency still owes handling information: the deadline runs. (A case reopened by
+a repeat petition waits for VPCP's decision on the escalation: its old deadline does not run.)"""
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,14 @@ class Lifecycle:
         return [r[0] for r in rows]
 
     # -- returns -------------------------------------------------------------------------------
+
+    def lock_petition(self, petition_id: str) -> None:
+        """Serialise decisions about one petition (e.g. two agencies returning it at once:
+        the second to commit must see the first's return)."""
+        query = select(t.petitions.c.petition_id).where(t.petitions.c.petition_id == petition_id)
+        if self.c.dialect.name == "postgresql":
+            query = query.with_for_update()
+        self.c.execute(query)
 
     def add_return(self, record: CaseRecord, reason: str, *, at: datetime) -> bool:
         return self._insert_ignoring_duplicates(
