@@ -22,6 +22,7 @@
 | GATEWAY_REMINDER_DAYS         | 3 (working days left; 0 = none)      |
 | GATEWAY_REPEAT_SIMILARITY     | 0.8                                  |
 | GATEWAY_SCHEDULER_INTERVAL    | 1 (seconds between deadline checks)  |
+| GATEWAY_ROUTING_RULES         | (none: operators route by hand)      |
 
 Reading settings touches no file, database or key: that happens in ``bootstrap``.
 """
@@ -65,6 +66,8 @@ class Settings:
     """How alike (0..1, Vietnamese text normalised) a new petition must be to an answered one
     from the same petitioner to count as a repeat."""
     scheduler_interval: float = 1.0
+    routing_rules: str | None = None
+    """A TOML file of routing rules (category/keywords → agencies) for unrouted petitions."""
     timezone: str = "Asia/Ho_Chi_Minh"
 
     @property
@@ -135,6 +138,7 @@ class Settings:
             repeat_similarity=_fraction("REPEAT_SIMILARITY", get("REPEAT_SIMILARITY"),
                                         base.repeat_similarity),
             scheduler_interval=number("SCHEDULER_INTERVAL", float, base.scheduler_interval),
+            routing_rules=get("ROUTING_RULES"),
         )
 
 

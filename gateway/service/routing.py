@@ -16,7 +16,9 @@ from gateway.domain.case import RANK, CaseState
 from gateway.domain.delivery import Delivery, DeliveryState
 from gateway.domain.documents import BusinessDocType, DocumentKind
 from gateway.domain.petition import Petition
+from gateway.domain.routing_rules import route_by_rules
 from gateway.errors import Conflict, ErrorCode, NotFound
+from gateway.routing_rules_source import rules_from_file
 from gateway.service.context import Services, sha256_hex
 from gateway.service.escalations import note_reroute
 from gateway.store.repositories import StoredDocument, new_id
@@ -61,6 +63,18 @@ def route_in(svc: Services, uow: UnitOfWork, petition: Petition, organ_ids: Sequ
     note_reroute(uow, petition.petition_id, list(organ_ids), actor=actor, at=at)
     refresh_petition_status(uow, petition.petition_id, at=at)
     return case_ids
+
+
+def route_by_configured_rules(svc: Services, uow: UnitOfWork, petition: Petition, *,
+                              at: datetime) -> list[int]:
+    """Route by the first matching rule of GATEWAY_ROUTING_RULES (none: stay with VPCP)."""
+    rule = route_by_rules(rules_from_file(svc.settings.routing_rules), petition)
+    if rule is None:
+        return []
+    uow.audit.record("petition.rule_matched", actor="gateway", at=at,
+                     petition_id=petition.petition_id, rule=rule.name,
+                     agencies=list(rule.agencies))
+    return route_in(svc, uow, petition, rule.agencies, actor=f"rule:{rule.name}"[:64], at=at)
 
 
 def refresh_petition_status(uow: UnitOfWork, petition_id: str, *, at: datetime) -> None:
