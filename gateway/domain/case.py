@@ -72,7 +72,9 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     ),
     CaseState.PROCESSING: frozenset({CaseState.FINISHED, CaseState.REPLIED}),
     CaseState.FINISHED: frozenset({CaseState.REPLIED}),
-    CaseState.REPLIED: frozenset({CaseState.PUBLISHED, CaseState.CLOSED, CaseState.REOPENED}),
+    # PROCESSING: the agency revoked its reply (BussinessDocType 1); only withdraw_reply goes there
+    CaseState.REPLIED: frozenset({CaseState.PUBLISHED, CaseState.CLOSED, CaseState.REOPENED,
+                                  CaseState.PROCESSING}),
     CaseState.PUBLISHED: frozenset({CaseState.CLOSED, CaseState.REOPENED}),
     CaseState.CLOSED: frozenset({CaseState.REOPENED}),
 }
@@ -86,6 +88,12 @@ STATUS_TARGET: dict[StatusCode, CaseState] = {
     StatusCode.FINISHED: CaseState.FINISHED,
 }
 """Status codes that move a case. 13/15/16 concern recall/update requests, not the handling."""
+
+CHANGE_NOTES: dict[StatusCode, str] = {
+    StatusCode.RECALL_REQUESTED: "13: the agency asks to recall its document (for VPCP to answer)",
+    StatusCode.CHANGE_AGREED: "15: the agency agrees to VPCP's update/recall",
+    StatusCode.CHANGE_REFUSED: "16: the agency refuses VPCP's update/recall",
+}
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,8 @@ def apply_status(case: Case, code: StatusCode, *, status_time: datetime, at: dat
     """
     target = STATUS_TARGET.get(code)
     if target is None:
-        return Outcome(case, changed=False, note=f"status {code.value} does not move a case")
+        return Outcome(case, changed=False, note=CHANGE_NOTES.get(
+            code, f"status {code.value} does not move a case"))
     if case.last_status_at is not None and status_time < case.last_status_at:
         return Outcome(case, changed=False, note="older than the latest status: kept, not applied")
     newer = replace(case, last_status_at=max(status_time, case.last_status_at or status_time))
@@ -154,6 +163,17 @@ def apply_reply(case: Case, *, at: datetime) -> Outcome:
     if case.state == CaseState.REPLIED:
         return Outcome(case, changed=False, note="reply already recorded")
     return Outcome(move(case, CaseState.REPLIED, at=at), changed=True)
+
+
+def withdraw_reply(case: Case, *, at: datetime) -> Outcome:
+    """The agency revoked its signed reply (BussinessDocType 1, thu hồi): the case is being
+    handled again. Only a replied case has a reply to revoke (else IllegalTransition)."""
+    if case.state != CaseState.REPLIED:
+        raise IllegalTransition(
+            f"case {case.case_id} is {case.state.value}: there is no reply to revoke",
+            case_id=case.case_id, current=case.state.value, target=CaseState.PROCESSING.value)
+    return Outcome(move(case, CaseState.PROCESSING, at=at), changed=True,
+                   note="the agency revoked its reply")
 
 
 def is_open(state: CaseState) -> bool:
