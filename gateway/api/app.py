@@ -22,6 +22,7 @@ from gateway.service.context import Services
 from gateway.service.escalations import escalate_petition
 from gateway.service.inbound import accept_document
 from gateway.service.intake import NewPetition, submit_petition
+from gateway.service.publication import close_petition, publish_petition
 from gateway.service.routing import route_petition
 
 log = logging.getLogger("gateway.api")
@@ -117,6 +118,16 @@ def create_app(svc: Services) -> FastAPI:
                        overdue: bool = False) -> dict[str, Any]:
         return {"petitions": queries.petition_list(svc, status=status, limit=min(limit, 1000),
                                                    escalated=escalated, overdue=overdue)}
+
+    @app.post("/v1/petitions/{petition_id}/publish")
+    def post_publish(petition_id: str) -> dict[str, Any]:
+        publish_petition(svc, petition_id, actor="api")
+        return queries.petition_view(svc, petition_id)
+
+    @app.post("/v1/petitions/{petition_id}/close")
+    def post_close(petition_id: str) -> dict[str, Any]:
+        close_petition(svc, petition_id, actor="api")
+        return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/petitions/{petition_id}/escalate")
     def post_escalate(petition_id: str, body: EscalateIn) -> dict[str, Any]:

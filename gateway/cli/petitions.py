@@ -111,6 +111,26 @@ def petition_list(status: str | None, limit: int, escalated: bool, overdue: bool
         click.echo("no petitions")
 
 
+@petition.command("publish")
+@click.argument("petition_id")
+def petition_publish(petition_id: str) -> None:
+    """Make PETITION_ID's replies public (công khai): its replied cases become published."""
+    from gateway.service.publication import publish_petition
+
+    cases = publish_petition(services(), petition_id, actor="cli")
+    click.echo(f"published: cases {', '.join(map(str, cases))}")
+
+
+@petition.command("close")
+@click.argument("petition_id")
+def petition_close(petition_id: str) -> None:
+    """Close PETITION_ID (kết thúc): its replied or published cases become closed."""
+    from gateway.service.publication import close_petition
+
+    cases = close_petition(services(), petition_id, actor="cli")
+    click.echo(f"closed: cases {', '.join(map(str, cases))}")
+
+
 @petition.command("escalate")
 @click.argument("petition_id")
 @click.option("--reason", type=click.Choice(["government_authority", "agencies_disagree"]),

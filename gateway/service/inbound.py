@@ -164,6 +164,7 @@ def _apply(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.StatusPac
         deadline = deadline_from(at, svc.calendar, svc.zone, policy.period_days)
         uow.cases.set_deadline(case.case_id, clock_start_at=at, due_date=deadline.due_date,
                                due_at=deadline.due_at, calendar_version=deadline.calendar_version)
+    if outcome.changed:
         refresh_petition_status(uow, case.petition_id, at=at)
     uow.audit.record(
         "case.changed" if outcome.changed else "case.unchanged", actor=f"agency:{case.organ_id}",

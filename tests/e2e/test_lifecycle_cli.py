@@ -79,3 +79,13 @@ def test_scheduler_help_touches_no_database(tmp_path):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 0 and "Usage:" in result.output
     assert not (tmp_path / "absent").exists()
+
+
+def test_publishing_a_petition_without_a_reply_is_refused_and_changes_nothing(cli):
+    petition_id = submit(cli, G17)
+    result = cli("petition", "publish", petition_id, ok=False)
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"error: ILLEGAL_TRANSITION: petition {petition_id} cannot "
+                                     "be published: its cases are transferred")
+    assert json.loads(cli("petition", "show", petition_id, "--json").output)["status"] == \
+        "transferred"

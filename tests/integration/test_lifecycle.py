@@ -155,6 +155,27 @@ def test_an_operator_marks_a_matter_as_government_authority(gateway, api):
     assert len(view(api, petition["id"])["escalations"]) == 1
 
 
+def test_publishing_before_the_reply_is_refused_and_after_it_the_case_is_published_then_closed(
+        gateway, api):
+    simulator(gateway, G17).behaviour = Behaviour(delay=0.02, statuses=1)  # 01, then silence
+    waiting = submit(api, 0, route_to=[G17])
+    wait_until(lambda: in_status(api, waiting["id"], "arrived"), what="01")
+    early = api.post(f"/v1/petitions/{waiting['id']}/publish")
+    assert early.status_code == 409 and early.json()["code"] == "ILLEGAL_TRANSITION"
+    assert view(api, waiting["id"])["cases"][0]["state"] == "arrived"
+
+    simulator(gateway, G17).behaviour = Behaviour(delay=0.02)
+    petition = submit(api, 2, route_to=[G17])
+    wait_until(lambda: in_status(api, petition["id"], "replied"), what="the reply")
+    published = api.post(f"/v1/petitions/{petition['id']}/publish")
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    closed = api.post(f"/v1/petitions/{petition['id']}/close")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    again = api.post(f"/v1/petitions/{petition['id']}/publish")
+    assert again.status_code == 409 and again.json()["code"] == "ILLEGAL_TRANSITION"
+    assert view(api, petition["id"])["status"] == "closed"
+
+
 # -- overdue, with a clock the test controls ------------------------------------------------------
 
 
