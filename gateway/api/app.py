@@ -23,6 +23,7 @@ from gateway.service.escalations import escalate_petition
 from gateway.service.inbound import accept_document
 from gateway.service.intake import NewPetition, submit_petition
 from gateway.service.publication import close_petition, publish_petition
+from gateway.service.recall import request_change
 from gateway.service.routing import route_petition
 
 log = logging.getLogger("gateway.api")
@@ -56,6 +57,14 @@ class PetitionIn(BaseModel):
     portal: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$")] = "nguoidan"
     client_ref: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     route_to: list[Short] = Field(default_factory=list, max_length=20)
+
+
+class RecallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agency: Short
+    action: Short = "revoke"
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=2000)]
 
 
 class EscalateIn(BaseModel):
@@ -127,6 +136,12 @@ def create_app(svc: Services) -> FastAPI:
     @app.post("/v1/petitions/{petition_id}/close")
     def post_close(petition_id: str) -> dict[str, Any]:
         close_petition(svc, petition_id, actor="api")
+        return queries.petition_view(svc, petition_id)
+
+    @app.post("/v1/petitions/{petition_id}/recall")
+    def post_recall(petition_id: str, body: RecallIn) -> dict[str, Any]:
+        request_change(svc, petition_id, body.agency, body.action, reason=body.reason,
+                       actor="api")
         return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/petitions/{petition_id}/escalate")

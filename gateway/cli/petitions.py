@@ -131,6 +131,21 @@ def petition_close(petition_id: str) -> None:
     click.echo(f"closed: cases {', '.join(map(str, cases))}")
 
 
+@petition.command("recall")
+@click.argument("petition_id")
+@click.argument("organ_id")
+@click.option("--action", type=click.Choice(["revoke", "update", "replace"]), default="revoke",
+              show_default=True, help="BussinessDocType 1, 2 or 3.")
+@click.option("--reason", required=True, help="Why (sent to the agency).")
+def petition_recall(petition_id: str, organ_id: str, action: str, reason: str) -> None:
+    """Send ORGAN_ID a signed revoke/update/replace of its transfer; it answers 15 or 16."""
+    from gateway.service.recall import request_change
+
+    doc_key = request_change(services(), petition_id, organ_id, action, reason=reason,
+                             actor="cli")
+    click.echo(f"{action} sent: {doc_key}")
+
+
 @petition.command("escalate")
 @click.argument("petition_id")
 @click.option("--reason", type=click.Choice(["government_authority", "agencies_disagree"]),

@@ -30,6 +30,7 @@ class CaseState(StrEnum):
     PUBLISHED = "published"  # the reply is public (công khai)
     CLOSED = "closed"  # nothing more to do (kết thúc)
     REOPENED = "reopened"  # a repeat petition after the reply (mở lại)
+    REVOKED = "revoked"  # VPCP recalled the transfer and the agency agreed (15) (thu hồi)
 
 
 # Progress rank: a status never moves a case to a lower rank.
@@ -45,9 +46,12 @@ RANK: dict[CaseState, int] = {
     CaseState.REPLIED: 6,
     CaseState.PUBLISHED: 7,
     CaseState.CLOSED: 8,
+    CaseState.REVOKED: 9,
 }
 
 _HANDLING = {CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.PROCESSING}
+_REVOCABLE = frozenset({CaseState.TRANSFERRED, CaseState.ARRIVED, CaseState.ACCEPTED,
+                        CaseState.ASSIGNED, CaseState.PROCESSING, CaseState.FINISHED})
 
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.TRANSFERRED: frozenset(
@@ -77,7 +81,10 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
                                   CaseState.PROCESSING}),
     CaseState.PUBLISHED: frozenset({CaseState.CLOSED, CaseState.REOPENED}),
     CaseState.CLOSED: frozenset({CaseState.REOPENED}),
+    CaseState.REVOKED: frozenset(),
 }
+for _state in _REVOCABLE:  # VPCP may recall a transfer the agency has not answered yet
+    TRANSITIONS[_state] = TRANSITIONS[_state] | {CaseState.REVOKED}
 
 STATUS_TARGET: dict[StatusCode, CaseState] = {
     StatusCode.ARRIVED: CaseState.ARRIVED,
@@ -149,7 +156,7 @@ def apply_status(case: Case, code: StatusCode, *, status_time: datetime, at: dat
     if target == case.state:
         return Outcome(newer, changed=False, note="same state again")
     if RANK[target] < RANK[case.state] and case.state != CaseState.REOPENED:
-        if case.state in (CaseState.RETURNED, CaseState.CLOSED):
+        if case.state in (CaseState.RETURNED, CaseState.CLOSED, CaseState.REVOKED):
             raise IllegalTransition(
                 f"case {case.case_id} is {case.state.value}: status {code.value} refused",
                 case_id=case.case_id, current=case.state.value, target=target.value,
@@ -174,6 +181,14 @@ def withdraw_reply(case: Case, *, at: datetime) -> Outcome:
             case_id=case.case_id, current=case.state.value, target=CaseState.PROCESSING.value)
     return Outcome(move(case, CaseState.PROCESSING, at=at), changed=True,
                    note="the agency revoked its reply")
+
+
+def revoke(case: Case, *, at: datetime) -> Outcome:
+    """The agency agreed (15) to VPCP's recall of the transfer (BussinessDocType 1)."""
+    if case.state == CaseState.REVOKED:
+        return Outcome(case, changed=False, note="already revoked")
+    return Outcome(move(case, CaseState.REVOKED, at=at), changed=True,
+                   note="15: the agency agreed to the recall")
 
 
 def is_open(state: CaseState) -> bool:

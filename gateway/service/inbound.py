@@ -22,6 +22,7 @@ from gateway.errors import ErrorCode, IllegalTransition, NotFound, Rejected
 from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
 from gateway.service.escalations import record_return
+from gateway.service.recall import answer_change, case_for_request
 from gateway.service.receipts import issue_receipt
 from gateway.service.routing import refresh_petition_status
 from gateway.store.repositories import CaseRecord, StoredDocument, new_id
@@ -112,7 +113,8 @@ def _target_case(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.Sta
             raise Rejected("a reply must name the transfer it answers (ResponseFor)",
                            code=ErrorCode.UNKNOWN_DOCUMENT)
     for ref in refs:
-        record = uow.cases.by_transfer_key(ref.document_id, for_update=True)
+        record = (uow.cases.by_transfer_key(ref.document_id, for_update=True)
+                  or case_for_request(svc, uow, ref.document_id))
         if record is None:
             continue
         if record.case.organ_id != sender:
@@ -151,7 +153,8 @@ def _apply(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.StatusPac
     case = record.case
     if isinstance(package, edxml.StatusPackage):
         status_time = package.timestamp.replace(tzinfo=svc.zone)
-        outcome = apply_status(case, package.status_code, status_time=status_time, at=at)
+        outcome = (answer_change(svc, uow, record, package, at)
+                   or apply_status(case, package.status_code, status_time=status_time, at=at))
         detail: dict[str, Any] = {"status_code": package.status_code.value}
     else:
         outcome, detail = _apply_edoc(uow, package, record, document, at)

@@ -28,8 +28,7 @@ def _move_cases(svc: Services, petition_id: str, target: CaseState, *, actor: st
         if uow.petitions.get(petition_id) is None:
             raise NotFound(f"no petition {petition_id}")
         cases = uow.cases.for_petition(petition_id)
-        movable = [c for c in cases if c.case.state != CaseState.RETURNED
-                   and can_move(c.case.state, target)]
+        movable = [c for c in cases if can_move(c.case.state, target)]
         if not movable:
             states = ", ".join(sorted({c.case.state.value for c in cases})) or "no cases"
             raise IllegalTransition(f"petition {petition_id} cannot be {target.value}: "

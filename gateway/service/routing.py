@@ -51,7 +51,7 @@ def route_in(svc: Services, uow: UnitOfWork, petition: Petition, organ_ids: Sequ
              actor: str, at: datetime) -> list[int]:
     """Route inside the caller's unit of work."""
     open_cases = {c.case.organ_id for c in uow.cases.for_petition(petition.petition_id)
-                  if c.case.state != CaseState.RETURNED}
+                  if c.case.state not in (CaseState.RETURNED, CaseState.REVOKED)}
     case_ids = []
     for organ_id in organ_ids:
         agency = uow.agencies.get(organ_id)
@@ -146,7 +146,7 @@ def petition_status(states: Sequence[CaseState]) -> str:
     """The petition's overall status: its least advanced case that is still with an agency."""
     if not states:
         return "received"
-    active = [s for s in states if s != CaseState.RETURNED]
-    if not active:
-        return CaseState.RETURNED.value
+    active = [s for s in states if s not in (CaseState.RETURNED, CaseState.REVOKED)]
+    if not active:  # back in VPCP's routing queue
+        return (CaseState.RETURNED if CaseState.RETURNED in states else CaseState.REVOKED).value
     return min(active, key=lambda s: RANK[s]).value

@@ -81,6 +81,8 @@ class Behaviour:
     """Return every transfer (status 01, then 02 with this reason) instead of handling it."""
     statuses: int | None = None
     """Send only the first N statuses of the plan (then fall silent; no reply)."""
+    refuse_changes: bool = False
+    """Answer VPCP's revoke/update/replace with 16 (refused) instead of 15 (agreed)."""
 
 
 class SimulatedAgency:
@@ -135,7 +137,10 @@ class SimulatedAgency:
                     "VALUES (?, ?, ?, ?, ?)",
                     (doc.document_id, hashlib.sha256(body).hexdigest(), _petition_id(doc),
                      receipt, time.time()))
-                self._plan_pushes(doc)
+                if doc.business is not None and doc.business.doc_type != BusinessDocType.NEW:
+                    self._plan_answer(doc)
+                else:
+                    self._plan_pushes(doc)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
@@ -147,6 +152,30 @@ class SimulatedAgency:
                           hashlib.sha256(body).hexdigest(), datetime.now(UTC),
                           ReceiptOutcome.ACCEPTED)
         return self.signer.sign(encode_receipt(receipt))
+
+    def _plan_answer(self, change: edxml.Edoc) -> None:
+        """VPCP revokes/updates/replaces a transfer: answer 15 (agreed) or 16 (refused); an
+        agreed revoke also stops what was still to be sent about the transfer."""
+        assert change.business is not None
+        refused = self.behaviour.refuse_changes
+        code = StatusCode.CHANGE_REFUSED if refused else StatusCode.CHANGE_AGREED
+        ref = edxml.ResponseFor(self.gateway_organ_id, code=f"{change.code_number}/"
+                                f"{change.code_notation}",
+                                promulgation_date=change.promulgation_date,
+                                document_id=change.document_id)
+        me = edxml.Organ(self.organ_id, organ_name=self.name, organization_in_charge=self.name)
+        package = edxml.StatusPackage(
+            me, ref, code, datetime.now(ZONE).replace(microsecond=0, tzinfo=None),
+            description="Không đồng ý" if refused else "Đồng ý",
+            staff_info=edxml.StaffInfo(department="Văn phòng", staff="Cán bộ đầu mối PAKN"))
+        root = edxml.encode_status(package)
+        if not refused and change.business.doc_type == BusinessDocType.REVOKE:
+            self.db.execute("UPDATE pushes SET done = -1 WHERE doc_key = ? AND done = 0",
+                            (change.business.document_id,))
+        self.db.execute("INSERT INTO pushes (doc_key, seq, kind, body, due) VALUES (?, 1, ?, ?, ?)",
+                        (change.document_id, f"status:{code.value}",
+                         self.signer.sign(root, edxml.header_of(root)),
+                         time.time() + self.behaviour.delay))
 
     def _plan_pushes(self, transfer: edxml.Edoc) -> None:
         start = datetime.now(ZONE).replace(microsecond=0, tzinfo=None)

@@ -111,3 +111,14 @@ def test_no_status_moves_a_case_out_of_a_later_stage_into_an_earlier_one():
                                    status_time=T0 + timedelta(hours=1), at=T0)
             assert outcome.case.state == state or \
                 RANK[outcome.case.state] > RANK[state]
+
+
+def test_an_agreed_recall_revokes_an_open_case_and_later_statuses_are_refused():
+    from gateway.domain.case import revoke
+
+    outcome = revoke(a_case(CaseState.PROCESSING), at=T0)
+    assert outcome.changed and outcome.case.state == CaseState.REVOKED
+    with pytest.raises(IllegalTransition):
+        apply_status(outcome.case, StatusCode.FINISHED, status_time=T0, at=T0)
+    with pytest.raises(IllegalTransition):
+        revoke(a_case(CaseState.REPLIED), at=T0)
