@@ -40,7 +40,7 @@ LEVEL: dict[EscalationReason, EscalationLevel] = {
 
 OPERATOR_REASONS = frozenset({EscalationReason.GOVERNMENT_AUTHORITY,
                               EscalationReason.AGENCIES_DISAGREE})
-"""Reasons an operator may raise by hand; the others are raised by the rules below."""
+"""Reasons an operator may raise by hand (disagreement is also detected, below)."""
 
 RETURNS_TO_ESCALATE = 2
 
@@ -108,3 +108,14 @@ def identity_key(kind: str, id_number: str, name: str, phone: str) -> str | None
 
 def is_repeat(content: str, earlier_content: str, threshold: float) -> bool:
     return similarity(content, earlier_content) >= threshold
+
+
+DISAGREEMENT_BELOW = 0.5
+"""Two agencies' replies to one petition less alike than this go to VPCP for review."""
+
+
+def replies_disagree(reply: str, other_reply: str,
+                     threshold: float = DISAGREEMENT_BELOW) -> bool:
+    """Agencies answering the same petition differently: the machine cannot judge who is
+    right, so a clearly different answer is flagged for VPCP (agencies_disagree)."""
+    return similarity(reply, other_reply) < threshold

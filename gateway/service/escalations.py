@@ -22,6 +22,7 @@ from gateway.domain.escalation import (
     escalation,
     identity_key,
     is_repeat,
+    replies_disagree,
     returns_call_for_escalation,
 )
 from gateway.domain.petition import Petition
@@ -30,6 +31,7 @@ from gateway.service.context import Services
 from gateway.store.lifecycle import Lifecycle
 from gateway.store.repositories import CaseRecord
 from gateway.store.uow import UnitOfWork
+from schemas import edxml, xml
 
 ANSWERED = (CaseState.REPLIED, CaseState.PUBLISHED, CaseState.CLOSED)
 NO_REASON = "(không nêu lý do)"
@@ -102,6 +104,29 @@ def note_reroute(uow: UnitOfWork, petition_id: str, organ_ids: list[str], *, act
         uow.audit.record("petition.rerouted", actor=actor, at=at, petition_id=petition_id,
                          returned_by=[r.organ_id for r in pending],
                          reasons=[r.reason for r in pending], routed_to=organ_ids)
+
+
+# -- disagreeing replies ------------------------------------------------------------------------
+
+
+def check_disagreement(uow: UnitOfWork, record: CaseRecord, reply: edxml.Edoc, *,
+                       at: datetime) -> None:
+    """A second agency's reply that clearly differs from another agency's reply to the same
+    petition escalates it (agencies_disagree) for VPCP to settle."""
+    case = record.case
+    Lifecycle.of(uow).lock_petition(case.petition_id)  # two replies at once see each other
+    for other in uow.cases.for_petition(case.petition_id):
+        if other.case.organ_id == case.organ_id or other.reply_document_id is None:
+            continue
+        stored = uow.documents.get(other.reply_document_id)
+        if stored is None:
+            continue
+        earlier = edxml.decode(xml.parse(stored.body))
+        if isinstance(earlier, edxml.Edoc) and replies_disagree(reply.content, earlier.content):
+            raise_escalation(uow, case.petition_id, EscalationReason.AGENCIES_DISAGREE,
+                             detail=f"the replies of {other.case.organ_id} and {case.organ_id} "
+                                    "differ", actor="gateway", at=at)
+            return
 
 
 # -- repeat petitions ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode
 from gateway.errors import ErrorCode, IllegalTransition, NotFound, Rejected
 from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
-from gateway.service.escalations import record_return
+from gateway.service.escalations import check_disagreement, record_return
 from gateway.service.recall import answer_change, case_for_request
 from gateway.service.receipts import issue_receipt
 from gateway.service.routing import refresh_petition_status
@@ -143,6 +143,7 @@ def _apply_edoc(uow: UnitOfWork, package: edxml.Edoc, record: CaseRecord,
                                 case_id=case.case_id, current=case.state.value)
     outcome = apply_reply(case, at=at)
     uow.cases.set_reply(case.case_id, document.document_id)
+    check_disagreement(uow, record, package, at=at)
     if record.reply_document_id is not None and doc_type != BusinessDocType.NEW:
         outcome = replace(outcome, note=f"reply {doc_type.name.lower()}d")
     return outcome, detail

@@ -81,6 +81,8 @@ class Behaviour:
     """Return every transfer (status 01, then 02 with this reason) instead of handling it."""
     statuses: int | None = None
     """Send only the first N statuses of the plan (then fall silent; no reply)."""
+    reply_content: str | None = None
+    """What the signed reply says (default: a standard acknowledgement)."""
     refuse_changes: bool = False
     """Answer VPCP's revoke/update/replace with 16 (refused) instead of 15 (agreed)."""
 
@@ -216,8 +218,9 @@ class SimulatedAgency:
             promulgation_date=start.date(),
             document_type=edxml.DocumentType(type=1, type_detail=0, type_name="Công văn"),
             subject=f"Trả lời phản ánh, kiến nghị ({transfer.document_id})",
-            content="Cơ quan đã xem xét nội dung phản ánh, kiến nghị và trả lời như sau: "
-                    "nội dung đã được tiếp thu và xử lý theo quy định.",
+            content=self.behaviour.reply_content or (
+                "Cơ quan đã xem xét nội dung phản ánh, kiến nghị và trả lời như sau: "
+                "nội dung đã được tiếp thu và xử lý theo quy định."),
             signer=edxml.SignerInfo(competence="KT. BỘ TRƯỞNG", position="Thứ trưởng",
                                     full_name="Người ký mô phỏng"),
             response_for=(ref,),

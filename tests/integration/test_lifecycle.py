@@ -116,6 +116,23 @@ def test_two_agencies_returning_the_same_petition_escalate_it_to_vpcp(gateway, a
     assert view(api, petition["id"])["status"] == "returned"
 
 
+def test_two_agencies_replying_differently_escalate_the_petition(gateway, api):
+    simulator(gateway, G18).behaviour = Behaviour(
+        delay=0.02, reply_content="Bộ Y tế không có thẩm quyền; đề nghị liên hệ Bộ Xây dựng.")
+    petition = submit(api, 1, route_to=[G17, G18])
+    done = wait_until(lambda: in_status(api, petition["id"], "replied"), what="both replies")
+    escalations = wait_until(lambda: view(api, petition["id"])["escalations"],
+                             what="the escalation")
+    assert [(e["level"], e["reason"]) for e in escalations] == [(1, "agencies_disagree")]
+    assert [c["state"] for c in done["cases"]] == ["replied", "replied"]
+
+
+def test_two_agencies_replying_alike_are_not_escalated(gateway, api):
+    petition = submit(api, 1, route_to=[G17, G18])
+    wait_until(lambda: in_status(api, petition["id"], "replied"), what="both replies")
+    assert view(api, petition["id"])["escalations"] == []
+
+
 def test_a_repeat_petition_after_a_reply_is_escalated_and_linked_to_the_earlier_one(gateway,
                                                                                     api):
     first = submit(api, 2)

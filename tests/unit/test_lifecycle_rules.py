@@ -139,3 +139,11 @@ def test_lifecycle_settings_come_from_the_environment_and_are_checked():
                 {"GATEWAY_REPEAT_SIMILARITY": "1.5"}, {"GATEWAY_REPEAT_SIMILARITY": "x"}):
         with pytest.raises(ConfigurationError):
             Settings.from_env(env)
+
+
+def test_clearly_different_replies_disagree_and_reworded_ones_do_not():
+    from gateway.domain.escalation import replies_disagree
+
+    yes = "Nội dung đã được tiếp thu và xử lý theo quy định; sẽ sửa đổi thông tư trong quý III."
+    assert not replies_disagree(yes, yes.upper().replace(";", ","))
+    assert replies_disagree(yes, "Không thuộc thẩm quyền; đề nghị liên hệ Bộ Xây dựng.")
