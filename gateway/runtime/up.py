@@ -37,7 +37,7 @@ from schemas import xml
 log = logging.getLogger("gateway.up")
 
 ORDER = ("received", "transferred", "arrived", "accepted", "assigned", "processing", "finished",
-         "replied", "returned")
+         "replied", "published", "closed", "returned", "revoked", "reopened")
 
 
 @dataclass

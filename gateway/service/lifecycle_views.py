@@ -59,7 +59,7 @@ def lifecycle_view(svc: Services, uow: UnitOfWork, record: PetitionRecord,
     }
 
 
-def filtered_ids(uow: UnitOfWork, *, escalated: bool, overdue: bool, limit: int) -> set[str]:
+def filtered_ids(uow: UnitOfWork, *, escalated: bool, overdue: bool) -> set[str]:
     """Petition ids that match every flag given."""
     lifecycle = Lifecycle.of(uow)
     sets = []

@@ -25,7 +25,7 @@ def petition_list(svc: Services, *, status: str | None = None, limit: int = 100,
     with svc.store.unit_of_work() as uow:
         if not (escalated or overdue):
             return [_summary(r) for r in uow.petitions.recent(status=status, limit=limit)]
-        ids = filtered_ids(uow, escalated=escalated, overdue=overdue, limit=limit)
+        ids = filtered_ids(uow, escalated=escalated, overdue=overdue)
         records = [r for r in (uow.petitions.get(i) for i in ids) if r is not None
                    and (status is None or r.status == status)]
         records.sort(key=lambda r: r.petition.received_at, reverse=True)
