@@ -19,9 +19,20 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as e:
         raise InputInvalid(f"{text!r} is not a date (YYYY-MM-DD)") from e
+    _known(day)
+    return day
+
+
+def _known(day: date) -> None:
+    """Holidays are loaded for DEFAULT_YEARS only: refuse to count outside them."""
+    from gateway.calendar_source import DEFAULT_YEARS
+
+    if day.year not in DEFAULT_YEARS:
+        raise InputInvalid(f"{day.isoformat()} is outside the calendar's years "
+                           f"({DEFAULT_YEARS.start}–{DEFAULT_YEARS.stop - 1})")
 
 
 def _calendar() -> WorkingCalendar:
@@ -50,6 +61,7 @@ def calendar_due(day: str, days: int) -> None:
     start, days = _day(day), _check_range(days)
     cal = _calendar()
     due = cal.add_working_days(start, days)
+    _known(due)
     click.echo(f"{due.isoformat()}  ({WEEKDAYS[due.weekday()]}; {days} working days after "
                f"{start.isoformat()}; calendar {cal.version})")
 
@@ -64,6 +76,7 @@ def calendar_explain(days_: tuple[str, ...], days: int) -> None:
     cal = _calendar()
     for start in starts:
         explanation = cal.explain(start, days)
+        _known(explanation.due)
         click.echo(f"{start.isoformat()} → due {explanation.due.isoformat()} "
                    f"({WEEKDAYS[explanation.due.weekday()]}): {days} working days counted, "
                    f"{len(explanation.skipped)} skipped")

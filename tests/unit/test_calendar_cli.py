@@ -55,3 +55,10 @@ def test_a_bad_date_is_one_error_line_and_exit_1():
 def test_a_period_of_zero_days_is_refused():
     result = run("calendar", "due", "2026-03-02", "--days", "0")
     assert result.exit_code == 1 and "error: INPUT_INVALID:" in result.output
+
+
+def test_a_date_outside_the_calendars_years_is_refused_not_guessed():
+    assert run("calendar", "due", "2014-12-31").output.strip() == (
+        "error: INPUT_INVALID: 2014-12-31 is outside the calendar's years (2015–2040)")
+    late = run("calendar", "due", "2040-12-20")
+    assert late.exit_code == 1 and "2041-" in late.output
