@@ -94,7 +94,8 @@ def similarity(a: str, b: str) -> float:
 
 def identity_key(kind: str, id_number: str, name: str, phone: str) -> str | None:
     """A one-way key for "the same petitioner": the ID number (CCCD / tax code) when given, else
-    name + phone. Only the SHA-256 is stored, so the index itself holds no personal data."""
+    name + phone. Only the SHA-256 is stored (never the values in clear): pseudonymous, since
+    a 12-digit ID number can be brute-forced from its unkeyed digest."""
     id_part = "".join(ch for ch in id_number if ch.isalnum()).upper()
     if id_part:
         material = f"{kind}|id|{id_part}"

@@ -266,5 +266,5 @@ petition_identities = Table(
     "petition_identities",
     metadata,
     Column("petition_id", String(36), ForeignKey("petitions.petition_id"), primary_key=True),
-    Column("identity_key", String(64), nullable=False, index=True),  # SHA-256, no personal data
+    Column("identity_key", String(64), nullable=False, index=True),  # SHA-256 (pseudonymous)
 )
