@@ -9,7 +9,7 @@ the database decides which of them wins, and only the winner writes the audit ev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gateway.domain.deadlines import ClockPolicy, DeadlineEventKind, reminder_at
 from gateway.service.context import Services
@@ -46,7 +46,10 @@ def tick_deadlines(svc: Services, now: datetime | None = None) -> Tick:
                     organ_id=record.case.organ_id, state=record.case.state.value,
                     due_date=str(record.due_date), due_at=_iso(record.due_at),
                     calendar_version=record.calendar_version)
-        for record in lifecycle.open_cases_without_reminder():
+        # a reminder comes at most reminder_days working days before the deadline: look only at
+        # deadlines close enough (calendar days, with room for Tết) and not yet passed
+        horizon = now + timedelta(days=policy.reminder_days * 2 + 14)
+        for record in lifecycle.open_cases_without_reminder(due_after=now, due_before=horizon):
             assert record.due_date is not None and record.due_at is not None
             remind = reminder_at(record.due_date, policy, svc.calendar, svc.zone)
             if remind is None or now < remind or now >= record.due_at:

@@ -86,13 +86,17 @@ class Lifecycle:
             .order_by(t.cases.c.due_at).limit(limit))
         return [_case(row) for row in rows]
 
-    def open_cases_without_reminder(self, *, limit: int = 500) -> list[CaseRecord]:
+    def open_cases_without_reminder(self, *, due_after: datetime, due_before: datetime,
+                                    limit: int = 500) -> list[CaseRecord]:
+        """Open cases due in (due_after, due_before] that have had no reminder for their
+        current period (a case already past its deadline gets no reminder)."""
         sent = exists().where(and_(t.deadline_events.c.case_id == t.cases.c.case_id,
                                    t.deadline_events.c.kind == "reminder",
                                    t.deadline_events.c.due_at == t.cases.c.due_at))
         rows = self.c.execute(
             select(t.cases).where(t.cases.c.state.in_([s.value for s in OPEN_STATES]),
-                                  t.cases.c.due_at.is_not(None), ~sent)
+                                  t.cases.c.due_at > due_after,
+                                  t.cases.c.due_at <= due_before, ~sent)
             .order_by(t.cases.c.due_at).limit(limit))
         return [_case(row) for row in rows]
 

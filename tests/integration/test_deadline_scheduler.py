@@ -144,3 +144,11 @@ def test_two_schedulers_at_once_on_postgresql_never_emit_an_event_twice(settings
     finally:
         first.close()
         second.close()
+
+
+def test_a_case_first_seen_after_its_deadline_gets_overdue_but_no_late_reminder(svc, clock):
+    case_id = petition_with_running_clock(svc)
+    clock.set(DUE_AT + timedelta(days=1))
+    tick = tick_deadlines(svc)
+    assert (tick.overdue, tick.reminders) == ([case_id], [])
+    assert events(svc, "reminder") == []
