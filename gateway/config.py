@@ -22,6 +22,10 @@
 | GATEWAY_ADAPTER_TIMEOUT       | 10                                   |
 | GATEWAY_AUDIT_SEAL_EVENTS     | 1000 (seal the audit chain every N…) |
 | GATEWAY_AUDIT_SEAL_MINUTES    | 10   (…or T minutes, if anything new)|
+| GATEWAY_REMINDER_DAYS         | 3 (working days left; 0 = none)      |
+| GATEWAY_REPEAT_SIMILARITY     | 0.8                                  |
+| GATEWAY_SCHEDULER_INTERVAL    | 1 (seconds between deadline checks)  |
+| GATEWAY_ROUTING_RULES         | (none: operators route by hand)      |
 
 Reading settings touches no file, database or key: that happens in ``bootstrap``.
 """
@@ -60,6 +64,14 @@ class Settings:
     retry_base_seconds: float = 1.0
     retry_cap_seconds: float = 300.0
     adapter_timeout: float = 10.0
+    reminder_days: int = 3
+    """Remind an agency when this many working days of its period are left (0: never)."""
+    repeat_similarity: float = 0.8
+    """How alike (0..1, Vietnamese text normalised) a new petition must be to an answered one
+    from the same petitioner to count as a repeat."""
+    scheduler_interval: float = 1.0
+    routing_rules: str | None = None
+    """A TOML file of routing rules (category/keywords → agencies) for unrouted petitions."""
     timezone: str = "Asia/Ho_Chi_Minh"
     audit_seal_events: int = 1000
     audit_seal_minutes: float = 10.0
@@ -135,4 +147,29 @@ class Settings:
             adapter_timeout=number("ADAPTER_TIMEOUT", float, base.adapter_timeout),
             audit_seal_events=int(number("AUDIT_SEAL_EVENTS", int, base.audit_seal_events)),
             audit_seal_minutes=number("AUDIT_SEAL_MINUTES", float, base.audit_seal_minutes),
+            reminder_days=_reminder_days(get("REMINDER_DAYS"), base.reminder_days),
+            repeat_similarity=_fraction("REPEAT_SIMILARITY", get("REPEAT_SIMILARITY"),
+                                        base.repeat_similarity),
+            scheduler_interval=number("SCHEDULER_INTERVAL", float, base.scheduler_interval),
+            routing_rules=get("ROUTING_RULES"),
         )
+
+
+def _reminder_days(raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) > 19:
+        raise ConfigurationError(f"GATEWAY_REMINDER_DAYS={raw!r}: a whole number 0–19")
+    return int(raw)
+
+
+def _fraction(name: str, raw: str | None, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as e:
+        raise ConfigurationError(f"GATEWAY_{name}={raw!r} is not a number") from e
+    if not 0 < value <= 1:
+        raise ConfigurationError(f"GATEWAY_{name} must be in (0, 1]")
+    return value

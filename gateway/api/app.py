@@ -19,8 +19,11 @@ from gateway.domain.petition import Category, Petitioner, PetitionerKind
 from gateway.errors import BodyTooLarge, ErrorCode, GatewayError, Rejected
 from gateway.service import queries
 from gateway.service.context import Services
+from gateway.service.escalations import escalate_petition
 from gateway.service.inbound import accept_document
 from gateway.service.intake import NewPetition, submit_petition
+from gateway.service.publication import close_petition, publish_petition
+from gateway.service.recall import request_change
 from gateway.service.routing import route_petition
 
 log = logging.getLogger("gateway.api")
@@ -54,6 +57,20 @@ class PetitionIn(BaseModel):
     portal: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$")] = "nguoidan"
     client_ref: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     route_to: list[Short] = Field(default_factory=list, max_length=20)
+
+
+class RecallIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agency: Short
+    action: Short = "revoke"
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=2000)]
+
+
+class EscalateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Short = "government_authority"
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
 class RouteIn(BaseModel):
@@ -111,8 +128,31 @@ def create_app(svc: Services) -> FastAPI:
         return queries.petition_view(svc, petition_id)
 
     @app.get("/v1/petitions")
-    def list_petitions(status: str | None = None, limit: int = 100) -> dict[str, Any]:
-        return {"petitions": queries.petition_list(svc, status=status, limit=min(limit, 1000))}
+    def list_petitions(status: str | None = None, limit: int = 100, escalated: bool = False,
+                       overdue: bool = False) -> dict[str, Any]:
+        return {"petitions": queries.petition_list(svc, status=status, limit=min(limit, 1000),
+                                                   escalated=escalated, overdue=overdue)}
+
+    @app.post("/v1/petitions/{petition_id}/publish")
+    def post_publish(petition_id: str) -> dict[str, Any]:
+        publish_petition(svc, petition_id, actor="api")
+        return queries.petition_view(svc, petition_id)
+
+    @app.post("/v1/petitions/{petition_id}/close")
+    def post_close(petition_id: str) -> dict[str, Any]:
+        close_petition(svc, petition_id, actor="api")
+        return queries.petition_view(svc, petition_id)
+
+    @app.post("/v1/petitions/{petition_id}/recall")
+    def post_recall(petition_id: str, body: RecallIn) -> dict[str, Any]:
+        request_change(svc, petition_id, body.agency, body.action, reason=body.reason,
+                       actor="api")
+        return queries.petition_view(svc, petition_id)
+
+    @app.post("/v1/petitions/{petition_id}/escalate")
+    def post_escalate(petition_id: str, body: EscalateIn) -> dict[str, Any]:
+        escalate_petition(svc, petition_id, body.reason, note=body.note, actor="api")
+        return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/petitions/{petition_id}/route")
     def post_route(petition_id: str, body: RouteIn) -> dict[str, Any]:

@@ -36,10 +36,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from gateway.cli import admin, audit, petitions, pki, run
+    from gateway.cli import admin, audit, calendar, lifecycle, petitions, pki, run
 
     for command in (*run.COMMANDS, *pki.COMMANDS, *admin.COMMANDS, *petitions.COMMANDS,
-                    *audit.COMMANDS):
+                    *calendar.COMMANDS, *lifecycle.COMMANDS, *audit.COMMANDS):
         main.add_command(command)
 
 

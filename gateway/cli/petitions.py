@@ -84,11 +84,19 @@ def petition_show(petition_id: str, as_json: bool, trail: bool) -> None:
     click.echo(f"  received {view['received_at']} via {view['portal']}")
     for case in view["cases"]:
         click.echo(f"  case {case['case_id']} → {case['agency']}: {case['state']}"
-                   f"  due {case['due_date'] or '—'}  transfer {case['transfer_document']}")
+                   f"  due {case['due_date'] or '—'}{'  OVERDUE' if case['overdue'] else ''}"
+                   f"  transfer {case['transfer_document']}")
         for d in case["deliveries"]:
             error = f"  ({d['failure_code'] or ''} {d['last_error']})" if d["last_error"] else ""
             click.echo(f"    delivery {d['delivery_id'][:8]}: {d['state']}, "
                        f"{d['attempts']} attempt(s){error}")
+    for r in view["returns"]:
+        rerouted = f", re-routed {r['rerouted_at']}" if r["rerouted_at"] else ""
+        click.echo(f"  returned by {r['agency']} {r['returned_at']}: {r['reason']}{rerouted}")
+    for e in view["escalations"]:
+        related = f" (see {e['related_petition_id']})" if e["related_petition_id"] else ""
+        click.echo(f"  ESCALATED level {e['level']} {e['reason']} {e['raised_at']}: "
+                   f"{e['detail']}{related}")
     if trail:
         click.echo("  trail:")
         for line in render(view["trail"], svc.zone):
@@ -98,12 +106,16 @@ def petition_show(petition_id: str, as_json: bool, trail: bool) -> None:
 @petition.command("list")
 @click.option("--status", default=None, help="Only petitions in this status.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--escalated", is_flag=True, help="Only petitions escalated to VPCP.")
+@click.option("--overdue", is_flag=True, help="Only petitions with an overdue case.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def petition_list(status: str | None, limit: int, as_json: bool) -> None:
+def petition_list(status: str | None, limit: int, escalated: bool, overdue: bool,
+                  as_json: bool) -> None:
     """List petitions, newest first."""
     from gateway.service.queries import petition_list as list_petitions
 
-    rows = list_petitions(services(), status=status, limit=limit)
+    rows = list_petitions(services(), status=status, limit=limit, escalated=escalated,
+                          overdue=overdue)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -111,6 +123,54 @@ def petition_list(status: str | None, limit: int, as_json: bool) -> None:
         click.echo(f"{row['id']}  {row['status']:<12} {row['received_at'][:19]}  {row['title']}")
     if not rows:
         click.echo("no petitions")
+
+
+@petition.command("publish")
+@click.argument("petition_id")
+def petition_publish(petition_id: str) -> None:
+    """Make PETITION_ID's replies public (công khai): its replied cases become published."""
+    from gateway.service.publication import publish_petition
+
+    cases = publish_petition(services(), petition_id, actor="cli")
+    click.echo(f"published: cases {', '.join(map(str, cases))}")
+
+
+@petition.command("close")
+@click.argument("petition_id")
+def petition_close(petition_id: str) -> None:
+    """Close PETITION_ID (kết thúc): its replied or published cases become closed."""
+    from gateway.service.publication import close_petition
+
+    cases = close_petition(services(), petition_id, actor="cli")
+    click.echo(f"closed: cases {', '.join(map(str, cases))}")
+
+
+@petition.command("recall")
+@click.argument("petition_id")
+@click.argument("organ_id")
+@click.option("--action", type=click.Choice(["revoke", "update", "replace"]), default="revoke",
+              show_default=True, help="BussinessDocType 1, 2 or 3.")
+@click.option("--reason", required=True, help="Why (sent to the agency).")
+def petition_recall(petition_id: str, organ_id: str, action: str, reason: str) -> None:
+    """Send ORGAN_ID a signed revoke/update/replace of its transfer; it answers 15 or 16."""
+    from gateway.service.recall import request_change
+
+    doc_key = request_change(services(), petition_id, organ_id, action, reason=reason,
+                             actor="cli")
+    click.echo(f"{action} sent: {doc_key}")
+
+
+@petition.command("escalate")
+@click.argument("petition_id")
+@click.option("--reason", type=click.Choice(["government_authority", "agencies_disagree"]),
+              default="government_authority", show_default=True)
+@click.option("--note", default="", help="Why (shown to operators; no personal data).")
+def petition_escalate(petition_id: str, reason: str, note: str) -> None:
+    """Escalate PETITION_ID to VPCP (e.g. the matter is within the Government's authority)."""
+    from gateway.service.escalations import escalate_petition
+
+    new = escalate_petition(services(), petition_id, reason, note=note, actor="cli")
+    click.echo(f"escalated: {reason}" if new else f"already escalated: {reason}")
 
 
 COMMANDS = (petition,)

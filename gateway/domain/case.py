@@ -30,6 +30,7 @@ class CaseState(StrEnum):
     PUBLISHED = "published"  # the reply is public (công khai)
     CLOSED = "closed"  # nothing more to do (kết thúc)
     REOPENED = "reopened"  # a repeat petition after the reply (mở lại)
+    REVOKED = "revoked"  # VPCP recalled the transfer and the agency agreed (15) (thu hồi)
 
 
 # Progress rank: a status never moves a case to a lower rank.
@@ -45,9 +46,12 @@ RANK: dict[CaseState, int] = {
     CaseState.REPLIED: 6,
     CaseState.PUBLISHED: 7,
     CaseState.CLOSED: 8,
+    CaseState.REVOKED: 9,
 }
 
 _HANDLING = {CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.PROCESSING}
+_REVOCABLE = frozenset({CaseState.TRANSFERRED, CaseState.ARRIVED, CaseState.ACCEPTED,
+                        CaseState.ASSIGNED, CaseState.PROCESSING, CaseState.FINISHED})
 
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.TRANSFERRED: frozenset(
@@ -72,10 +76,15 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     ),
     CaseState.PROCESSING: frozenset({CaseState.FINISHED, CaseState.REPLIED}),
     CaseState.FINISHED: frozenset({CaseState.REPLIED}),
-    CaseState.REPLIED: frozenset({CaseState.PUBLISHED, CaseState.CLOSED, CaseState.REOPENED}),
+    # PROCESSING: the agency revoked its reply (BussinessDocType 1); only withdraw_reply goes there
+    CaseState.REPLIED: frozenset({CaseState.PUBLISHED, CaseState.CLOSED, CaseState.REOPENED,
+                                  CaseState.PROCESSING}),
     CaseState.PUBLISHED: frozenset({CaseState.CLOSED, CaseState.REOPENED}),
     CaseState.CLOSED: frozenset({CaseState.REOPENED}),
+    CaseState.REVOKED: frozenset(),
 }
+for _state in _REVOCABLE:  # VPCP may recall a transfer the agency has not answered yet
+    TRANSITIONS[_state] = TRANSITIONS[_state] | {CaseState.REVOKED}
 
 STATUS_TARGET: dict[StatusCode, CaseState] = {
     StatusCode.ARRIVED: CaseState.ARRIVED,
@@ -86,6 +95,12 @@ STATUS_TARGET: dict[StatusCode, CaseState] = {
     StatusCode.FINISHED: CaseState.FINISHED,
 }
 """Status codes that move a case. 13/15/16 concern recall/update requests, not the handling."""
+
+CHANGE_NOTES: dict[StatusCode, str] = {
+    StatusCode.RECALL_REQUESTED: "13: the agency asks to recall its document (for VPCP to answer)",
+    StatusCode.CHANGE_AGREED: "15: the agency agrees to VPCP's update/recall",
+    StatusCode.CHANGE_REFUSED: "16: the agency refuses VPCP's update/recall",
+}
 
 
 @dataclass(frozen=True)
@@ -133,14 +148,15 @@ def apply_status(case: Case, code: StatusCode, *, status_time: datetime, at: dat
     """
     target = STATUS_TARGET.get(code)
     if target is None:
-        return Outcome(case, changed=False, note=f"status {code.value} does not move a case")
+        return Outcome(case, changed=False, note=CHANGE_NOTES.get(
+            code, f"status {code.value} does not move a case"))
     if case.last_status_at is not None and status_time < case.last_status_at:
         return Outcome(case, changed=False, note="older than the latest status: kept, not applied")
     newer = replace(case, last_status_at=max(status_time, case.last_status_at or status_time))
     if target == case.state:
         return Outcome(newer, changed=False, note="same state again")
     if RANK[target] < RANK[case.state] and case.state != CaseState.REOPENED:
-        if case.state in (CaseState.RETURNED, CaseState.CLOSED):
+        if case.state in (CaseState.RETURNED, CaseState.CLOSED, CaseState.REVOKED):
             raise IllegalTransition(
                 f"case {case.case_id} is {case.state.value}: status {code.value} refused",
                 case_id=case.case_id, current=case.state.value, target=target.value,
@@ -154,6 +170,25 @@ def apply_reply(case: Case, *, at: datetime) -> Outcome:
     if case.state == CaseState.REPLIED:
         return Outcome(case, changed=False, note="reply already recorded")
     return Outcome(move(case, CaseState.REPLIED, at=at), changed=True)
+
+
+def withdraw_reply(case: Case, *, at: datetime) -> Outcome:
+    """The agency revoked its signed reply (BussinessDocType 1, thu hồi): the case is being
+    handled again. Only a replied case has a reply to revoke (else IllegalTransition)."""
+    if case.state != CaseState.REPLIED:
+        raise IllegalTransition(
+            f"case {case.case_id} is {case.state.value}: there is no reply to revoke",
+            case_id=case.case_id, current=case.state.value, target=CaseState.PROCESSING.value)
+    return Outcome(move(case, CaseState.PROCESSING, at=at), changed=True,
+                   note="the agency revoked its reply")
+
+
+def revoke(case: Case, *, at: datetime) -> Outcome:
+    """The agency agreed (15) to VPCP's recall of the transfer (BussinessDocType 1)."""
+    if case.state == CaseState.REVOKED:
+        return Outcome(case, changed=False, note="already revoked")
+    return Outcome(move(case, CaseState.REVOKED, at=at), changed=True,
+                   note="15: the agency agreed to the recall")
 
 
 def is_open(state: CaseState) -> bool:

@@ -23,11 +23,13 @@ from rich.table import Table
 from gateway.api.app import create_app
 from gateway.audit.seal import AuditSealer
 from gateway.bootstrap import bootstrap, make_transport
+from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.runtime import demo
 from gateway.runtime.http import BackgroundServer
 from gateway.runtime.relay import OutboxRelay
+from gateway.runtime.scheduler import DeadlineScheduler
 from gateway.runtime.worker import Worker
 from gateway.service import queries
 from gateway.service.context import Services
@@ -36,7 +38,7 @@ from schemas import xml
 log = logging.getLogger("gateway.up")
 
 ORDER = ("received", "transferred", "arrived", "accepted", "assigned", "processing", "finished",
-         "replied", "returned")
+         "replied", "published", "closed", "returned", "revoked", "reopened")
 
 
 @dataclass
@@ -61,10 +63,10 @@ class Running:
 
 def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
           interval: float = 0.5, agency_delay: float = 0.5,
-          demo_ports: bool = True) -> Running:
+          demo_ports: bool = True, clock: Clock | None = None) -> Running:
     """Start the process group. With the demo, ``petitions`` sample petitions are streamed
-    (0 = endless, None = none)."""
-    svc = bootstrap(settings)
+    (0 = endless, None = none). ``clock`` replaces the system clock (tests)."""
+    svc = bootstrap(settings, clock=clock)
     stop = threading.Event()
     transport = make_transport(settings, svc.store.engine)
     api = BackgroundServer(create_app(svc), settings.http_host, settings.http_port,
@@ -78,7 +80,8 @@ def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
     sealer = threading.Thread(target=AuditSealer(svc).run, args=(stop,), name="audit-sealer",
                               daemon=True)
     sealer.start()
-    running = Running(svc, api, stop, threads=[relay_thread, *workers, sealer])
+    scheduler_thread = DeadlineScheduler(svc).start(stop)
+    running = Running(svc, api, stop, threads=[relay_thread, *workers, sealer, scheduler_thread])
     if with_demo:
         first_port = settings.http_port + 1 if demo_ports and settings.http_port else None
         running.agencies = demo.start_agencies(svc, first_port=first_port, delay=agency_delay,

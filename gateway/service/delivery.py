@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from adapters.base import AdapterResponse, OutboundDocument
 from gateway.domain.calendar import deadline_from
+from gateway.domain.deadlines import ClockStart
 from gateway.domain.delivery import FINAL, Delivery, DeliveryState, compute_backoff
 from gateway.domain.documents import DocumentKind, Receipt
 from gateway.errors import (
@@ -24,6 +25,7 @@ from gateway.errors import (
     TransientDeliveryError,
 )
 from gateway.service.context import Services, sha256_hex
+from gateway.service.deadlines import clock_policy
 from gateway.service.receipts import check_agency_receipt
 from gateway.store.repositories import AdapterRecord, StoredDocument
 from gateway.store.uow import UnitOfWork
@@ -131,7 +133,11 @@ def _start_clock(svc: Services, uow: UnitOfWork, case_id: int, at: datetime) -> 
     record = uow.cases.get(case_id)
     if record is None or record.clock_start_at is not None:
         return
-    deadline = deadline_from(at, svc.calendar, svc.zone)
+    policy = clock_policy(svc)
+    if policy.start == ClockStart.SYSTEM_RECEIPT:  # count from the petition's intake instead
+        petition = uow.petitions.get(record.case.petition_id)
+        at = petition.petition.received_at if petition else at
+    deadline = deadline_from(at, svc.calendar, svc.zone, policy.period_days)
     uow.cases.set_deadline(case_id, clock_start_at=at, due_date=deadline.due_date,
                            due_at=deadline.due_at, calendar_version=deadline.calendar_version)
 

@@ -12,7 +12,7 @@ verification (so also after the certificate has expired or been revoked).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +20,13 @@ from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
 from gateway.domain.calendar import deadline_from
-from gateway.domain.case import Outcome, apply_reply, apply_status
-from gateway.domain.documents import DocumentKind
-from gateway.errors import ErrorCode, NotFound, Rejected
+from gateway.domain.case import Outcome, apply_reply, apply_status, withdraw_reply
+from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode
+from gateway.errors import ErrorCode, IllegalTransition, NotFound, Rejected
 from gateway.service.context import Services, sha256_hex
+from gateway.service.deadlines import clock_policy
+from gateway.service.escalations import check_disagreement, record_return
+from gateway.service.recall import answer_change, case_for_request
 from gateway.service.receipts import issue_receipt
 from gateway.service.rejections import reject
 from gateway.service.routing import refresh_petition_status
@@ -151,7 +154,8 @@ def _target_case(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.Sta
             raise Rejected("a reply must name the transfer it answers (ResponseFor)",
                            code=ErrorCode.UNKNOWN_DOCUMENT)
     for ref in refs:
-        record = uow.cases.by_transfer_key(ref.document_id, for_update=True)
+        record = (uow.cases.by_transfer_key(ref.document_id, for_update=True)
+                  or case_for_request(svc, uow, ref.document_id))
         if record is None:
             continue
         if record.case.organ_id != sender:
@@ -162,22 +166,50 @@ def _target_case(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.Sta
                    code=ErrorCode.UNKNOWN_DOCUMENT)
 
 
+def _apply_edoc(uow: UnitOfWork, package: edxml.Edoc, record: CaseRecord,
+                document: StoredDocument, at: datetime) -> tuple[Outcome, dict[str, Any]]:
+    """A reply edoc: new (0), or revoking (1), updating (2) or replacing (3) the earlier one."""
+    case = record.case
+    doc_type = package.business.doc_type if package.business else BusinessDocType.NEW
+    detail: dict[str, Any] = {"reply": True, "business_doc_type": int(doc_type),
+                              "previous_reply_id": record.reply_document_id}
+    if doc_type == BusinessDocType.REVOKE:
+        outcome = withdraw_reply(case, at=at)
+        uow.cases.set_reply(case.case_id, None)
+        return outcome, detail
+    if doc_type in (BusinessDocType.UPDATE, BusinessDocType.REPLACE) \
+            and record.reply_document_id is None:
+        raise IllegalTransition(f"case {case.case_id} has no reply to "
+                                f"{'update' if doc_type == BusinessDocType.UPDATE else 'replace'}",
+                                case_id=case.case_id, current=case.state.value)
+    outcome = apply_reply(case, at=at)
+    uow.cases.set_reply(case.case_id, document.document_id)
+    check_disagreement(uow, record, package, at=at)
+    if record.reply_document_id is not None and doc_type != BusinessDocType.NEW:
+        outcome = replace(outcome, note=f"reply {doc_type.name.lower()}d")
+    return outcome, detail
+
+
 def _apply(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.StatusPackage,
            record: CaseRecord, document: StoredDocument, at: datetime) -> Outcome:
     case = record.case
     if isinstance(package, edxml.StatusPackage):
         status_time = package.timestamp.replace(tzinfo=svc.zone)
-        outcome = apply_status(case, package.status_code, status_time=status_time, at=at)
+        outcome = (answer_change(svc, uow, record, package, at)
+                   or apply_status(case, package.status_code, status_time=status_time, at=at))
         detail: dict[str, Any] = {"status_code": package.status_code.value}
     else:
-        outcome = apply_reply(case, at=at)
-        uow.cases.set_reply(case.case_id, document.document_id)
-        detail = {"reply": True}
+        outcome, detail = _apply_edoc(uow, package, record, document, at)
     uow.cases.save(outcome.case)
-    if outcome.changed:
-        deadline = deadline_from(at, svc.calendar, svc.zone)
+    if (outcome.changed and isinstance(package, edxml.StatusPackage)
+            and package.status_code == StatusCode.REJECTED):
+        record_return(uow, record, package.description, at=at)
+    policy = clock_policy(svc)
+    if outcome.changed and policy.restart_on_status:  # news from the agency: a new period
+        deadline = deadline_from(at, svc.calendar, svc.zone, policy.period_days)
         uow.cases.set_deadline(case.case_id, clock_start_at=at, due_date=deadline.due_date,
                                due_at=deadline.due_at, calendar_version=deadline.calendar_version)
+    if outcome.changed:
         refresh_petition_status(uow, case.petition_id, at=at)
     uow.audit.record(
         "case.changed" if outcome.changed else "case.unchanged", actor=f"agency:{case.organ_id}",

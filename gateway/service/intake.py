@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from gateway.domain.petition import Category, Petition, Petitioner, nfc
 from gateway.errors import InputInvalid
 from gateway.service.context import Services
-from gateway.service.routing import route_in
+from gateway.service.escalations import detect_repeat
+from gateway.service.routing import route_by_configured_rules, route_in
 from gateway.store.repositories import new_id
 
 MAX_TITLE = 500
@@ -68,8 +69,11 @@ def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
             uow.petitions.add(petition, status="received")
             uow.audit.record("petition.received", actor=f"portal:{cmd.portal}", at=at,
                              petition_id=petition.petition_id, category=cmd.category.value)
+            detect_repeat(svc, uow, petition, at=at)
             if cmd.route_to:
                 route_in(svc, uow, petition, cmd.route_to, actor=f"portal:{cmd.portal}", at=at)
+            else:
+                route_by_configured_rules(svc, uow, petition, at=at)
             uow.commit()
     except IntegrityError:
         if cmd.client_ref:  # the same submission raced us: answer with the winner

@@ -6,6 +6,7 @@ from typing import Any
 
 from gateway.errors import NotFound
 from gateway.service.context import Services
+from gateway.service.lifecycle_views import filtered_ids, lifecycle_view
 from gateway.store.repositories import CaseRecord, PetitionRecord, StoredDocument
 from gateway.store.uow import UnitOfWork
 
@@ -15,13 +16,20 @@ def petition_view(svc: Services, petition_id: str) -> dict[str, Any]:
         record = uow.petitions.get(petition_id)
         if record is None:
             raise NotFound(f"no petition {petition_id}")
-        return _view(uow, record)
+        return _view(svc, uow, record)
 
 
-def petition_list(svc: Services, *, status: str | None = None,
-                  limit: int = 100) -> list[dict[str, Any]]:
+def petition_list(svc: Services, *, status: str | None = None, limit: int = 100,
+                  escalated: bool = False, overdue: bool = False) -> list[dict[str, Any]]:
+    """Newest first; ``escalated`` / ``overdue`` keep only petitions that are."""
     with svc.store.unit_of_work() as uow:
-        return [_summary(record) for record in uow.petitions.recent(status=status, limit=limit)]
+        if not (escalated or overdue):
+            return [_summary(r) for r in uow.petitions.recent(status=status, limit=limit)]
+        ids = filtered_ids(uow, escalated=escalated, overdue=overdue)
+        records = [r for r in (uow.petitions.get(i) for i in ids) if r is not None
+                   and (status is None or r.status == status)]
+        records.sort(key=lambda r: r.petition.received_at, reverse=True)
+        return [_summary(r) for r in records[:limit]]
 
 
 def document(svc: Services, document_id: str) -> StoredDocument:
@@ -46,10 +54,11 @@ def _summary(record: PetitionRecord) -> dict[str, Any]:
             "updated_at": record.updated_at.isoformat()}
 
 
-def _view(uow: UnitOfWork, record: PetitionRecord) -> dict[str, Any]:
+def _view(svc: Services, uow: UnitOfWork, record: PetitionRecord) -> dict[str, Any]:
     view = _summary(record)
     cases = uow.cases.for_petition(record.petition.petition_id)
     view["cases"] = [_case_view(uow, c) for c in cases]
+    view.update(lifecycle_view(svc, uow, record, view["cases"]))
     return view
 
 

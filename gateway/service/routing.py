@@ -16,8 +16,11 @@ from gateway.domain.case import RANK, CaseState
 from gateway.domain.delivery import Delivery, DeliveryState
 from gateway.domain.documents import BusinessDocType, DocumentKind
 from gateway.domain.petition import Petition
+from gateway.domain.routing_rules import route_by_rules
 from gateway.errors import Conflict, ErrorCode, NotFound
+from gateway.routing_rules_source import rules_from_file
 from gateway.service.context import Services, sha256_hex
+from gateway.service.escalations import note_reroute
 from gateway.store.repositories import StoredDocument, new_id
 from gateway.store.uow import UnitOfWork
 from gateway.transport.base import outbound_queue
@@ -48,7 +51,7 @@ def route_in(svc: Services, uow: UnitOfWork, petition: Petition, organ_ids: Sequ
              actor: str, at: datetime) -> list[int]:
     """Route inside the caller's unit of work."""
     open_cases = {c.case.organ_id for c in uow.cases.for_petition(petition.petition_id)
-                  if c.case.state != CaseState.RETURNED}
+                  if c.case.state not in (CaseState.RETURNED, CaseState.REVOKED)}
     case_ids = []
     for organ_id in organ_ids:
         agency = uow.agencies.get(organ_id)
@@ -57,8 +60,21 @@ def route_in(svc: Services, uow: UnitOfWork, petition: Petition, organ_ids: Sequ
         if organ_id in open_cases:
             raise Conflict(f"the petition is already with {organ_id}")
         case_ids.append(_transfer(svc, uow, petition, agency, actor=actor, at=at))
+    note_reroute(uow, petition.petition_id, list(organ_ids), actor=actor, at=at)
     refresh_petition_status(uow, petition.petition_id, at=at)
     return case_ids
+
+
+def route_by_configured_rules(svc: Services, uow: UnitOfWork, petition: Petition, *,
+                              at: datetime) -> list[int]:
+    """Route by the first matching rule of GATEWAY_ROUTING_RULES (none: stay with VPCP)."""
+    rule = route_by_rules(rules_from_file(svc.settings.routing_rules), petition)
+    if rule is None:
+        return []
+    uow.audit.record("petition.rule_matched", actor="gateway", at=at,
+                     petition_id=petition.petition_id, rule=rule.name,
+                     agencies=list(rule.agencies))
+    return route_in(svc, uow, petition, rule.agencies, actor=f"rule:{rule.name}"[:64], at=at)
 
 
 def refresh_petition_status(uow: UnitOfWork, petition_id: str, *, at: datetime) -> None:
@@ -130,7 +146,7 @@ def petition_status(states: Sequence[CaseState]) -> str:
     """The petition's overall status: its least advanced case that is still with an agency."""
     if not states:
         return "received"
-    active = [s for s in states if s != CaseState.RETURNED]
-    if not active:
-        return CaseState.RETURNED.value
+    active = [s for s in states if s not in (CaseState.RETURNED, CaseState.REVOKED)]
+    if not active:  # back in VPCP's routing queue
+        return (CaseState.RETURNED if CaseState.RETURNED in states else CaseState.REVOKED).value
     return min(active, key=lambda s: RANK[s]).value

@@ -77,6 +77,14 @@ class Behaviour:
     fail_first: int = 0
     """Answer the first N requests with HTTP 503 (transient failures), then work."""
     reply: bool = True
+    return_reason: str | None = None
+    """Return every transfer (status 01, then 02 with this reason) instead of handling it."""
+    statuses: int | None = None
+    """Send only the first N statuses of the plan (then fall silent; no reply)."""
+    reply_content: str | None = None
+    """What the signed reply says (default: a standard acknowledgement)."""
+    refuse_changes: bool = False
+    """Answer VPCP's revoke/update/replace with 16 (refused) instead of 15 (agreed)."""
 
 
 class SimulatedAgency:
@@ -131,7 +139,10 @@ class SimulatedAgency:
                     "VALUES (?, ?, ?, ?, ?)",
                     (doc.document_id, hashlib.sha256(body).hexdigest(), _petition_id(doc),
                      receipt, time.time()))
-                self._plan_pushes(doc)
+                if doc.business is not None and doc.business.doc_type != BusinessDocType.NEW:
+                    self._plan_answer(doc)
+                else:
+                    self._plan_pushes(doc)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
@@ -144,6 +155,30 @@ class SimulatedAgency:
                           ReceiptOutcome.ACCEPTED)
         return self.signer.sign(encode_receipt(receipt))
 
+    def _plan_answer(self, change: edxml.Edoc) -> None:
+        """VPCP revokes/updates/replaces a transfer: answer 15 (agreed) or 16 (refused); an
+        agreed revoke also stops what was still to be sent about the transfer."""
+        assert change.business is not None
+        refused = self.behaviour.refuse_changes
+        code = StatusCode.CHANGE_REFUSED if refused else StatusCode.CHANGE_AGREED
+        ref = edxml.ResponseFor(self.gateway_organ_id, code=f"{change.code_number}/"
+                                f"{change.code_notation}",
+                                promulgation_date=change.promulgation_date,
+                                document_id=change.document_id)
+        me = edxml.Organ(self.organ_id, organ_name=self.name, organization_in_charge=self.name)
+        package = edxml.StatusPackage(
+            me, ref, code, datetime.now(ZONE).replace(microsecond=0, tzinfo=None),
+            description="Không đồng ý" if refused else "Đồng ý",
+            staff_info=edxml.StaffInfo(department="Văn phòng", staff="Cán bộ đầu mối PAKN"))
+        root = edxml.encode_status(package)
+        if not refused and change.business.doc_type == BusinessDocType.REVOKE:
+            self.db.execute("UPDATE pushes SET done = -1 WHERE doc_key = ? AND done = 0",
+                            (change.business.document_id,))
+        self.db.execute("INSERT INTO pushes (doc_key, seq, kind, body, due) VALUES (?, 1, ?, ?, ?)",
+                        (change.document_id, f"status:{code.value}",
+                         self.signer.sign(root, edxml.header_of(root)),
+                         time.time() + self.behaviour.delay))
+
     def _plan_pushes(self, transfer: edxml.Edoc) -> None:
         start = datetime.now(ZONE).replace(microsecond=0, tzinfo=None)
         ref = edxml.ResponseFor(self.gateway_organ_id, code=f"{transfer.code_number}/"
@@ -152,12 +187,17 @@ class SimulatedAgency:
         me = edxml.Organ(self.organ_id, organ_name=self.name, organization_in_charge=self.name)
         staff = edxml.StaffInfo(department="Văn phòng", staff="Cán bộ đầu mối PAKN")
         docs: list[tuple[str, bytes]] = []
-        for i, (code, description) in enumerate(PLAN):
+        plan, reply = PLAN, self.behaviour.reply
+        if self.behaviour.return_reason is not None:
+            plan, reply = (PLAN[0], (StatusCode.REJECTED, self.behaviour.return_reason)), False
+        elif self.behaviour.statuses is not None:
+            plan, reply = PLAN[:self.behaviour.statuses], False
+        for i, (code, description) in enumerate(plan):
             package = edxml.StatusPackage(me, ref, code, start + timedelta(seconds=i),
                                           description=description, staff_info=staff)
             root = edxml.encode_status(package)
             docs.append((f"status:{code.value}", self.signer.sign(root, edxml.header_of(root))))
-        if self.behaviour.reply:
+        if reply:
             root = edxml.encode_edoc(self._reply(transfer, me, ref, start))
             docs.append(("reply", self.signer.sign(root, edxml.header_of(root))))
         now = time.time()
@@ -178,8 +218,9 @@ class SimulatedAgency:
             promulgation_date=start.date(),
             document_type=edxml.DocumentType(type=1, type_detail=0, type_name="Công văn"),
             subject=f"Trả lời phản ánh, kiến nghị ({transfer.document_id})",
-            content="Cơ quan đã xem xét nội dung phản ánh, kiến nghị và trả lời như sau: "
-                    "nội dung đã được tiếp thu và xử lý theo quy định.",
+            content=self.behaviour.reply_content or (
+                "Cơ quan đã xem xét nội dung phản ánh, kiến nghị và trả lời như sau: "
+                "nội dung đã được tiếp thu và xử lý theo quy định."),
             signer=edxml.SignerInfo(competence="KT. BỘ TRƯỞNG", position="Thứ trưởng",
                                     full_name="Người ký mô phỏng"),
             response_for=(ref,),

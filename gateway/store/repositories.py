@@ -205,7 +205,7 @@ class CaseRepository(_Repository):
     def set_transfer_key(self, case_id: int, doc_key: str) -> None:
         self._set(case_id, transfer_doc_key=doc_key)
 
-    def set_reply(self, case_id: int, document_id: str) -> None:
+    def set_reply(self, case_id: int, document_id: str | None) -> None:
         self._set(case_id, reply_document_id=document_id)
 
     def set_deadline(self, case_id: int, *, clock_start_at: datetime, due_date: date,

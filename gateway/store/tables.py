@@ -235,3 +235,59 @@ audit_seals = Table(
 
 # a replay of the exact bytes of an accepted document is answered from this index
 Index("ix_documents_direction_sha256", documents.c.direction, documents.c.sha256)
+# -- lifecycle: deadline events, returns, escalations (migration 0005) -------------------------
+
+deadline_events = Table(
+    "deadline_events",
+    metadata,
+    Column("event_id", Serial, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger().with_variant(Integer(), "sqlite"),
+           ForeignKey("cases.case_id"), nullable=False),
+    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False,
+           index=True),
+    Column("organ_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # overdue | reminder
+    Column("due_at", UtcDateTime, nullable=False),  # the deadline the event is about
+    Column("due_date", Date, nullable=False),
+    Column("calendar_version", String(64), nullable=False),
+    Column("emitted_at", UtcDateTime, nullable=False),
+    # the database guarantees one event per (case, kind, deadline): two schedulers at once
+    # cannot emit the same event twice
+    UniqueConstraint("case_id", "kind", "due_at"),
+)
+
+case_returns = Table(
+    "case_returns",
+    metadata,
+    Column("return_id", Serial, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger().with_variant(Integer(), "sqlite"),
+           ForeignKey("cases.case_id"), nullable=False, unique=True),
+    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False,
+           index=True),
+    Column("organ_id", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("returned_at", UtcDateTime, nullable=False),
+    Column("rerouted_at", UtcDateTime),  # set when VPCP routes the petition again
+)
+
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("escalation_id", Serial, primary_key=True, autoincrement=True),
+    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False,
+           index=True),
+    Column("level", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("raised_by", String(64), nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("related_petition_id", String(36), ForeignKey("petitions.petition_id")),
+    UniqueConstraint("petition_id", "reason"),
+)
+
+petition_identities = Table(
+    "petition_identities",
+    metadata,
+    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), primary_key=True),
+    Column("identity_key", String(64), nullable=False, index=True),  # SHA-256 (pseudonymous)
+)

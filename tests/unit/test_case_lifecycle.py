@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gateway.domain.case import (
+    RANK,
     TRANSITIONS,
     Case,
     CaseState,
@@ -77,3 +78,47 @@ def test_moving_outside_the_table_is_refused_and_leaves_the_case_as_it_was():
     with pytest.raises(IllegalTransition):
         move(case, CaseState.PROCESSING, at=T0)
     assert case.state == CaseState.CLOSED
+
+
+def test_a_revoked_reply_sends_a_replied_case_back_to_processing():
+    from gateway.domain.case import withdraw_reply
+
+    outcome = withdraw_reply(a_case(CaseState.REPLIED), at=T0)
+    assert outcome.changed and outcome.case.state == CaseState.PROCESSING
+
+
+def test_revoking_a_reply_that_does_not_exist_is_an_illegal_transition():
+    from gateway.domain.case import withdraw_reply
+
+    case = a_case(CaseState.PROCESSING)
+    with pytest.raises(IllegalTransition):
+        withdraw_reply(case, at=T0)
+    assert case.state == CaseState.PROCESSING
+
+
+def test_statuses_13_15_16_say_what_they_mean():
+    notes = [apply_status(a_case(CaseState.ACCEPTED), StatusCode(code), status_time=T0,
+                          at=T0).note for code in ("13", "15", "16")]
+    assert [n[:3] for n in notes] == ["13:", "15:", "16:"]
+    assert "recall" in notes[0] and "agrees" in notes[1] and "refuses" in notes[2]
+
+
+def test_no_status_moves_a_case_out_of_a_later_stage_into_an_earlier_one():
+    later = [CaseState.ASSIGNED, CaseState.PROCESSING, CaseState.FINISHED]
+    for state in later:
+        for code in ("01", "03", "04"):
+            outcome = apply_status(a_case(state, last_status_at=T0), StatusCode(code),
+                                   status_time=T0 + timedelta(hours=1), at=T0)
+            assert outcome.case.state == state or \
+                RANK[outcome.case.state] > RANK[state]
+
+
+def test_an_agreed_recall_revokes_an_open_case_and_later_statuses_are_refused():
+    from gateway.domain.case import revoke
+
+    outcome = revoke(a_case(CaseState.PROCESSING), at=T0)
+    assert outcome.changed and outcome.case.state == CaseState.REVOKED
+    with pytest.raises(IllegalTransition):
+        apply_status(outcome.case, StatusCode.FINISHED, status_time=T0, at=T0)
+    with pytest.raises(IllegalTransition):
+        revoke(a_case(CaseState.REPLIED), at=T0)

@@ -1,0 +1,165 @@
+"""Chuyển lên VPCP: escalation use cases, and the return (02) path back to VPCP's routing queue.
+
+- a return (02, "not competent") is recorded with the agency's reason and puts the petition back
+  in VPCP's routing queue; two agencies returning the same petition escalate it;
+- a repeat petition after a reply (same petitioner identity, similar content) is escalated,
+  linked to the earlier one, whose answered cases are reopened;
+- an operator marks a matter as within the Government's authority (or the agencies as
+  disagreeing).
+
+Every escalation is one row per (petition, reason) and an audit event, in the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gateway.domain.case import CaseState, move
+from gateway.domain.escalation import (
+    OPERATOR_REASONS,
+    EscalationReason,
+    escalation,
+    identity_key,
+    is_repeat,
+    replies_disagree,
+    returns_call_for_escalation,
+)
+from gateway.domain.petition import Petition
+from gateway.errors import InputInvalid, NotFound
+from gateway.service.context import Services
+from gateway.store.lifecycle import Lifecycle
+from gateway.store.repositories import CaseRecord
+from gateway.store.uow import UnitOfWork
+from schemas import edxml, xml
+
+ANSWERED = (CaseState.REPLIED, CaseState.PUBLISHED, CaseState.CLOSED)
+NO_REASON = "(không nêu lý do)"
+
+
+def raise_escalation(uow: UnitOfWork, petition_id: str, reason: EscalationReason, *,
+                     detail: str, actor: str, at: datetime,
+                     related_petition_id: str | None = None) -> bool:
+    """Record an escalation (once per petition and reason). True if it is new."""
+    e = escalation(petition_id, reason, detail=detail, raised_by=actor, at=at,
+                   related_petition_id=related_petition_id)
+    if not Lifecycle.of(uow).add_escalation(e):
+        return False
+    uow.audit.record("petition.escalated", actor=actor, at=at, petition_id=petition_id,
+                     level=int(e.level), reason=reason.value, detail=detail,
+                     related_petition_id=related_petition_id)
+    return True
+
+
+def escalate_petition(svc: Services, petition_id: str, reason: str, *, note: str,
+                      actor: str) -> bool:
+    """An operator escalates a petition. Returns False if it was already escalated for that
+    reason. Raises NotFound, InputInvalid."""
+    try:
+        why = EscalationReason(reason)
+    except ValueError:
+        why = None
+    if why not in OPERATOR_REASONS:
+        allowed = ", ".join(sorted(r.value for r in OPERATOR_REASONS))
+        raise InputInvalid(f"an operator may escalate for: {allowed}")
+    assert why is not None
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        if uow.petitions.get(petition_id) is None:
+            raise NotFound(f"no petition {petition_id}")
+        new = raise_escalation(uow, petition_id, why, detail=note.strip() or why.value,
+                               actor=actor, at=at)
+        uow.commit()
+    return new
+
+
+# -- returns --------------------------------------------------------------------------------------
+
+
+def record_return(uow: UnitOfWork, record: CaseRecord, reason: str, *, at: datetime) -> None:
+    """An agency returned its case (02): keep the reason for VPCP's routing queue, and escalate
+    when a second agency has returned the same petition."""
+    lifecycle = Lifecycle.of(uow)
+    reason = reason.strip() or NO_REASON
+    if not lifecycle.add_return(record, reason, at=at):
+        return
+    case = record.case
+    uow.audit.record("case.returned", actor=f"agency:{case.organ_id}", at=at,
+                     petition_id=case.petition_id, case_id=case.case_id,
+                     organ_id=case.organ_id, reason=reason)
+    lifecycle.lock_petition(case.petition_id)  # then count: a concurrent return is seen
+    returns = lifecycle.returns_for_petition(case.petition_id)
+    organs = sorted({r.organ_id for r in returns})
+    if returns_call_for_escalation(organs):
+        raise_escalation(uow, case.petition_id, EscalationReason.AGENCIES_RETURNED,
+                         detail="returned as not competent by " + ", ".join(organs),
+                         actor="gateway", at=at)
+
+
+def note_reroute(uow: UnitOfWork, petition_id: str, organ_ids: list[str], *, actor: str,
+                 at: datetime) -> None:
+    """VPCP routes a returned petition again: the returns stay, marked re-routed."""
+    pending = Lifecycle.of(uow).mark_rerouted(petition_id, at=at)
+    if pending:
+        uow.audit.record("petition.rerouted", actor=actor, at=at, petition_id=petition_id,
+                         returned_by=[r.organ_id for r in pending],
+                         reasons=[r.reason for r in pending], routed_to=organ_ids)
+
+
+# -- disagreeing replies ------------------------------------------------------------------------
+
+
+def check_disagreement(uow: UnitOfWork, record: CaseRecord, reply: edxml.Edoc, *,
+                       at: datetime) -> None:
+    """A second agency's reply that clearly differs from another agency's reply to the same
+    petition escalates it (agencies_disagree) for VPCP to settle."""
+    case = record.case
+    Lifecycle.of(uow).lock_petition(case.petition_id)  # two replies at once see each other
+    for other in uow.cases.for_petition(case.petition_id):
+        if other.case.organ_id == case.organ_id or other.reply_document_id is None:
+            continue
+        stored = uow.documents.get(other.reply_document_id)
+        if stored is None:
+            continue
+        earlier = edxml.decode(xml.parse(stored.body))
+        if isinstance(earlier, edxml.Edoc) and replies_disagree(reply.content, earlier.content):
+            raise_escalation(uow, case.petition_id, EscalationReason.AGENCIES_DISAGREE,
+                             detail=f"the replies of {other.case.organ_id} and {case.organ_id} "
+                                    "differ", actor="gateway", at=at)
+            return
+
+
+# -- repeat petitions ------------------------------------------------------------------------------
+
+
+def detect_repeat(svc: Services, uow: UnitOfWork, petition: Petition, *, at: datetime) -> None:
+    """Index the petitioner's identity; if they already got a reply on a similar petition,
+    escalate this one (linked to it) and reopen the answered cases of the earlier one."""
+    p = petition.petitioner
+    key = identity_key(p.kind.value, p.id_number, p.name, p.phone)
+    if key is None:
+        return
+    lifecycle = Lifecycle.of(uow)
+    earlier_ids = lifecycle.petitions_with_identity(key, excluding=petition.petition_id)
+    lifecycle.index_identity(petition.petition_id, key)
+    text = f"{petition.title}\n{petition.content}"
+    for earlier_id in earlier_ids:
+        answered = [c for c in uow.cases.for_petition(earlier_id) if c.case.state in ANSWERED]
+        earlier = uow.petitions.get(earlier_id)
+        if not answered or earlier is None:
+            continue
+        earlier_text = f"{earlier.petition.title}\n{earlier.petition.content}"
+        if not is_repeat(text, earlier_text, svc.settings.repeat_similarity):
+            continue
+        raise_escalation(uow, petition.petition_id, EscalationReason.REPEAT_AFTER_REPLY,
+                         detail=f"repeat of petition {earlier_id}, already answered",
+                         actor="gateway", at=at, related_petition_id=earlier_id)
+        for record in answered:
+            reopened = move(record.case, CaseState.REOPENED, at=at)
+            uow.cases.save(reopened)
+            uow.audit.record("case.changed", actor="gateway", at=at, petition_id=earlier_id,
+                             case_id=record.case.case_id, organ_id=record.case.organ_id,
+                             previous=record.case.state.value, state=reopened.state.value,
+                             note=f"repeat petition {petition.petition_id}")
+        uow.petitions.set_status(earlier_id, CaseState.REOPENED.value, at=at)
+        return

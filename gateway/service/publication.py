@@ -1,0 +1,44 @@
+"""Công khai, kết thúc: VPCP publishes a petition's replies, then closes it.
+
+Both go through the case transition table: publishing needs a replied case, closing a replied
+or published one; anything else is an IllegalTransition (409) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from gateway.domain.case import CaseState, can_move, move
+from gateway.errors import IllegalTransition, NotFound
+from gateway.service.context import Services
+from gateway.service.routing import refresh_petition_status
+
+
+def publish_petition(svc: Services, petition_id: str, *, actor: str) -> list[int]:
+    """Publish every replied case of the petition. Returns the case ids published."""
+    return _move_cases(svc, petition_id, CaseState.PUBLISHED, actor=actor)
+
+
+def close_petition(svc: Services, petition_id: str, *, actor: str) -> list[int]:
+    """Close every replied or published case of the petition."""
+    return _move_cases(svc, petition_id, CaseState.CLOSED, actor=actor)
+
+
+def _move_cases(svc: Services, petition_id: str, target: CaseState, *, actor: str) -> list[int]:
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        if uow.petitions.get(petition_id) is None:
+            raise NotFound(f"no petition {petition_id}")
+        cases = uow.cases.for_petition(petition_id)
+        movable = [c for c in cases if can_move(c.case.state, target)]
+        if not movable:
+            states = ", ".join(sorted({c.case.state.value for c in cases})) or "no cases"
+            raise IllegalTransition(f"petition {petition_id} cannot be {target.value}: "
+                                    f"its cases are {states}", target=target.value)
+        for record in movable:
+            moved = move(record.case, target, at=at)
+            uow.cases.save(moved)
+            uow.audit.record("case.changed", actor=actor, at=at, petition_id=petition_id,
+                             case_id=record.case.case_id, organ_id=record.case.organ_id,
+                             previous=record.case.state.value, state=target.value, note="")
+        refresh_petition_status(uow, petition_id, at=at)
+        uow.commit()
+    return [c.case.case_id for c in movable]
