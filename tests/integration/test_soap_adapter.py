@@ -1,0 +1,150 @@
+"""The soap adapter against a real SOAP server built with spyne (an independent implementation
+that publishes its own WSDL), through the real delivery use case, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.domain.circuit import CircuitState
+from gateway.domain.delivery import DeliveryState
+from gateway.service.admin import add_adapter
+from gateway.service.delivery import Settle
+from gateway.simulator.agency import Behaviour
+from gateway.simulator.soap import SoapServer, soap_application
+from tests.conftest import AGENCY_A
+from tests.integration.adapter_support import (
+    routed_delivery,
+    run_delivery,
+    services_with_agencies,
+    simulated_agency,
+)
+
+G17 = AGENCY_A[0]
+
+
+@pytest.fixture
+def svc(settings, db_url):
+    services = services_with_agencies(settings, db_url)
+    yield services
+    services.close()
+
+
+def soap_agency(pki_dir, tmp_path, *, behaviour=None, slow: float = 0.0) -> Iterator[SoapServer]:
+    simulator = simulated_agency(pki_dir, tmp_path, G17, behaviour)
+
+    def receive(body: bytes):
+        time.sleep(slow)
+        return simulator.receive(body)
+
+    server = SoapServer(soap_application(receive)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        simulator.close()
+
+
+@pytest.fixture
+def agency(pki_dir, tmp_path):
+    yield from soap_agency(pki_dir, tmp_path)
+
+
+def soap_config(server: SoapServer, **extra: object) -> dict[str, object]:
+    return {"wsdl": server.wsdl_url, "operation": "ReceiveEdxmlBase64", "encoding": "base64",
+            "status_operation": "GetStatus", **extra}
+
+
+def exchanges(svc, delivery_id):
+    with svc.store.unit_of_work() as uow:
+        return uow.exchanges.for_delivery(delivery_id)
+
+
+def test_a_transfer_delivered_over_soap_is_acknowledged_by_a_signed_receipt(svc, agency):
+    add_adapter(svc, G17, "soap", soap_config(agency), enabled=True)
+    delivery = routed_delivery(svc)
+    result, after = run_delivery(svc, delivery)
+    assert result.settle is Settle.ACK
+    assert after.state is DeliveryState.DELIVERED
+    with svc.store.unit_of_work() as uow:
+        evidence_id = uow.connection.exec_driver_sql(
+            "SELECT evidence_document_id FROM deliveries").scalar()
+        receipt = uow.documents.get(evidence_id)
+    assert receipt is not None and receipt.kind == "receipt" and receipt.sender == G17
+
+
+def test_the_exact_soap_envelopes_are_kept_as_evidence(svc, agency):
+    add_adapter(svc, G17, "soap", soap_config(agency), enabled=True)
+    delivery = routed_delivery(svc)
+    run_delivery(svc, delivery)
+    [exchange] = exchanges(svc, delivery.delivery_id)
+    assert exchange.outcome == "delivered" and exchange.adapter_kind == "soap"
+    assert b"ReceiveEdxmlBase64" in exchange.request and b"Envelope" in exchange.request
+    assert exchange.response is not None and b"ReceiveEdxmlBase64Response" in exchange.response
+
+
+def test_the_edxml_can_be_passed_as_a_string_parameter_too(svc, agency):
+    add_adapter(svc, G17, "soap", soap_config(agency, operation="ReceiveEdxml",
+                                              encoding="string"), enabled=True)
+    result, after = run_delivery(svc, routed_delivery(svc))
+    assert (result.settle, after.state) == (Settle.ACK, DeliveryState.DELIVERED)
+
+
+def test_a_soap_client_fault_fails_the_delivery_permanently_with_the_fault_kept(
+        svc, pki_dir, tmp_path):
+    for server in soap_agency(pki_dir, tmp_path, behaviour=Behaviour(reject_all=True)):
+        add_adapter(svc, G17, "soap", soap_config(server), enabled=True)
+        delivery = routed_delivery(svc)
+        result, after = run_delivery(svc, delivery)
+        assert result.settle is Settle.DEAD
+        assert after.state is DeliveryState.FAILED and after.failure_code == "DELIVERY_PERMANENT"
+        assert "SOAP fault" in (after.last_error or "") and "Client" in (after.last_error or "")
+        [exchange] = exchanges(svc, delivery.delivery_id)
+        assert exchange.outcome == "permanent" and b"Fault" in (exchange.response or b"")
+
+
+def test_a_soap_server_fault_is_retried(svc, pki_dir, tmp_path):
+    for server in soap_agency(pki_dir, tmp_path, behaviour=Behaviour(fail_first=1)):
+        add_adapter(svc, G17, "soap", soap_config(server), enabled=True)
+        delivery = routed_delivery(svc)
+        result, after = run_delivery(svc, delivery)
+        assert (result.settle, after.state) == (Settle.RETRY, DeliveryState.RETRYING)
+        assert "soap11env:Server" in (after.last_error or "")
+        result, after = run_delivery(svc, delivery)
+        assert (result.settle, after.state) == (Settle.ACK, DeliveryState.DELIVERED)
+
+
+def test_a_soap_call_that_times_out_is_retried_later(svc, pki_dir, tmp_path):
+    for server in soap_agency(pki_dir, tmp_path, slow=1.5):
+        add_adapter(svc, G17, "soap", soap_config(server, timeout=0.5), enabled=True)
+        result, after = run_delivery(svc, routed_delivery(svc))
+        assert (result.settle, after.state) == (Settle.RETRY, DeliveryState.RETRYING)
+        assert "timeout after 0.5 s" in (after.last_error or "")
+
+
+def test_repeated_timeouts_open_the_circuit_and_keep_the_messages_queued(
+        svc, pki_dir, tmp_path):
+    for server in soap_agency(pki_dir, tmp_path, slow=1.0):
+        adapter_id = add_adapter(svc, G17, "soap", soap_config(
+            server, timeout=0.3, breaker_failures=2, breaker_cooldown=60), enabled=True)
+        first, second, third = (routed_delivery(svc, i=i) for i in (1, 2, 3))
+        run_delivery(svc, first)
+        run_delivery(svc, second)
+        with svc.store.unit_of_work() as uow:
+            circuit = uow.circuits.get(adapter_id)
+        assert circuit.state is CircuitState.OPEN and circuit.failures == 2
+        started = time.monotonic()
+        result, after = run_delivery(svc, third)
+        assert time.monotonic() - started < 0.3  # the agency was not called
+        assert result.settle is Settle.RETRY and "circuit open" in result.reason
+        assert after.state is DeliveryState.QUEUED and after.attempts == 0
+
+
+def test_the_status_operation_can_be_polled(svc, agency):
+    adapter = svc.adapters.build("soap", soap_config(agency))
+    try:
+        assert adapter.poll_status("000.00.00.G22,2026/01/05,1/VPCP-PAKN") == "unknown"
+    finally:
+        adapter.close()
