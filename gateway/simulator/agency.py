@@ -46,6 +46,7 @@ from schemas.receipt import encode_receipt
 from signing import Verifier, XmlSigner
 
 log = logging.getLogger("gateway.simulator")
+TEST_NOTATION = "VPCP-TEST"  # gateway.service.adapters.TEST_NOTATION
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 PLAN: tuple[tuple[StatusCode, str], ...] = (
@@ -131,7 +132,8 @@ class SimulatedAgency:
                     "VALUES (?, ?, ?, ?, ?)",
                     (doc.document_id, hashlib.sha256(body).hexdigest(), _petition_id(doc),
                      receipt, time.time()))
-                self._plan_pushes(doc)
+                if doc.code_notation != TEST_NOTATION:  # connection tests get no statuses
+                    self._plan_pushes(doc)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
@@ -224,6 +226,12 @@ class SimulatedAgency:
             except Exception:
                 log.exception("simulator %s: push failed", self.organ_id)
             stop.wait(interval)
+
+    def knows(self, doc_key: str) -> bool:
+        """Whether this agency has received the document ``doc_key``."""
+        with self.lock:
+            return self.db.execute("SELECT 1 FROM applied WHERE doc_key = ?",
+                                   (doc_key,)).fetchone() is not None
 
     def state(self) -> dict[str, Any]:
         with self.lock:

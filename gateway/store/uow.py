@@ -33,6 +33,7 @@ class UnitOfWork:
         self.circuits = a.CircuitRepository(connection)
         self.tokens = a.TokenRepository(connection)
         self.exchanges = a.ExchangeRepository(connection)
+        self.inbox = a.InboxRepository(connection)
         self._committed = False
 
     def commit(self) -> None:
