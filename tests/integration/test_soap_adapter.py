@@ -3,8 +3,12 @@ that publishes its own WSDL), through the real delivery use case, on SQLite and 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -140,6 +144,13 @@ def test_repeated_timeouts_open_the_circuit_and_keep_the_messages_queued(
         assert time.monotonic() - started < 0.3  # the agency was not called
         assert result.settle is Settle.RETRY and "circuit open" in result.reason
         assert after.state is DeliveryState.QUEUED and after.attempts == 0
+        listing = subprocess.run(  # another process sees the open circuit
+            [str(Path(sys.executable).parent / "gateway"), "adapter", "list"],
+            env={**os.environ, "GATEWAY_DATABASE_URL": svc.settings.db_url,
+                 "GATEWAY_HOME": str(svc.settings.home),
+                 "GATEWAY_PKI_DIR": str(svc.settings.pki_path)},
+            capture_output=True, text=True, timeout=60, check=True).stdout
+        assert "circuit open until" in listing
 
 
 def test_the_status_operation_can_be_polled(svc, agency):
