@@ -159,3 +159,22 @@ def test_the_status_operation_can_be_polled(svc, agency):
         assert adapter.poll_status("000.00.00.G22,2026/01/05,1/VPCP-PAKN") == "unknown"
     finally:
         adapter.close()
+
+
+def test_a_running_gateway_picks_up_edits_and_disabling_without_a_restart(svc, agency):
+    from gateway.service import adapters
+
+    add_adapter(svc, G17, "soap", soap_config(agency, operation="ReceiveEdxml",
+                                              encoding="string"), enabled=True)
+    first = routed_delivery(svc, i=1)
+    run_delivery(svc, first)
+    record = adapters.resolve(svc, G17)
+    adapters.edit(svc, record, {"operation": "ReceiveEdxmlBase64", "encoding": "base64"})
+    second = routed_delivery(svc, i=2)
+    _, after = run_delivery(svc, second)
+    assert after.state is DeliveryState.DELIVERED
+    assert b"ReceiveEdxmlBase64" in exchanges(svc, second.delivery_id)[0].request
+    adapters.set_enabled(svc, adapters.resolve(svc, G17), False)
+    result, after = run_delivery(svc, routed_delivery(svc, i=3))
+    assert result.settle is Settle.RETRY and "no enabled adapter" in result.reason
+    assert after.attempts == 0
