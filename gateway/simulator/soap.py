@@ -52,16 +52,16 @@ def soap_application(receive: Receive, *, known: Callable[[str], bool] | None = 
         code = "Client" if 400 <= status < 500 else "Server"
         raise Fault(faultcode=code, faultstring=body.decode("utf-8", "replace")[:500])
 
-    class EofficeService(ServiceBase):  # type: ignore[misc, valid-type]
-        @rpc(Unicode, _returns=Unicode)  # type: ignore[misc]
+    class EofficeService(ServiceBase):  # type: ignore[misc]
+        @rpc(Unicode, _returns=Unicode)  # type: ignore[misc, untyped-decorator, unused-ignore]
         def ReceiveEdxml(ctx: Any, document: str) -> str:
             return answer((document or "").encode("utf-8")).decode("utf-8")
 
-        @rpc(ByteArray, _returns=ByteArray)  # type: ignore[misc]
+        @rpc(ByteArray, _returns=ByteArray)  # type: ignore[misc, untyped-decorator, unused-ignore]
         def ReceiveEdxmlBase64(ctx: Any, document: Any) -> list[bytes]:
             return [answer(b"".join(document or []))]
 
-        @rpc(Unicode, _returns=Unicode)  # type: ignore[misc]
+        @rpc(Unicode, _returns=Unicode)  # type: ignore[misc, untyped-decorator, unused-ignore]
         def GetStatus(ctx: Any, documentId: str) -> str:
             return "received" if known is not None and known(documentId) else "unknown"
 
@@ -90,7 +90,7 @@ class SoapServer:
         except OSError as e:
             raise ConfigurationError(f"{name}: cannot listen on {host}:{port}: "
                                      f"{e.strerror}") from e
-        self.host, self.port = self.httpd.server_address[:2]
+        self.host, self.port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, name=name, daemon=True)
 
     @property

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, update
 
 from gateway.domain.circuit import Circuit, CircuitState
 from gateway.domain.delivery import DeliveryState
@@ -135,7 +136,7 @@ class InboxItem:
 class InboxRepository(_Repository):
     """A pull agency's inbox: its deliveries waiting for acknowledgement."""
 
-    def _query(self):  # type: ignore[no-untyped-def]
+    def _query(self) -> Select[Any]:
         d, doc = t.deliveries, t.documents
         return (select(d.c.delivery_id, d.c.document_id, doc.c.doc_key, doc.c.sha256,
                        doc.c.size, doc.c.kind, d.c.updated_at, d.c.state)

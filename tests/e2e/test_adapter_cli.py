@@ -115,7 +115,7 @@ def test_an_unknown_kind_is_refused_naming_the_known_ones(cli):
 
 
 def test_an_unknown_agency_is_refused_for_every_command(cli, soap):
-    for args in (soap_args(soap)[:2] + ["000.00.00.G99"] + soap_args(soap)[3:],
+    for args in ([*soap_args(soap)[:2], "000.00.00.G99", *soap_args(soap)[3:]],
                  ["adapter", "show", "000.00.00.G99"], ["adapter", "test", "000.00.00.G99"],
                  ["adapter", "enable", "000.00.00.G99"], ["adapter", "disable", "000.00.00.G99"],
                  ["adapter", "edit", "000.00.00.G99", "--timeout", "3"],
