@@ -47,6 +47,17 @@ from gateway.errors import InputInvalid, PermanentDeliveryError, TransientDelive
 PERMANENT_FAULTS = ("client", "sender")
 
 
+class _Session(requests.Session):
+    """requests lets the REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE environment variables override a
+    session's ``verify`` (psf/requests#3829): pass the configured CA bundle with every request,
+    so an agency's ``ca_bundle`` always applies."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any,
+                **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("verify", self.verify)
+        return super().request(method, url, *args, **kwargs)
+
+
 class EvidenceTransport(Transport):
     """A zeep transport that keeps the exact bytes of the last exchange of each thread
     (zeep's ``HistoryPlugin`` keeps parsed trees; evidence needs the bytes on the wire)."""
@@ -93,7 +104,7 @@ class SoapAdapter(Adapter):
         self._client: zeep.Client | None = None
         self._proxy: Any = None
         self._lock = threading.Lock()
-        self.session = requests.Session()
+        self.session = _Session()
         if config.get("ca_bundle"):
             self.session.verify = str(config["ca_bundle"])
         if config.get("client_cert"):
@@ -291,6 +302,8 @@ def _describe(error: Exception) -> str:
         return f"HTTP {error.response.status_code}"
     if isinstance(error, requests.Timeout):
         return "timed out"
+    if isinstance(error, requests.exceptions.SSLError):
+        return f"TLS failed: {str(error)[-200:]}"
     if isinstance(error, requests.ConnectionError):
         return "connection refused or host unreachable"
     return type(error).__name__

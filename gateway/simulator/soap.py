@@ -15,6 +15,7 @@ when a SOAP front-end is built.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 import warnings
@@ -38,9 +39,11 @@ def soap_application(receive: Receive, *, known: Callable[[str], bool] | None = 
             from spyne import Application, ByteArray, Fault, ServiceBase, Unicode, rpc
             from spyne.protocol.soap import Soap11
             from spyne.server.wsgi import WsgiApplication
+            from spyne.util import six
         except ImportError as e:
             raise ConfigurationError("the SOAP simulator needs spyne: "
                                      "pip install 'pakn-gateway[simulate]'") from e
+    _modernise_six_importer(six._SixMetaPathImporter)
 
     # a fault is this simulator's intended answer, not an error of the server: no tracebacks
     logging.getLogger("spyne.application").setLevel(logging.CRITICAL)
@@ -68,6 +71,29 @@ def soap_application(receive: Receive, *, known: Callable[[str], bool] | None = 
     application = Application([EofficeService], tns=TNS, name="EofficeSimulator",
                               in_protocol=Soap11(validator="lxml"), out_protocol=Soap11())
     return WsgiApplication(application)
+
+
+def _modernise_six_importer(importer: type) -> None:
+    """spyne vendors an old ``six`` whose meta-path importer lacks ``find_spec``: once spyne is
+    imported, *every* later failed import anywhere in the process warns (ImportWarning). Give it
+    the modern protocol, as six 1.16 has it."""
+    if "find_spec" in importer.__dict__:
+        return
+
+    def find_spec(self: Any, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname in self.known_modules:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self: Any, spec: Any) -> Any:
+        return self.load_module(spec.name)
+
+    def exec_module(self: Any, module: Any) -> None:
+        """Loaded by create_module already."""
+
+    importer.find_spec = find_spec  # type: ignore[attr-defined]
+    importer.create_module = create_module  # type: ignore[attr-defined]
+    importer.exec_module = exec_module  # type: ignore[attr-defined]
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):

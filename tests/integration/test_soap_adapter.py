@@ -178,3 +178,47 @@ def test_a_running_gateway_picks_up_edits_and_disabling_without_a_restart(svc, a
     result, after = run_delivery(svc, routed_delivery(svc, i=3))
     assert result.settle is Settle.RETRY and "no enabled adapter" in result.reason
     assert after.attempts == 0
+
+
+def test_ws_security_username_token_is_sent_and_its_password_kept_out_of_the_evidence(
+        svc, agency):
+    add_adapter(svc, G17, "soap", soap_config(agency, auth="wsse", username="vpcp",
+                                              password="s3cr3t&pw"), enabled=True)
+    delivery = routed_delivery(svc)
+    _, after = run_delivery(svc, delivery)
+    assert after.state is DeliveryState.DELIVERED
+    [exchange] = exchanges(svc, delivery.delivery_id)
+    assert b"UsernameToken" in exchange.request and b"<wsse:Username>vpcp" in exchange.request
+    assert b"s3cr3t" not in exchange.request and b"****" in exchange.request
+
+
+def test_http_basic_authentication_reaches_the_soap_server(svc, pki_dir, tmp_path):
+    simulator = simulated_agency(pki_dir, tmp_path, G17)
+    inner = soap_application(simulator.receive)
+    seen: list[str] = []
+
+    def guarded(environ, start_response):  # a WSGI gate in front of the SOAP service
+        seen.append(environ.get("HTTP_AUTHORIZATION", ""))
+        if environ.get("HTTP_AUTHORIZATION") != "Basic dnBjcDpwdw==":
+            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="eoffice"')])
+            return [b"unauthorized"]
+        return inner(environ, start_response)
+
+    server = SoapServer(guarded).start()
+    try:
+        with pytest.raises(Exception, match="HTTP 401"):
+            add_adapter_checked(svc, soap_config(server))
+        add_adapter_checked(svc, soap_config(server, auth="basic", username="vpcp",
+                                             password="pw"))
+        _, after = run_delivery(svc, routed_delivery(svc))
+        assert after.state is DeliveryState.DELIVERED
+        assert seen[-1] == "Basic dnBjcDpwdw=="
+    finally:
+        server.stop()
+        simulator.close()
+
+
+def add_adapter_checked(svc, config):
+    from gateway.service import adapters
+
+    return adapters.add(svc, G17, "soap", config, enabled=True)
