@@ -80,6 +80,11 @@ class Adapter(ABC):
         """
         return "configuration is complete"
 
+    def status(self, doc_key: str) -> str | None:
+        """What the agency system says about a document it was sent, if this kind can ask
+        (SOAP with a ``status_operation``); None when it cannot."""
+        return None
+
     def close(self) -> None:  # noqa: B027 — optional hook, nothing to release by default
         """Release connections."""
 

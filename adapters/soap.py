@@ -253,6 +253,9 @@ class SoapAdapter(Adapter):
         except Exception as e:
             raise self._translate(e, self.transport.take()) from e
 
+    def status(self, doc_key: str) -> str | None:
+        return str(self.poll_status(doc_key)) if self.status_operation else None
+
     def _translate(self, error: Exception, envelopes: Envelopes | None) -> Exception:
         where = f"{self.operation} at {self.wsdl}"
         if isinstance(error, zeep.exceptions.Fault):

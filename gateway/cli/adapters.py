@@ -1,7 +1,7 @@
 """`gateway adapter …`: how documents reach each agency's system.
 
-kinds · add · list · show · test · enable · disable · edit · remove. Secrets are never printed;
-every change is an audit event; running workers pick changes up without a restart.
+kinds · add · list · show · test · enable · disable · edit · token · remove. Secrets are never
+printed; every change is an audit event; running workers pick changes up without a restart.
 """
 
 from __future__ import annotations
@@ -293,6 +293,18 @@ def adapter_edit(organ_id: str, adapter_id: int | None, unset: tuple[str, ...],
     record = adapters.resolve(svc, organ_id, adapter_id)
     diagnosis = adapters.edit(svc, record, _config(values), unset)
     click.echo(f"adapter {record.adapter_id} for {organ_id} changed; check: {diagnosis}")
+
+
+@adapter.command("token")
+@click.argument("organ_id")
+@click.option("--keep-old", is_flag=True, help="Do not revoke the agency's current tokens.")
+def adapter_token(organ_id: str, keep_old: bool) -> None:
+    """Issue a new inbox token for pull agency ORGAN_ID (shown once; old ones revoked)."""
+    from gateway.service import adapters
+
+    token, revoked = adapters.issue_token(services(), organ_id, revoke_old=not keep_old)
+    click.echo(f"{revoked} old token(s) revoked" if revoked else "no token revoked")
+    click.echo(f"inbox token for {organ_id} (shown only now, stored hashed): {token}")
 
 
 @adapter.command("remove")

@@ -105,6 +105,28 @@ def add(svc: Services, organ_id: str, kind: str, config: dict[str, Any], *,
     return Added(adapter_id, diagnosis, token)
 
 
+def issue_token(svc: Services, organ_id: str, *, revoke_old: bool = True,
+                actor: str = "cli") -> tuple[str, int]:
+    """A new inbox token for a pull agency (shown once). Returns it and how many old tokens
+    were revoked."""
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        _require_agency(uow, organ_id)
+        pull = [r for r in uow.adapters.for_organ(organ_id)
+                if (k := svc.adapters.kinds.get(r.kind)) and k.adapter
+                and k.adapter.holds_for_pickup]
+        if not pull:
+            raise InputInvalid(f"agency {organ_id} has no pull adapter: tokens are for "
+                               f"pull agencies (gateway adapter add {organ_id} --kind pull)")
+        revoked = uow.tokens.revoke_all(organ_id, at=at) if revoke_old else 0
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token_id = uow.tokens.add(organ_id, token, at=at)
+        uow.audit.record("agency.token_issued", actor=actor, at=at, organ_id=organ_id,
+                         token_id=token_id, revoked=revoked)
+        uow.commit()
+    return token, revoked
+
+
 def resolve(svc: Services, organ_id: str, adapter_id: int | None = None) -> AdapterRecord:
     """The agency's adapter: the one with ``adapter_id``, or its only one."""
     with svc.store.unit_of_work() as uow:
@@ -233,6 +255,9 @@ def _round_trip(svc: Services, adapter: Adapter, record: AdapterRecord,
                                    doc_key=doc_key, sha256=digest)
     answer = ("signed receipt verified (signer bound to the agency, digest matches)"
               if receipt is not None else f"answered {response.status} without a signed receipt")
+    status = adapter.status(doc_key)
+    if status is not None:
+        answer += f"; status operation says {status!r}"
     return TestReport(report.adapter_id, report.kind, report.check, report.check_ms,
                       f"test document {doc_key} delivered: {answer}", elapsed)
 

@@ -33,6 +33,8 @@ class CircuitRepository(_Repository):
                                         row.open_until, row.last_error) for row in rows}
 
     def save(self, circuit: Circuit, *, at: datetime) -> None:
+        """Every adapter gets its row when it is added (migration 0004 made those of older
+        adapters), so this is an update; the insert is for rows removed by hand."""
         values = {"state": circuit.state.value, "failures": circuit.failures,
                   "open_until": circuit.open_until,
                   "last_error": (circuit.last_error or "")[:2000] or None, "updated_at": at}

@@ -70,7 +70,10 @@ class AdapterRepository(_Repository):
         result = self.c.execute(insert(t.adapters).values(
             organ_id=organ_id, kind=kind, config=config, enabled=enabled, created_at=at,
             updated_at=at).returning(t.adapters.c.adapter_id))
-        return int(result.scalar_one())
+        adapter_id = int(result.scalar_one())
+        self.c.execute(insert(t.adapter_circuits).values(  # its circuit breaker starts closed
+            adapter_id=adapter_id, state="closed", failures=0, updated_at=at))
+        return adapter_id
 
     def update_config(self, adapter_id: int, config: dict[str, Any], *, at: datetime) -> None:
         self.c.execute(update(t.adapters).where(t.adapters.c.adapter_id == adapter_id)

@@ -44,7 +44,8 @@ def soap(pki_dir, tmp_path):
 
 def soap_args(server: SoapServer, *extra: str) -> list[str]:
     return ["adapter", "add", G17, "--kind", "soap", "--wsdl", server.wsdl_url,
-            "--operation", "ReceiveEdxmlBase64", "--encoding", "base64", *extra]
+            "--operation", "ReceiveEdxmlBase64", "--encoding", "base64",
+            "--status-operation", "GetStatus", *extra]
 
 
 def listed(cli) -> list[dict]:
@@ -82,6 +83,7 @@ def test_a_soap_adapter_is_checked_added_disabled_and_tested_with_a_signed_round
     assert "added for 000.00.00.G17, disabled" in added and "WSDL loaded" in added
     tested = cli("adapter", "test", G17).output
     assert "round trip ok" in tested and "signed receipt verified" in tested
+    assert "status operation says 'received'" in tested
     dry = cli("adapter", "test", G17, "--dry-run").output
     assert "dry run: nothing sent" in dry
 
@@ -187,7 +189,20 @@ def test_help_of_every_adapter_command_touches_nothing(tmp_path):
     env = {"GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
            "GATEWAY_PKI_DIR": str(tmp_path / "absent")}
     for command in ("kinds", "add", "list", "show", "test", "enable", "disable", "edit",
-                    "remove"):
+                    "token", "remove"):
         result = CliRunner().invoke(main, ["adapter", command, "--help"], env=env)
         assert result.exit_code == 0 and "Usage:" in result.output
     assert not (tmp_path / "absent").exists()
+
+
+def test_a_new_token_replaces_the_old_one_and_only_pull_agencies_get_tokens(cli, tmp_path):
+    first = cli("adapter", "add", G17, "--kind", "pull").output.strip().rsplit(" ", 1)[-1]
+    output = cli("adapter", "token", G17).output
+    second = output.strip().rsplit(" ", 1)[-1]
+    assert "1 old token(s) revoked" in output and second != first
+    shown = json.loads(cli("adapter", "show", G17, "--json").output)["tokens"]
+    assert [t["revoked_at"] is None for t in shown] == [False, True]
+    cli("adapter", "remove", G17)
+    cli("adapter", "add", G17, "--kind", "rest", "--url", "http://127.0.0.1:9/edxml")
+    assert "no pull adapter" in one_error_line(cli("adapter", "token", G17, ok=False),
+                                               "INPUT_INVALID")

@@ -26,6 +26,9 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("adapter_id", name=op.f("pk_adapter_circuits")),
     )
+    # adapters configured before this migration get a closed circuit
+    op.execute("INSERT INTO adapter_circuits (adapter_id, state, failures, updated_at) "
+               "SELECT adapter_id, 'closed', 0, updated_at FROM adapters")
     op.create_table(
         "agency_tokens",
         sa.Column("token_id", sa.String(length=36), nullable=False),
