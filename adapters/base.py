@@ -80,6 +80,11 @@ class Adapter(ABC):
         """
         return "configuration is complete"
 
+    def probe(self) -> str | None:
+        """Reach the agency system without sending a document (for a dry-run test); None when
+        this kind has nothing to reach. Raises TransientDeliveryError when it cannot."""
+        return None
+
     def status(self, doc_key: str) -> str | None:
         """What the agency system says about a document it was sent, if this kind can ask
         (SOAP with a ``status_operation``); None when it cannot."""

@@ -9,6 +9,7 @@ errors, 429 and 5xx = transient; any other status = permanent.
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from collections.abc import Mapping
@@ -109,6 +110,18 @@ class RestAdapter(Adapter):
         if status == 429 or status >= 500:
             raise TransientDeliveryError(reason)
         raise PermanentDeliveryError(reason)
+
+    def probe(self) -> str:
+        """Open (and close) a TCP connection to the endpoint."""
+        url = httpx.URL(self.url)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            socket.create_connection((url.host, port), timeout=self.client.timeout.connect
+                                     or 10.0).close()
+        except OSError as e:
+            raise TransientDeliveryError(f"cannot reach {url.host}:{port}: "
+                                         f"{e.strerror or type(e).__name__}") from e
+        return f"TCP connection to {url.host}:{port} opened"
 
     def close(self) -> None:
         self.client.close()

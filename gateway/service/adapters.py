@@ -228,6 +228,8 @@ def test(svc: Services, record: AdapterRecord, *, dry_run: bool = False,
     outcome = "failed"
     try:
         check = adapter.check()
+        if dry_run and (reached := adapter.probe()) is not None:
+            check = f"{check}; {reached}"
         report = TestReport(record.adapter_id, record.kind, check,
                             (time.perf_counter() - started) * 1000)
         if not dry_run and not adapter.holds_for_pickup:

@@ -206,3 +206,12 @@ def test_a_new_token_replaces_the_old_one_and_only_pull_agencies_get_tokens(cli,
     cli("adapter", "add", G17, "--kind", "rest", "--url", "http://127.0.0.1:9/edxml")
     assert "no pull adapter" in one_error_line(cli("adapter", "token", G17, ok=False),
                                                "INPUT_INVALID")
+
+
+def test_a_dry_run_reaches_a_rest_endpoint_without_sending_anything(cli, soap):
+    cli("adapter", "add", G17, "--kind", "rest", "--url", f"{soap.url}edxml")
+    assert "TCP connection to 127.0.0.1" in cli("adapter", "test", G17, "--dry-run").output
+    cli("adapter", "edit", G17, "--url", "http://127.0.0.1:9/edxml")
+    line = one_error_line(cli("adapter", "test", G17, "--dry-run", ok=False),
+                          "DELIVERY_TRANSIENT")
+    assert "cannot reach 127.0.0.1:9" in line and "firewall" in line
