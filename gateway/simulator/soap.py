@@ -47,6 +47,8 @@ def soap_application(receive: Receive, *, known: Callable[[str], bool] | None = 
 
     # a fault is this simulator's intended answer, not an error of the server: no tracebacks
     logging.getLogger("spyne.application").setLevel(logging.CRITICAL)
+    # each simulator builds its own application under the same name: spyne's registry says so
+    logging.getLogger("spyne.util.appreg").setLevel(logging.ERROR)
 
     def answer(data: bytes) -> bytes:
         status, body, _ = receive(data)

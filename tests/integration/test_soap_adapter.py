@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from gateway.domain.circuit import CircuitState
 from gateway.domain.delivery import DeliveryState
@@ -18,6 +19,7 @@ from gateway.service.admin import add_adapter
 from gateway.service.delivery import Settle
 from gateway.simulator.agency import Behaviour
 from gateway.simulator.soap import SoapServer, soap_application
+from gateway.store.tables import audit_events
 from tests.conftest import AGENCY_A
 from tests.integration.adapter_support import (
     routed_delivery,
@@ -222,3 +224,38 @@ def add_adapter_checked(svc, config):
     from gateway.service import adapters
 
     return adapters.add(svc, G17, "soap", config, enabled=True)
+
+
+def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit(
+        svc, pki_dir, tmp_path):
+    simulator = simulated_agency(pki_dir, tmp_path, G17)
+    slow = [1.0]
+
+    def receive(body: bytes):
+        time.sleep(slow[0])
+        return simulator.receive(body)
+
+    server = SoapServer(soap_application(receive)).start()
+    try:
+        adapter_id = add_adapter(svc, G17, "soap", soap_config(
+            server, timeout=0.3, breaker_failures=1, breaker_cooldown=0.5), enabled=True)
+        waiting = routed_delivery(svc, i=1)
+        run_delivery(svc, waiting)
+        result, _ = run_delivery(svc, waiting)
+        assert "circuit open" in result.reason
+        slow[0] = 0.0  # the agency system recovers
+        time.sleep(0.6)
+        result, after = run_delivery(svc, waiting)
+        assert (result.settle, after.state) == (Settle.ACK, DeliveryState.DELIVERED)
+        assert after.attempts == 2  # the failed call and the probe; the refusal was not one
+        with svc.store.unit_of_work() as uow:
+            circuit = uow.circuits.get(adapter_id)
+            actions = [r[0] for r in uow.connection.execute(
+                select(audit_events.c.action).where(audit_events.c.action.like(
+                    "adapter.circuit%")).order_by(audit_events.c.seq))]
+        assert circuit.state is CircuitState.CLOSED and circuit.failures == 0
+        assert actions == ["adapter.circuit_opened", "adapter.circuit_probe",
+                           "adapter.circuit_closed"]
+    finally:
+        server.stop()
+        simulator.close()
