@@ -10,7 +10,7 @@ Config:
 | ``document_param`` | the operation's parameter that carries the edXML (default: its first) |
 | ``encoding`` | ``string`` (the XML text) or ``base64`` (base64Binary); default ``string`` |
 | ``status_operation`` | optional operation that answers the status of a DocumentId |
-| ``timeout``, ``wsdl_timeout`` | seconds for calls / for loading the WSDL |
+| ``timeout``, ``wsdl_timeout`` | seconds per call / to load the WSDL (at least the gateway's) |
 | ``ca_bundle``, ``client_cert``, ``client_key`` | TLS: trusted CAs, client certificate |
 | ``username``, ``password``, ``auth`` | ``basic`` (HTTP) or ``wsse`` (WS-Security UsernameToken) |
 
@@ -100,7 +100,9 @@ class SoapAdapter(Adapter):
         self.encoding = str(config.get("encoding", "string"))
         self.status_operation = config.get("status_operation")
         self.timeout = float(config.get("timeout", timeout))
-        self.wsdl_timeout = float(config.get("wsdl_timeout", self.timeout))
+        # loading the WSDL happens once per configuration and can be slow (servers generate it):
+        # it is not held to a short per-call timeout
+        self.wsdl_timeout = float(config.get("wsdl_timeout", max(timeout, self.timeout)))
         self._client: zeep.Client | None = None
         self._proxy: Any = None
         self._lock = threading.Lock()
