@@ -27,6 +27,17 @@ class OutboundDocument:
 
 
 @dataclass(frozen=True)
+class Envelopes:
+    """The exact bytes of one request and its answer (a SOAP exchange), kept as evidence.
+
+    Adapters attach them to their :class:`AdapterResponse`, and to a delivery error as its
+    ``envelopes`` context, so that failed attempts are provable too."""
+
+    request: bytes
+    response: bytes | None = None
+
+
+@dataclass(frozen=True)
 class AdapterResponse:
     """What the agency system answered: kept as delivery evidence."""
 
@@ -35,12 +46,17 @@ class AdapterResponse:
     body: bytes
     content_type: str = ""
     elapsed_ms: float = 0.0
+    envelopes: Envelopes | None = None
 
 
 class Adapter(ABC):
     kind: ClassVar[str]
     secret_fields: ClassVar[frozenset[str]] = frozenset()
     """Config fields never printed back (tokens, passwords)."""
+    holds_for_pickup: ClassVar[bool] = False
+    """True for kinds where nothing is pushed: the document waits in the agency's inbox."""
+    summary: ClassVar[str] = ""
+    """One line for ``gateway adapter kinds``."""
 
     @classmethod
     @abstractmethod
@@ -54,6 +70,25 @@ class Adapter(ABC):
     @abstractmethod
     def deliver(self, document: OutboundDocument) -> AdapterResponse:
         """Deliver one document. Raises TransientDeliveryError or PermanentDeliveryError."""
+
+    def check(self) -> str:
+        """Check, without delivering anything, that the agency system can be used as configured
+        (for SOAP: the WSDL loads and has the operation). Returns a one-line diagnosis.
+
+        Raises:
+            InputInvalid: it cannot (named reason).
+        """
+        return "configuration is complete"
+
+    def probe(self) -> str | None:
+        """Reach the agency system without sending a document (for a dry-run test); None when
+        this kind has nothing to reach. Raises TransientDeliveryError when it cannot."""
+        return None
+
+    def status(self, doc_key: str) -> str | None:
+        """What the agency system says about a document it was sent, if this kind can ask
+        (SOAP with a ``status_operation``); None when it cannot."""
+        return None
 
     def close(self) -> None:  # noqa: B027 — optional hook, nothing to release by default
         """Release connections."""

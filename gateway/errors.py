@@ -12,6 +12,8 @@ product: never rename one, only add.
     │   ├── BodyTooLarge          the request body is over the size limit (413)
     │   ├── InputInvalid          a JSON or CLI field is wrong
     │   ├── NotFound              the thing named does not exist (or is not yours to see)
+    │   ├── Unauthorized          no valid credentials (401)
+    │   ├── Forbidden             valid credentials, but not for this (403)
     │   ├── Conflict              the request clashes with current state (409)
     │   └── IllegalTransition     a case cannot move that way (409)
     ├── DeliveryError             an agency system did not take a document
@@ -64,6 +66,8 @@ class ErrorCode(StrEnum):
     BODY_TOO_LARGE = "BODY_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     NOT_FOUND = "NOT_FOUND"
+    AUTH_REQUIRED = "AUTH_REQUIRED"
+    FORBIDDEN = "FORBIDDEN"
     CONFLICT = "CONFLICT"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
     # infrastructure
@@ -132,6 +136,20 @@ class InputInvalid(Rejected):
 class NotFound(Rejected):
     code = ErrorCode.NOT_FOUND
     http_status = 404
+
+
+class Unauthorized(Rejected):
+    """No credentials, or credentials we do not know (HTTP 401)."""
+
+    code = ErrorCode.AUTH_REQUIRED
+    http_status = 401
+
+
+class Forbidden(Rejected):
+    """Known credentials that do not allow this (HTTP 403)."""
+
+    code = ErrorCode.FORBIDDEN
+    http_status = 403
 
 
 class Conflict(Rejected):

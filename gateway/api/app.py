@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.api.inbox import calling_agency, inbox_router
 from gateway.domain.petition import Category, Petitioner, PetitionerKind
 from gateway.errors import BodyTooLarge, ErrorCode, GatewayError, Rejected
-from gateway.service import queries
+from gateway.service import inbox, queries
 from gateway.service.context import Services
 from gateway.service.escalations import escalate_petition
 from gateway.service.inbound import accept_document
@@ -167,9 +168,13 @@ def create_app(svc: Services) -> FastAPI:
                         headers={"X-Duplicate": "true" if accepted.duplicate else "false",
                                  "X-Document-Id": accepted.document_id})
 
+    app.include_router(inbox_router(svc))
+
     @app.get("/v1/documents/{document_id}")
-    def get_document(document_id: str) -> Response:
-        doc = queries.document(svc, document_id)
+    def get_document(document_id: str, request: Request) -> Response:
+        caller = calling_agency(svc, request)  # an agency's token: only its own documents
+        doc = (queries.document(svc, document_id) if caller is None
+               else inbox.document_for(svc, document_id, caller=caller))
         return Response(doc.body, media_type=XML,
                         headers={"X-Content-Sha256": doc.sha256, "X-Document-Kind": doc.kind})
 

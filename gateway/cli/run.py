@@ -153,27 +153,41 @@ def simulate() -> None:
 @simulate.command("agency")
 @click.option("--organ-id", required=True, help="The simulated agency's OrganId.")
 @click.option("--name", default="Cơ quan mô phỏng", show_default=True)
+@click.option("--protocol", type=click.Choice(["rest", "soap", "pull"]), default="rest",
+              show_default=True, help="rest: takes POST /edxml; soap: a SOAP service with its "
+              "own WSDL (needs spyne); pull: fetches from its inbox on the gateway.")
 @click.option("--port", type=int, default=8081, show_default=True)
 @click.option("--gateway-url", default=None, help="Where to push statuses (default: this "
               "gateway's GATEWAY_PUBLIC_URL or http://127.0.0.1:8080).")
+@click.option("--token", envvar="GATEWAY_INBOX_TOKEN", default=None,
+              help="pull: the agency's inbox token (or GATEWAY_INBOX_TOKEN).")
 @click.option("--delay", type=click.FloatRange(min=0), default=0.5, show_default=True,
               help="Seconds between status updates.")
 @click.option("--fail-first", type=click.IntRange(min=0), default=0,
-              help="Answer the first N transfers with HTTP 503.")
-@click.option("--reject-all", is_flag=True, help="Answer every transfer with HTTP 400.")
+              help="Answer the first N transfers with HTTP 503 / a SOAP Server fault.")
+@click.option("--reject-all", is_flag=True,
+              help="Answer every transfer with HTTP 400 / a SOAP Client fault.")
 @click.option("--no-reply", is_flag=True, help="Send statuses but never the signed reply.")
-def simulate_agency(organ_id: str, name: str, port: int, gateway_url: str | None, delay: float,
-                    fail_first: int, reject_all: bool, no_reply: bool) -> None:
-    """Run a simulated agency e-office system (REST) on PORT.
+def simulate_agency(organ_id: str, name: str, protocol: str, port: int,
+                    gateway_url: str | None, token: str | None, delay: float, fail_first: int,
+                    reject_all: bool, no_reply: bool) -> None:
+    """Run a simulated agency e-office system.
 
-    Register it with: gateway agency add ORGAN_ID --name NAME; then
-    gateway adapter add ORGAN_ID --kind rest --url http://127.0.0.1:PORT/edxml --enable
+    Register it with: gateway agency add ORGAN_ID --name NAME; then, for rest,
+    gateway adapter add ORGAN_ID --kind rest --url http://127.0.0.1:PORT/edxml --enable;
+    for soap, gateway adapter add ORGAN_ID --kind soap --wsdl 'http://127.0.0.1:PORT/?wsdl'
+    --operation ReceiveEdxmlBase64 --encoding base64 --enable; for pull,
+    gateway adapter add ORGAN_ID --kind pull --enable (it prints the token to pass here).
     """
     from gateway.bootstrap import dev_pki
-    from gateway.runtime.http import BackgroundServer
+    from gateway.errors import InputInvalid
     from gateway.simulator.agency import Behaviour, SimulatedAgency
+    from gateway.simulator.frontends import serve
     from signing import TrustStore, Verifier, XmlSigner, load_key_pair
 
+    if protocol == "pull" and not token:
+        raise InputInvalid("--protocol pull needs --token (printed by `gateway adapter add "
+                           "ORGAN_ID --kind pull`)")
     config = common.settings()
     pki = dev_pki(config)
     key, cert = pki.issue(organ_id, name)
@@ -185,12 +199,10 @@ def simulate_agency(organ_id: str, name: str, port: int, gateway_url: str | None
         behaviour=Behaviour(delay=delay, reject_all=reject_all, fail_first=fail_first,
                             reply=not no_reply), gateway_organ_id=config.organ_id)
     stop = _wait_for_signal()
-    server = BackgroundServer(simulator.app(), "127.0.0.1", port,
-                              name=f"simulator {organ_id}").start()
-    click.echo(f"simulated agency {organ_id} listening on {server.url}/edxml, "
-               f"pushing to {simulator.gateway_url}")
-    simulator.run_pusher(stop)
-    server.stop()
+    with serve(simulator, protocol, port=port, token=token, stop=stop) as where:
+        click.echo(f"simulated agency {organ_id} ({protocol}) {where}, "
+                   f"pushing to {simulator.gateway_url}")
+        simulator.run_pusher(stop)
     simulator.close()
 
 

@@ -3,6 +3,8 @@
 queued → sending → delivered
             └→ retrying → sending …   (transient failure, capped exponential backoff)
             └→ failed                  (permanent failure or attempts exhausted; dead-lettered)
+            └→ inbox → delivered       (pull agencies: waits in the agency's inbox until it
+                                        acknowledges the document)
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ class DeliveryState(StrEnum):
     RETRYING = "retrying"
     DELIVERED = "delivered"
     FAILED = "failed"
+    INBOX = "inbox"
+    """In a pull agency's inbox, not yet acknowledged (hộp thư đến)."""
 
 
 FINAL = frozenset({DeliveryState.DELIVERED, DeliveryState.FAILED})

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from adapters.base import AdapterResponse, OutboundDocument
+from adapters.base import AdapterResponse, Envelopes, OutboundDocument
+from gateway.domain import circuit as breaker
 from gateway.domain.calendar import deadline_from
 from gateway.domain.deadlines import ClockStart
 from gateway.domain.delivery import FINAL, Delivery, DeliveryState, compute_backoff
@@ -27,6 +28,7 @@ from gateway.errors import (
 from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
 from gateway.service.receipts import check_agency_receipt
+from gateway.store.adapter_state import Exchange
 from gateway.store.repositories import AdapterRecord, StoredDocument
 from gateway.store.uow import UnitOfWork
 
@@ -54,18 +56,23 @@ def deliver(svc: Services, delivery_id: str, *, message_id: str) -> Result:
     delivery, document, adapter_record = started
     outbound = OutboundDocument(delivery.delivery_id, delivery.organ_id, document.doc_key,
                                 document.sha256, document.body)
+    response: AdapterResponse | None = None
     try:
         adapter = svc.adapter_for(adapter_record)
+        if adapter.holds_for_pickup:
+            return _to_inbox(svc, delivery, document, adapter_record, message_id)
         response = adapter.deliver(outbound)
         receipt = check_agency_receipt(svc, response.body, organ_id=delivery.organ_id,
                                        doc_key=document.doc_key, sha256=document.sha256)
     except TransientDeliveryError as e:
-        return _transient(svc, delivery, e)
+        return _transient(svc, delivery, e, adapter_record)
     except DeliveryError as e:
-        return _fail(svc, delivery, e)
+        if response is not None and response.envelopes and "envelopes" not in e.context:
+            e.context["envelopes"] = response.envelopes
+        return _fail(svc, delivery, e, adapter_record)
     except GatewayError as e:  # e.g. the stored adapter configuration no longer builds
-        return _fail(svc, delivery, PermanentDeliveryError(str(e), code=e.code))
-    return _delivered(svc, delivery, document, response, receipt, message_id)
+        return _fail(svc, delivery, PermanentDeliveryError(str(e), code=e.code), adapter_record)
+    return _delivered(svc, delivery, document, response, receipt, message_id, adapter_record)
 
 
 def _start_attempt(svc: Services, delivery_id: str, message_id: str
@@ -86,9 +93,20 @@ def _start_attempt(svc: Services, delivery_id: str, message_id: str
             uow.commit()
             return Result(Settle.RETRY, NO_ADAPTER_RETRY_SECONDS,
                           f"no enabled adapter for {delivery.organ_id}")
+        if delivery.state is DeliveryState.INBOX:
+            return Result(Settle.ACK, reason="already in the agency's inbox")
         document = uow.documents.get(delivery.document_id)
         if document is None:
             return Result(Settle.DEAD, reason=f"delivery {delivery_id} has no document")
+        current = uow.circuits.get(record.adapter_id, for_update=True)
+        gate = breaker.admit(current, at, probe_lease=svc.settings.adapter_timeout * 2)
+        if not gate.allowed:  # the agency system is failing: keep the message queued
+            return Result(Settle.RETRY, max(gate.wait_seconds, 0.1),
+                          f"circuit open for adapter {record.adapter_id} ({delivery.organ_id})")
+        if gate.circuit != current:
+            uow.circuits.save(gate.circuit, at=at)
+            uow.audit.record("adapter.circuit_probe", actor="worker", at=at,
+                             organ_id=delivery.organ_id, adapter_id=record.adapter_id)
         attempts = delivery.attempts + 1
         uow.deliveries.update(delivery_id, at=at, state=DeliveryState.SENDING, attempts=attempts)
         uow.commit()
@@ -96,9 +114,12 @@ def _start_attempt(svc: Services, delivery_id: str, message_id: str
 
 
 def _delivered(svc: Services, delivery: Delivery, document: StoredDocument,
-               response: AdapterResponse, receipt: Receipt | None, message_id: str) -> Result:
+               response: AdapterResponse, receipt: Receipt | None, message_id: str,
+               record: AdapterRecord) -> Result:
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
+        _keep_exchange(uow, delivery, record, "delivered", response.envelopes, at)
+        _circuit_outcome(uow, record, at, None)
         evidence_id = None
         if receipt is not None:
             evidence_id = receipt.receipt_id
@@ -142,16 +163,19 @@ def _start_clock(svc: Services, uow: UnitOfWork, case_id: int, at: datetime) -> 
                            due_at=deadline.due_at, calendar_version=deadline.calendar_version)
 
 
-def _transient(svc: Services, delivery: Delivery, error: TransientDeliveryError) -> Result:
+def _transient(svc: Services, delivery: Delivery, error: TransientDeliveryError,
+               record: AdapterRecord) -> Result:
     if delivery.attempts >= svc.settings.max_attempts:
         exhausted = PermanentDeliveryError(
             f"gave up after {delivery.attempts} attempts; last error: {error.message}",
-            code=ErrorCode.DELIVERY_EXHAUSTED)
-        return _fail(svc, delivery, exhausted)
+            code=ErrorCode.DELIVERY_EXHAUSTED, **error.context)
+        return _fail(svc, delivery, exhausted, record, transient=error.message)
     delay = compute_backoff(delivery.attempts, base=svc.settings.retry_base_seconds,
                             cap=svc.settings.retry_cap_seconds)
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
+        _keep_exchange(uow, delivery, record, "transient", error.context.get("envelopes"), at)
+        _circuit_outcome(uow, record, at, error.message)
         uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.RETRYING,
                               last_error=error.message[:2000],
                               next_attempt_at=at + timedelta(seconds=delay))
@@ -163,9 +187,13 @@ def _transient(svc: Services, delivery: Delivery, error: TransientDeliveryError)
     return Result(Settle.RETRY, delay, error.message)
 
 
-def _fail(svc: Services, delivery: Delivery, error: DeliveryError) -> Result:
+def _fail(svc: Services, delivery: Delivery, error: DeliveryError, record: AdapterRecord, *,
+          transient: str | None = None) -> Result:
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
+        _keep_exchange(uow, delivery, record, "permanent", error.context.get("envelopes"), at)
+        # a permanent answer is about this document: the agency system itself is reachable
+        _circuit_outcome(uow, record, at, transient)
         uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.FAILED,
                               last_error=error.message[:2000], failure_code=error.code.value)
         uow.audit.record("delivery.failed", actor="worker", at=at, case_id=delivery.case_id,
@@ -174,3 +202,54 @@ def _fail(svc: Services, delivery: Delivery, error: DeliveryError) -> Result:
                          error=error.message[:500])
         uow.commit()
     return Result(Settle.DEAD, reason=f"{error.code.value}: {error.message}")
+
+
+def _to_inbox(svc: Services, delivery: Delivery, document: StoredDocument,
+              record: AdapterRecord, message_id: str) -> Result:
+    """Pull agencies: the document waits in the agency's inbox; its deadline clock starts only
+    when the agency acknowledges it (see :mod:`gateway.service.inbox`)."""
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.INBOX,
+                              last_error=None)
+        uow.processed.mark(message_id, HANDLER, at=at)
+        uow.audit.record("delivery.in_inbox", actor="worker", at=at,
+                         petition_id=document.petition_id, case_id=delivery.case_id,
+                         document_id=document.document_id, organ_id=delivery.organ_id,
+                         sha256=document.sha256, adapter_id=record.adapter_id)
+        uow.commit()
+    return Result(Settle.ACK)
+
+
+def _keep_exchange(uow: UnitOfWork, delivery: Delivery, record: AdapterRecord, outcome: str,
+                   envelopes: Envelopes | None, at: datetime) -> None:
+    """The exact envelopes of this attempt, as delivery evidence (SOAP, and any adapter that
+    captures them)."""
+    if isinstance(envelopes, Envelopes):
+        uow.exchanges.add(Exchange(delivery.delivery_id, delivery.attempts, record.kind, outcome,
+                                   envelopes.request, envelopes.response, at))
+
+
+def breaker_settings(record: AdapterRecord) -> tuple[int, float]:
+    """(failures before opening, cool-down seconds) of one adapter instance."""
+    return (int(record.config.get("breaker_failures", breaker.DEFAULT_THRESHOLD)),
+            float(record.config.get("breaker_cooldown", breaker.DEFAULT_COOLDOWN_SECONDS)))
+
+
+def _circuit_outcome(uow: UnitOfWork, record: AdapterRecord, at: datetime,
+                     transient_error: str | None) -> None:
+    current = uow.circuits.get(record.adapter_id, for_update=True)
+    if transient_error is None:
+        if current != breaker.succeeded(current):
+            uow.circuits.save(breaker.succeeded(current), at=at)
+            uow.audit.record("adapter.circuit_closed", actor="worker", at=at,
+                             organ_id=record.organ_id, adapter_id=record.adapter_id)
+        return
+    threshold, cooldown = breaker_settings(record)
+    after = breaker.failed(current, at, transient_error[:500], threshold=threshold,
+                           cooldown=cooldown)
+    uow.circuits.save(after, at=at)
+    if after.state is breaker.CircuitState.OPEN and current.state is not breaker.CircuitState.OPEN:
+        uow.audit.record("adapter.circuit_opened", actor="worker", at=at,
+                         organ_id=record.organ_id, adapter_id=record.adapter_id,
+                         failures=after.failures, cooldown_s=cooldown)

@@ -46,6 +46,7 @@ from schemas.receipt import encode_receipt
 from signing import Verifier, XmlSigner
 
 log = logging.getLogger("gateway.simulator")
+TEST_NOTATION = "VPCP-TEST"  # gateway.service.adapters.TEST_NOTATION
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 PLAN: tuple[tuple[StatusCode, str], ...] = (
@@ -139,7 +140,9 @@ class SimulatedAgency:
                     "VALUES (?, ?, ?, ?, ?)",
                     (doc.document_id, hashlib.sha256(body).hexdigest(), _petition_id(doc),
                      receipt, time.time()))
-                if doc.business is not None and doc.business.doc_type != BusinessDocType.NEW:
+                if doc.code_notation == TEST_NOTATION:
+                    pass  # connection tests get no statuses
+                elif doc.business is not None and doc.business.doc_type != BusinessDocType.NEW:
                     self._plan_answer(doc)
                 else:
                     self._plan_pushes(doc)
@@ -265,6 +268,12 @@ class SimulatedAgency:
             except Exception:
                 log.exception("simulator %s: push failed", self.organ_id)
             stop.wait(interval)
+
+    def knows(self, doc_key: str) -> bool:
+        """Whether this agency has received the document ``doc_key``."""
+        with self.lock:
+            return self.db.execute("SELECT 1 FROM applied WHERE doc_key = ?",
+                                   (doc_key,)).fetchone() is not None
 
     def state(self) -> dict[str, Any]:
         with self.lock:

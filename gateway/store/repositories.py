@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from gateway.audit.append import PendingEvent
 from gateway.audit.append import append as append_events
@@ -76,11 +76,31 @@ class AdapterRepository(_Repository):
         result = self.c.execute(insert(t.adapters).values(
             organ_id=organ_id, kind=kind, config=config, enabled=enabled, created_at=at,
             updated_at=at).returning(t.adapters.c.adapter_id))
-        return int(result.scalar_one())
+        adapter_id = int(result.scalar_one())
+        self.c.execute(insert(t.adapter_circuits).values(  # its circuit breaker starts closed
+            adapter_id=adapter_id, state="closed", failures=0, updated_at=at))
+        return adapter_id
 
     def update_config(self, adapter_id: int, config: dict[str, Any], *, at: datetime) -> None:
         self.c.execute(update(t.adapters).where(t.adapters.c.adapter_id == adapter_id)
                        .values(config=config, updated_at=at))
+
+    def get(self, adapter_id: int) -> AdapterRecord | None:
+        row = self.c.execute(select(t.adapters)
+                             .where(t.adapters.c.adapter_id == adapter_id)).first()
+        return _adapter(row) if row else None
+
+    def for_organ(self, organ_id: str) -> list[AdapterRecord]:
+        rows = self.c.execute(select(t.adapters).where(t.adapters.c.organ_id == organ_id)
+                              .order_by(t.adapters.c.adapter_id))
+        return [_adapter(row) for row in rows]
+
+    def set_enabled(self, adapter_id: int, enabled: bool, *, at: datetime) -> None:
+        self.c.execute(update(t.adapters).where(t.adapters.c.adapter_id == adapter_id)
+                       .values(enabled=enabled, updated_at=at))
+
+    def remove(self, adapter_id: int) -> None:
+        self.c.execute(delete(t.adapters).where(t.adapters.c.adapter_id == adapter_id))
 
     def enabled_for(self, organ_id: str) -> AdapterRecord | None:
         row = self.c.execute(

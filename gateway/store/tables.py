@@ -291,3 +291,41 @@ petition_identities = Table(
     Column("petition_id", String(36), ForeignKey("petitions.petition_id"), primary_key=True),
     Column("identity_key", String(64), nullable=False, index=True),  # SHA-256 (pseudonymous)
 )
+
+# -- adapters: circuit breakers, pull-inbox tokens, SOAP/HTTP exchanges (migration 0004) --------
+
+adapter_circuits = Table(
+    "adapter_circuits",
+    metadata,
+    Column("adapter_id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("state", String(16), nullable=False),  # closed | open | half_open
+    Column("failures", Integer, nullable=False, default=0),
+    Column("open_until", UtcDateTime),
+    Column("last_error", Text),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+agency_tokens = Table(
+    "agency_tokens",
+    metadata,
+    Column("token_id", String(36), primary_key=True),
+    Column("organ_id", String(64), ForeignKey("agencies.organ_id"), nullable=False, index=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),  # never the token itself
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+delivery_exchanges = Table(
+    "delivery_exchanges",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(36), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("adapter_kind", String(32), nullable=False),
+    Column("outcome", String(32), nullable=False),  # delivered | transient | permanent
+    Column("request", LargeBinary, nullable=False),  # the exact envelope sent (secrets masked)
+    Column("response", LargeBinary),  # the exact envelope received, if any
+    Column("request_sha256", String(64), nullable=False),
+    Column("response_sha256", String(64)),
+    Column("at", UtcDateTime, nullable=False),
+)

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
+from gateway.store import adapter_state as a
 from gateway.store import repositories as r
 
 
@@ -29,6 +30,10 @@ class UnitOfWork:
         self.audit = r.AuditRepository(connection)
         self.outbox = r.OutboxRepository(connection)
         self.processed = r.ProcessedMessageRepository(connection)
+        self.circuits = a.CircuitRepository(connection)
+        self.tokens = a.TokenRepository(connection)
+        self.exchanges = a.ExchangeRepository(connection)
+        self.inbox = a.InboxRepository(connection)
         self._committed = False
 
     def commit(self) -> None:

@@ -1,0 +1,61 @@
+"""The pull agencies' inbox over HTTP: list, get, acknowledge — each agency with its own token.
+
+    GET  /v1/agencies/{organ_id}/inbox
+    POST /v1/documents/{document_id}/ack
+    (GET /v1/documents/{document_id} is in app.py and uses :func:`calling_agency` too)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from gateway.errors import BodyTooLarge, Unauthorized
+from gateway.service import inbox
+from gateway.service.context import Services
+
+MAX_ACK_BYTES = 1024 * 1024
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("use Authorization: Bearer <token>")
+    return token.strip()
+
+
+def calling_agency(svc: Services, request: Request) -> str | None:
+    """The agency whose token the request carries; None without an Authorization header."""
+    token = bearer(request)
+    return None if token is None else inbox.authenticate(svc, token)
+
+
+def inbox_router(svc: Services) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/v1/agencies/{organ_id}/inbox")
+    def get_inbox(organ_id: str, request: Request, limit: int = 100) -> dict[str, Any]:
+        caller = inbox.authenticate(svc, bearer(request))
+        return {"organ_id": organ_id,
+                "documents": inbox.inbox(svc, organ_id, caller=caller,
+                                         limit=max(1, min(limit, 1000)))}
+
+    @router.post("/v1/documents/{document_id}/ack")
+    async def post_ack(document_id: str, request: Request) -> dict[str, Any]:
+        caller = await run_in_threadpool(inbox.authenticate, svc, bearer(request))
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_ACK_BYTES:
+                raise BodyTooLarge(f"an acknowledgement is at most {MAX_ACK_BYTES} bytes")
+        done = await run_in_threadpool(lambda: inbox.acknowledge(svc, document_id,
+                                                                 caller=caller, receipt=body))
+        return {"document_id": done.document_id, "delivered_at": done.delivered_at,
+                "duplicate": done.duplicate, "signed_receipt": done.signed_receipt}
+
+    return router

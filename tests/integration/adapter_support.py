@@ -1,0 +1,51 @@
+"""Helpers for adapter tests: services on a real database, a petition routed to one agency, and
+running its delivery through the real use case."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from gateway.bootstrap import bootstrap
+from gateway.config import Settings
+from gateway.domain.delivery import Delivery
+from gateway.service.admin import add_agency
+from gateway.service.context import Services
+from gateway.service.delivery import Result, deliver
+from gateway.service.intake import submit_petition
+from gateway.simulator.agency import Behaviour, SimulatedAgency
+from signing import DevPki, TrustStore, Verifier, XmlSigner, load_key_pair
+from tests.conftest import AGENCY_A, AGENCY_B, new_petition
+
+
+def services_with_agencies(settings: Settings, db_url: str) -> Services:
+    svc = bootstrap(settings.with_(database_url=db_url))
+    for organ_id, name in (AGENCY_A, AGENCY_B):
+        add_agency(svc, organ_id, name)
+    return svc
+
+
+def simulated_agency(pki_dir: Path, tmp_path: Path, organ_id: str = AGENCY_A[0],
+                     behaviour: Behaviour | None = None) -> SimulatedAgency:
+    pki = DevPki(pki_dir)
+    key, cert = pki.issue(organ_id, organ_id)
+    return SimulatedAgency(organ_id, organ_id, signer=XmlSigner(load_key_pair(key, cert)),
+                           verifier=Verifier(TrustStore.from_pem_files((pki.ca_path,))),
+                           gateway_url="http://127.0.0.1:9",
+                           state_path=tmp_path / f"sim-{uuid.uuid4().hex[:6]}.db",
+                           behaviour=behaviour or Behaviour(reply=False))
+
+
+def routed_delivery(svc: Services, organ_id: str = AGENCY_A[0], i: int = 1) -> Delivery:
+    submitted = submit_petition(svc, new_petition(i, route_to=(organ_id,)))
+    with svc.store.unit_of_work() as uow:
+        case = uow.cases.for_petition(submitted.petition_id)[0]
+        return uow.deliveries.for_case(case.case.case_id)[0]
+
+
+def run_delivery(svc: Services, delivery: Delivery) -> tuple[Result, Delivery]:
+    result = deliver(svc, delivery.delivery_id, message_id=str(uuid.uuid4()))
+    with svc.store.unit_of_work() as uow:
+        after = uow.deliveries.get(delivery.delivery_id)
+    assert after is not None
+    return result, after

@@ -1,0 +1,265 @@
+"""The soap adapter against a real SOAP server built with spyne (an independent implementation
+that publishes its own WSDL), through the real delivery use case, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gateway.domain.circuit import CircuitState
+from gateway.domain.delivery import DeliveryState
+from gateway.service.admin import add_adapter
+from gateway.service.delivery import Settle
+from gateway.simulator.agency import Behaviour
+from gateway.simulator.soap import SoapServer, soap_application
+from gateway.store.tables import audit_events
+from tests.conftest import AGENCY_A
+from tests.integration.adapter_support import (
+    routed_delivery,
+    run_delivery,
+    services_with_agencies,
+    simulated_agency,
+)
+
+G17 = AGENCY_A[0]
+
+
+@pytest.fixture
+def svc(settings, db_url):
+    services = services_with_agencies(settings, db_url)
+    yield services
+    services.close()
+
+
+def soap_agency(pki_dir, tmp_path, *, behaviour=None, slow: float = 0.0,
+                calls: list[float] | None = None) -> Iterator[SoapServer]:
+    simulator = simulated_agency(pki_dir, tmp_path, G17, behaviour)
+
+    def receive(body: bytes):
+        if calls is not None:
+            calls.append(time.monotonic())
+        time.sleep(slow)
+        return simulator.receive(body)
+
+    server = SoapServer(soap_application(receive)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        simulator.close()
+
+
+@pytest.fixture
+def agency(pki_dir, tmp_path):
+    yield from soap_agency(pki_dir, tmp_path)
+
+
+def soap_config(server: SoapServer, **extra: object) -> dict[str, object]:
+    return {"wsdl": server.wsdl_url, "operation": "ReceiveEdxmlBase64", "encoding": "base64",
+            "status_operation": "GetStatus", **extra}
+
+
+def exchanges(svc, delivery_id):
+    with svc.store.unit_of_work() as uow:
+        return uow.exchanges.for_delivery(delivery_id)
+
+
+def test_a_transfer_delivered_over_soap_is_acknowledged_by_a_signed_receipt(svc, agency):
+    add_adapter(svc, G17, "soap", soap_config(agency), enabled=True)
+    delivery = routed_delivery(svc)
+    result, after = run_delivery(svc, delivery)
+    assert result.settle is Settle.ACK
+    assert after.state is DeliveryState.DELIVERED
+    with svc.store.unit_of_work() as uow:
+        evidence_id = uow.connection.exec_driver_sql(
+            "SELECT evidence_document_id FROM deliveries").scalar()
+        receipt = uow.documents.get(evidence_id)
+    assert receipt is not None and receipt.kind == "receipt" and receipt.sender == G17
+
+
+def test_the_exact_soap_envelopes_are_kept_as_evidence(svc, agency):
+    add_adapter(svc, G17, "soap", soap_config(agency), enabled=True)
+    delivery = routed_delivery(svc)
+    run_delivery(svc, delivery)
+    [exchange] = exchanges(svc, delivery.delivery_id)
+    assert exchange.outcome == "delivered" and exchange.adapter_kind == "soap"
+    assert b"ReceiveEdxmlBase64" in exchange.request and b"Envelope" in exchange.request
+    assert exchange.response is not None and b"ReceiveEdxmlBase64Response" in exchange.response
+
+
+def test_the_edxml_can_be_passed_as_a_string_parameter_too(svc, agency):
+    add_adapter(svc, G17, "soap", soap_config(agency, operation="ReceiveEdxml",
+                                              encoding="string"), enabled=True)
+    result, after = run_delivery(svc, routed_delivery(svc))
+    assert (result.settle, after.state) == (Settle.ACK, DeliveryState.DELIVERED)
+
+
+def test_a_soap_client_fault_fails_the_delivery_permanently_with_the_fault_kept(
+        svc, pki_dir, tmp_path):
+    for server in soap_agency(pki_dir, tmp_path, behaviour=Behaviour(reject_all=True)):
+        add_adapter(svc, G17, "soap", soap_config(server), enabled=True)
+        delivery = routed_delivery(svc)
+        result, after = run_delivery(svc, delivery)
+        assert result.settle is Settle.DEAD
+        assert after.state is DeliveryState.FAILED and after.failure_code == "DELIVERY_PERMANENT"
+        assert "SOAP fault" in (after.last_error or "") and "Client" in (after.last_error or "")
+        [exchange] = exchanges(svc, delivery.delivery_id)
+        assert exchange.outcome == "permanent" and b"Fault" in (exchange.response or b"")
+
+
+def test_a_soap_server_fault_is_retried(svc, pki_dir, tmp_path):
+    for server in soap_agency(pki_dir, tmp_path, behaviour=Behaviour(fail_first=1)):
+        add_adapter(svc, G17, "soap", soap_config(server), enabled=True)
+        delivery = routed_delivery(svc)
+        result, after = run_delivery(svc, delivery)
+        assert (result.settle, after.state) == (Settle.RETRY, DeliveryState.RETRYING)
+        assert "soap11env:Server" in (after.last_error or "")
+        result, after = run_delivery(svc, delivery)
+        assert (result.settle, after.state) == (Settle.ACK, DeliveryState.DELIVERED)
+
+
+def test_a_soap_call_that_times_out_is_retried_later(svc, pki_dir, tmp_path):
+    for server in soap_agency(pki_dir, tmp_path, slow=1.5):
+        add_adapter(svc, G17, "soap", soap_config(server, timeout=0.5), enabled=True)
+        result, after = run_delivery(svc, routed_delivery(svc))
+        assert (result.settle, after.state) == (Settle.RETRY, DeliveryState.RETRYING)
+        assert "timeout after 0.5 s" in (after.last_error or "")
+
+
+def test_repeated_timeouts_open_the_circuit_and_keep_the_messages_queued(
+        svc, pki_dir, tmp_path):
+    calls: list[float] = []
+    for server in soap_agency(pki_dir, tmp_path, slow=1.0, calls=calls):
+        adapter_id = add_adapter(svc, G17, "soap", soap_config(
+            server, timeout=0.3, breaker_failures=2, breaker_cooldown=60), enabled=True)
+        first, second, third = (routed_delivery(svc, i=i) for i in (1, 2, 3))
+        run_delivery(svc, first)
+        run_delivery(svc, second)
+        with svc.store.unit_of_work() as uow:
+            circuit = uow.circuits.get(adapter_id)
+        assert circuit.state is CircuitState.OPEN and circuit.failures == 2
+        assert len(calls) == 2
+        result, after = run_delivery(svc, third)
+        assert len(calls) == 2  # the agency was not called
+        assert result.settle is Settle.RETRY and "circuit open" in result.reason
+        assert after.state is DeliveryState.QUEUED and after.attempts == 0
+        listing = subprocess.run(  # another process sees the open circuit
+            [str(Path(sys.executable).parent / "gateway"), "adapter", "list"],
+            env={**os.environ, "GATEWAY_DATABASE_URL": svc.settings.db_url,
+                 "GATEWAY_HOME": str(svc.settings.home),
+                 "GATEWAY_PKI_DIR": str(svc.settings.pki_path)},
+            capture_output=True, text=True, timeout=60, check=True).stdout
+        assert "circuit open until" in listing
+
+
+def test_the_status_operation_can_be_polled(svc, agency):
+    adapter = svc.adapters.build("soap", soap_config(agency))
+    try:
+        assert adapter.poll_status("000.00.00.G22,2026/01/05,1/VPCP-PAKN") == "unknown"
+    finally:
+        adapter.close()
+
+
+def test_a_running_gateway_picks_up_edits_and_disabling_without_a_restart(svc, agency):
+    from gateway.service import adapters
+
+    add_adapter(svc, G17, "soap", soap_config(agency, operation="ReceiveEdxml",
+                                              encoding="string"), enabled=True)
+    first = routed_delivery(svc, i=1)
+    run_delivery(svc, first)
+    record = adapters.resolve(svc, G17)
+    adapters.edit(svc, record, {"operation": "ReceiveEdxmlBase64", "encoding": "base64"})
+    second = routed_delivery(svc, i=2)
+    _, after = run_delivery(svc, second)
+    assert after.state is DeliveryState.DELIVERED
+    assert b"ReceiveEdxmlBase64" in exchanges(svc, second.delivery_id)[0].request
+    adapters.set_enabled(svc, adapters.resolve(svc, G17), False)
+    result, after = run_delivery(svc, routed_delivery(svc, i=3))
+    assert result.settle is Settle.RETRY and "no enabled adapter" in result.reason
+    assert after.attempts == 0
+
+
+def test_ws_security_username_token_is_sent_and_its_password_kept_out_of_the_evidence(
+        svc, agency):
+    add_adapter(svc, G17, "soap", soap_config(agency, auth="wsse", username="vpcp",
+                                              password="s3cr3t&pw"), enabled=True)
+    delivery = routed_delivery(svc)
+    _, after = run_delivery(svc, delivery)
+    assert after.state is DeliveryState.DELIVERED
+    [exchange] = exchanges(svc, delivery.delivery_id)
+    assert b"UsernameToken" in exchange.request and b"<wsse:Username>vpcp" in exchange.request
+    assert b"s3cr3t" not in exchange.request and b"****" in exchange.request
+
+
+def test_http_basic_authentication_reaches_the_soap_server(svc, pki_dir, tmp_path):
+    simulator = simulated_agency(pki_dir, tmp_path, G17)
+    inner = soap_application(simulator.receive)
+    seen: list[str] = []
+
+    def guarded(environ, start_response):  # a WSGI gate in front of the SOAP service
+        seen.append(environ.get("HTTP_AUTHORIZATION", ""))
+        if environ.get("HTTP_AUTHORIZATION") != "Basic dnBjcDpwdw==":
+            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="eoffice"')])
+            return [b"unauthorized"]
+        return inner(environ, start_response)
+
+    server = SoapServer(guarded).start()
+    try:
+        with pytest.raises(Exception, match="HTTP 401"):
+            add_adapter_checked(svc, soap_config(server))
+        add_adapter_checked(svc, soap_config(server, auth="basic", username="vpcp",
+                                             password="pw"))
+        _, after = run_delivery(svc, routed_delivery(svc))
+        assert after.state is DeliveryState.DELIVERED
+        assert seen[-1] == "Basic dnBjcDpwdw=="
+    finally:
+        server.stop()
+        simulator.close()
+
+
+def add_adapter_checked(svc, config):
+    from gateway.service import adapters
+
+    return adapters.add(svc, G17, "soap", config, enabled=True)
+
+
+def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit(
+        svc, pki_dir, tmp_path):
+    simulator = simulated_agency(pki_dir, tmp_path, G17)
+    slow = [3.0]
+
+    def receive(body: bytes):
+        time.sleep(slow[0])
+        return simulator.receive(body)
+
+    server = SoapServer(soap_application(receive)).start()
+    try:
+        adapter_id = add_adapter(svc, G17, "soap", soap_config(
+            server, timeout=1.0, breaker_failures=1, breaker_cooldown=0.5), enabled=True)
+        waiting = routed_delivery(svc, i=1)
+        run_delivery(svc, waiting)
+        result, _ = run_delivery(svc, waiting)
+        assert "circuit open" in result.reason
+        slow[0] = 0.0  # the agency system recovers
+        time.sleep(0.6)
+        result, after = run_delivery(svc, waiting)
+        assert (result.settle, after.state) == (Settle.ACK, DeliveryState.DELIVERED)
+        assert after.attempts == 2  # the failed call and the probe; the refusal was not one
+        with svc.store.unit_of_work() as uow:
+            circuit = uow.circuits.get(adapter_id)
+            actions = [r[0] for r in uow.connection.execute(
+                select(audit_events.c.action).where(audit_events.c.action.like(
+                    "adapter.circuit%")).order_by(audit_events.c.seq))]
+        assert circuit.state is CircuitState.CLOSED and circuit.failures == 0
+        assert actions == ["adapter.circuit_opened", "adapter.circuit_probe",
+                           "adapter.circuit_closed"]
+    finally:
+        server.stop()
+        simulator.close()
