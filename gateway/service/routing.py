@@ -10,8 +10,6 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from schemas.petition import encode_petition
-
 from gateway.domain.agency import Agency
 from gateway.domain.calendar import deadline_from
 from gateway.domain.case import RANK, CaseState
@@ -24,6 +22,7 @@ from gateway.store.repositories import StoredDocument, new_id
 from gateway.store.uow import UnitOfWork
 from gateway.transport.base import outbound_queue
 from schemas import edxml
+from schemas.petition import encode_petition
 from schemas.xml import tostring
 
 NOTATION = "VPCP-PAKN"
