@@ -36,9 +36,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from gateway.cli import admin, petitions, run
+    from gateway.cli import admin, dlq, petitions, run
 
-    for command in (*run.COMMANDS, *admin.COMMANDS, *petitions.COMMANDS):
+    for command in (*run.COMMANDS, *admin.COMMANDS, *petitions.COMMANDS, *dlq.COMMANDS):
         main.add_command(command)
 
 

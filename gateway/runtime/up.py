@@ -30,6 +30,7 @@ from gateway.runtime.relay import OutboxRelay
 from gateway.runtime.worker import Worker
 from gateway.service import queries
 from gateway.service.context import Services
+from gateway.transport.base import Transport
 from schemas import xml
 
 log = logging.getLogger("gateway.up")
@@ -45,6 +46,7 @@ class Running:
     stop: threading.Event
     threads: list[threading.Thread] = field(default_factory=list)
     agencies: list[demo.DemoAgency] = field(default_factory=list)
+    transport: Transport | None = None
 
     def shutdown(self) -> None:
         """Stop taking work, let the relay and workers finish what they hold, then close."""
@@ -52,6 +54,8 @@ class Running:
         self.api.stop()
         for thread in self.threads:
             thread.join(timeout=30)
+        if self.transport is not None:
+            self.transport.close()  # what was not settled is handed out again
         for agency in self.agencies:
             agency.server.stop()
             agency.simulator.close()
@@ -74,7 +78,7 @@ def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
     relay_thread = threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True)
     relay_thread.start()
     workers = Worker(svc, transport, threads=settings.worker_threads).start(stop)
-    running = Running(svc, api, stop, threads=[relay_thread, *workers])
+    running = Running(svc, api, stop, threads=[relay_thread, *workers], transport=transport)
     if with_demo:
         first_port = settings.http_port + 1 if demo_ports and settings.http_port else None
         running.agencies = demo.start_agencies(svc, first_port=first_port, delay=agency_delay,

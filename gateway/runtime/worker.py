@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from gateway.errors import ErrorCode, TransportError
+from gateway.service import dead_letters
 from gateway.service.context import Services
 from gateway.service.delivery import Result, Settle, deliver
 from gateway.transport.base import Received, Transport, outbound_queue
@@ -64,6 +65,7 @@ class Worker:
             reason = f"{ErrorCode.MESSAGE_UNDECODABLE}: {type(e).__name__}: {e}"[:500]
             log.error("message %s on %s is undecodable: dead-lettered", message.message_id,
                       message.queue)
+            dead_letters.record(self.svc, message, reason)
             self.transport.dead_letter(received, reason=reason)
             return Settle.DEAD
         try:
@@ -77,6 +79,7 @@ class Worker:
         elif result.settle is Settle.RETRY:
             self.transport.retry(received, delay=result.delay, reason=result.reason)
         else:
+            dead_letters.record(self.svc, message, result.reason)
             self.transport.dead_letter(received, reason=result.reason)
         # the reason can quote an agency's answer: it goes to the database, not to the log
         log.info("message %s on %s: %s", message.message_id, message.queue, result.settle.value)

@@ -77,6 +77,8 @@ class Behaviour:
     fail_first: int = 0
     """Answer the first N requests with HTTP 503 (transient failures), then work."""
     reply: bool = True
+    latency: float = 0.0
+    """Seconds each transfer takes to answer (a slow e-office system)."""
 
 
 class SimulatedAgency:
@@ -102,6 +104,8 @@ class SimulatedAgency:
 
     def receive(self, body: bytes) -> tuple[int, bytes, str]:
         """Handle one transfer; returns (HTTP status, body, media type)."""
+        if self.behaviour.latency:
+            time.sleep(self.behaviour.latency)
         with self.lock:
             self.requests += 1
             if self.requests <= self.behaviour.fail_first:
