@@ -162,8 +162,10 @@ def simulate() -> None:
               help="Answer the first N transfers with HTTP 503.")
 @click.option("--reject-all", is_flag=True, help="Answer every transfer with HTTP 400.")
 @click.option("--no-reply", is_flag=True, help="Send statuses but never the signed reply.")
+@click.option("--silent", is_flag=True, help="Only answer transfers with a signed receipt: no "
+              "statuses, no reply (load and fault tests).")
 def simulate_agency(organ_id: str, name: str, port: int, gateway_url: str | None, delay: float,
-                    fail_first: int, reject_all: bool, no_reply: bool) -> None:
+                    fail_first: int, reject_all: bool, no_reply: bool, silent: bool) -> None:
     """Run a simulated agency e-office system (REST) on PORT.
 
     Register it with: gateway agency add ORGAN_ID --name NAME; then
@@ -183,7 +185,8 @@ def simulate_agency(organ_id: str, name: str, port: int, gateway_url: str | None
         gateway_url=gateway_url or config.base_url,
         state_path=config.home / "simulators" / f"{organ_id}.db",
         behaviour=Behaviour(delay=delay, reject_all=reject_all, fail_first=fail_first,
-                            reply=not no_reply), gateway_organ_id=config.organ_id)
+                            reply=not no_reply, silent=silent),
+        gateway_organ_id=config.organ_id)
     stop = _wait_for_signal()
     server = BackgroundServer(simulator.app(), "127.0.0.1", port,
                               name=f"simulator {organ_id}").start()

@@ -79,6 +79,8 @@ class Behaviour:
     reply: bool = True
     latency: float = 0.0
     """Seconds each transfer takes to answer (a slow e-office system)."""
+    silent: bool = False
+    """Answer transfers with a signed receipt but send no statuses or reply (load tests)."""
 
 
 class SimulatedAgency:
@@ -149,6 +151,8 @@ class SimulatedAgency:
         return self.signer.sign(encode_receipt(receipt))
 
     def _plan_pushes(self, transfer: edxml.Edoc) -> None:
+        if self.behaviour.silent:
+            return
         start = datetime.now(ZONE).replace(microsecond=0, tzinfo=None)
         ref = edxml.ResponseFor(self.gateway_organ_id, code=f"{transfer.code_number}/"
                                 f"{transfer.code_notation}", promulgation_date=

@@ -380,6 +380,7 @@ class RabbitTransport(Transport):
 
     def _on_publisher(self, channel: Channel) -> None:
         self._publisher = channel
+        self._tags = itertools.count(1)  # confirms count per channel
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
         x = self._x
