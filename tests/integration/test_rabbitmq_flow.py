@@ -173,3 +173,17 @@ def test_an_agency_taking_two_seconds_per_call_does_not_hold_up_the_others(gatew
     assert time.monotonic() - started < 1.5
     for petition in slow:
         wait_until(lambda p=petition: replied(api, p["id"]), timeout=60, what="slow reply")
+
+
+def test_a_broker_that_is_down_is_transport_unavailable_not_a_hang():
+    from gateway.errors import TransportUnavailable
+    from gateway.transport.base import Message
+
+    transport = RabbitTransport("amqp://guest:guest@127.0.0.1:1/%2F", timeout=1)
+    try:
+        with pytest.raises(TransportUnavailable):
+            transport.publish([Message("outbound.x", b"{}", "m")])
+        with pytest.raises(TransportUnavailable):
+            transport.receive(["outbound.x"], timeout=0.2)
+    finally:
+        transport.close()
