@@ -43,6 +43,9 @@ class Worker:
         self._queues: list[str] = []
         self._queues_at = 0.0
         self._lock = threading.Lock()
+        self.max_deliveries = svc.settings.max_attempts + 10
+        """Beyond this many hand-outs (retries plus deaths of the consumer holding it), a message
+        is dead-lettered without running its handler again."""
 
     def queues(self) -> list[str]:
         """The outbound queues of every agency with an enabled adapter (refreshed periodically,
@@ -66,6 +69,14 @@ class Worker:
             log.error("message %s on %s is undecodable: dead-lettered", message.message_id,
                       message.queue)
             dead_letters.record(self.svc, message, reason)
+            self.transport.dead_letter(received, reason=reason)
+            return Settle.DEAD
+        if received.deliveries > self.max_deliveries:
+            reason = (f"{ErrorCode.DELIVERY_EXHAUSTED}: handed out {received.deliveries} times "
+                      "without being settled")
+            log.error("message %s on %s: %s; dead-lettered", message.message_id, message.queue,
+                      reason)
+            dead_letters.give_up(self.svc, message, reason)
             self.transport.dead_letter(received, reason=reason)
             return Settle.DEAD
         try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from gateway.domain.delivery import DeliveryState
+from gateway.domain.delivery import FINAL, DeliveryState
 from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.service.context import Services
 from gateway.store import tables as t
@@ -77,6 +77,24 @@ def record(svc: Services, message: Message, reason: str) -> None:
                          code=_code(reason), queue=message.queue, message_id=message.message_id,
                          delivery_id=_delivery_id(message.body))
         uow.commit()
+
+
+def give_up(svc: Services, message: Message, reason: str) -> None:
+    """A message handed out too many times without being settled (it kills its consumer, or
+    always fails unexpectedly): its delivery, if it names one still open, becomes FAILED with the
+    reason, and the message is recorded as dead — in one transaction."""
+    at = svc.clock.now()
+    delivery_id = _delivery_id(message.body)
+    with svc.store.unit_of_work() as uow:
+        delivery = uow.deliveries.get(delivery_id, for_update=True) if delivery_id else None
+        if delivery is not None and delivery.state not in FINAL:
+            uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.FAILED,
+                                  last_error=reason[:2000], failure_code=_code(reason))
+            uow.audit.record("delivery.failed", actor="worker", at=at, case_id=delivery.case_id,
+                             document_id=delivery.document_id, organ_id=delivery.organ_id,
+                             attempts=delivery.attempts, code=_code(reason), error=reason[:500])
+        uow.commit()
+    record(svc, message, reason)
 
 
 def _row(row: Any) -> DeadLetterRecord:

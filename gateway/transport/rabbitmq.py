@@ -110,7 +110,7 @@ class _Buffered:
 class RabbitTransport(Transport):
     def __init__(self, url: str, *, prefix: str = "pakn", prefetch: int = 2,
                  heartbeat: int = 30, confirm_window: int = 1000, timeout: float = 30.0,
-                 delivery_limit: int = 20) -> None:
+                 delivery_limit: int = 50) -> None:
         self.params = pika.URLParameters(url)
         self.params.heartbeat = heartbeat
         self.params.connection_attempts = 1

@@ -187,3 +187,21 @@ def test_a_broker_that_is_down_is_transport_unavailable_not_a_hang():
             transport.receive(["outbound.x"], timeout=0.2)
     finally:
         transport.close()
+
+
+def test_a_message_that_keeps_killing_its_consumer_is_dead_lettered_by_the_broker(amqp_prefix):
+    publisher = RabbitTransport(AMQP_URL, prefix=amqp_prefix, delivery_limit=3)
+    poison = Message(outbound_queue(G17), b'{"type": "deliver"}', str(uuid.uuid4()))
+    try:
+        publisher.publish([poison])
+        for _ in range(4):  # handed out, then its consumer dies without settling it
+            consumer = RabbitTransport(AMQP_URL, prefix=amqp_prefix, delivery_limit=3)
+            received = consumer.receive([outbound_queue(G17)], timeout=5)
+            consumer.close()
+            if received is None:
+                break
+        dead = wait_until(publisher.dead_letters, timeout=10, what="the broker's dead letter")
+        assert [d.message.message_id for d in dead] == [poison.message_id]
+        assert "delivery_limit" in dead[0].reason
+    finally:
+        publisher.close()
