@@ -406,8 +406,12 @@ class RabbitTransport(Transport):
                     n, x("delay"), routing_key=f"{t}.#", callback=cb),
             ]
         steps += self._declare_steps(channel, [INBOUND_QUEUE])
-        _chain(steps, lambda: self._connection and self._connection.channel(
-            on_open_callback=self._on_consumer))
+
+        def open_consumer() -> None:
+            if self._connection is not None:
+                self._connection.channel(on_open_callback=self._on_consumer)
+
+        _chain(steps, open_consumer)
 
     def _on_consumer(self, channel: Channel) -> None:
         self._consumer = channel
@@ -521,7 +525,11 @@ class RabbitTransport(Transport):
             self._consumer_queue[tag] = queue
             steps.append(lambda cb, q=queue, t=tag: channel.basic_consume(  # type: ignore[misc]
                 self.physical(q), self._on_message, consumer_tag=t, callback=cb))
-        _chain(steps, lambda: future.done() or future.set_result(None))
+        def done() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        _chain(steps, done)
 
     def _on_message(self, channel: Channel, method: Any, properties: BasicProperties,
                     body: bytes) -> None:
