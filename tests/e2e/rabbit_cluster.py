@@ -34,6 +34,7 @@ class Cluster:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     exited: dict[str, int] = field(default_factory=dict)
     log: IO[str] | None = None
+    agency_args: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -67,7 +68,7 @@ class Cluster:
         if args is None:
             i = next(i for i, (o, _) in enumerate(AGENCIES, 1) if o == name)
             args = ["simulate", "agency", "--organ-id", name, "--port", str(self.port + i),
-                    "--gateway-url", self.api_url, "--silent"]
+                    "--gateway-url", self.api_url, "--silent", *self.agency_args.get(name, [])]
         assert self.log is not None
         self.processes[name] = subprocess.Popen([GATEWAY, *args], env=self.env, stdout=self.log,
                                                 stderr=subprocess.STDOUT)

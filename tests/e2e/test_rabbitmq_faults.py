@@ -75,7 +75,8 @@ def assert_nothing_lost(cluster: Cluster, petition_ids: list[str]) -> dict[str, 
             "duplicate_transfers_absorbed": duplicates_absorbed}
 
 
-def test_two_thousand_petitions_survive_a_worker_sigkilled_several_times(cluster, capsys):
+def test_two_thousand_petitions_survive_a_worker_sigkilled_several_times_and_the_relay_once(
+        cluster, capsys):
     cluster.start_all()
     rng = random.Random(20261122)
     total = 2000
@@ -87,8 +88,12 @@ def test_two_thousand_petitions_survive_a_worker_sigkilled_several_times(cluster
         time.sleep(rng.uniform(0.2, 1.5))
         cluster.kill("worker")
         kills += 1
+        if chunk == 1:  # the relay dies once too, wherever it is (publishing, marking sent…)
+            cluster.kill("relay")
         time.sleep(rng.uniform(0.1, 0.5))
         cluster.start("worker")
+        if chunk == 1:
+            cluster.start("relay")
     wait_until(lambda: all_delivered(cluster, total), timeout=240, interval=1,
                what=f"{total} deliveries")
     elapsed = time.monotonic() - started
@@ -96,7 +101,7 @@ def test_two_thousand_petitions_survive_a_worker_sigkilled_several_times(cluster
     codes = cluster.stop_all()
     assert set(codes.values()) == {0}, codes
     with capsys.disabled():
-        print(f"\nworker SIGKILLed {kills}×: {report} in {elapsed:.0f} s")
+        print(f"\nworker SIGKILLed {kills}×, relay once: {report} in {elapsed:.0f} s")
 
 
 def test_the_broker_stopped_and_started_mid_flow_loses_nothing(cluster, capsys):
@@ -119,3 +124,30 @@ def test_the_broker_stopped_and_started_mid_flow_loses_nothing(cluster, capsys):
     assert set(codes.values()) == {0}, codes
     with capsys.disabled():
         print(f"\nbroker stop_app/start_app: {report}")
+
+
+def test_sigterm_lets_the_worker_finish_what_it_holds_and_exit_0(cluster):
+    from gateway.runtime.demo import sample_petition
+
+    slow = AGENCIES[0][0]
+    cluster.agency_args[slow] = ["--latency", "3"]
+    cluster.worker_threads = 2
+    cluster.start_all()
+    numbers = [i for i in range(20) if sample_petition(i)["route_to"] == [slow]][:4]
+    submitted = cluster.submit(numbers)
+
+    def sending() -> bool:
+        return counts(cluster.db_url).get("sending", 0) > 0
+
+    wait_until(sending, timeout=30, what="a delivery in flight")
+    worker = cluster.processes.pop("worker")
+    worker.terminate()  # SIGTERM while a 3 s call is in flight
+    assert worker.wait(timeout=30) == 0
+    after = counts(cluster.db_url)
+    assert after.get("sending", 0) == 0, after  # finished, not abandoned mid-call
+    assert after.get("delivered", 0) >= 1, after
+    cluster.start("worker")  # the rest were handed back to the queue
+    wait_until(lambda: all_delivered(cluster, len(submitted)), timeout=120, interval=1,
+               what="the remaining deliveries")
+    assert_nothing_lost(cluster, submitted)
+    assert set(cluster.stop_all().values()) == {0}
