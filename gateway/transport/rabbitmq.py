@@ -138,6 +138,7 @@ class RabbitTransport(Transport):
         self._returned: set[str] = set()
         self._pending: set[Future[Any]] = set()
         self._consumer_queue: dict[str, str] = {}
+        self._consumer_tags = itertools.count(1)
         # shared, under _cond
         self._wanted: set[str] = set()
         self._consuming: set[str] = set()
@@ -169,8 +170,8 @@ class RabbitTransport(Transport):
             return None
         self._start()
         with self._cond:
-            missing = set(queues) - self._wanted
-            self._wanted |= missing
+            self._wanted |= set(queues)  # consumed again after every reconnect
+            missing = set(queues) - self._consuming
         if missing:
             self._call(lambda fut: self._consume(sorted(missing), fut))
         wanted = list(queues)
@@ -416,6 +417,7 @@ class RabbitTransport(Transport):
     def _on_consumer(self, channel: Channel) -> None:
         self._consumer = channel
         channel.add_on_close_callback(self._on_channel_closed)
+        channel.add_on_cancel_callback(self._on_cancelled)
 
         def ready() -> None:
             with self._cond:
@@ -506,6 +508,7 @@ class RabbitTransport(Transport):
                    body: bytes) -> None:
         if properties.message_id:
             self._returned.add(properties.message_id)
+        self._declared.clear()  # a queue went missing: declare them again on the next publish
 
     def _settle(self, generation: int, tag: int, future: Future[None] | None) -> None:
         if generation == self._generation and self._consumer is not None:
@@ -521,7 +524,7 @@ class RabbitTransport(Transport):
             self._consuming.update(todo)
         steps = self._declare_steps(channel, todo)
         for queue in todo:
-            tag = f"{queue}@{threading.get_ident()}:{self._generation}"
+            tag = f"{queue}@{next(self._consumer_tags)}"
             self._consumer_queue[tag] = queue
             steps.append(lambda cb, q=queue, t=tag: channel.basic_consume(  # type: ignore[misc]
                 self.physical(q), self._on_message, consumer_tag=t, callback=cb))
@@ -531,9 +534,22 @@ class RabbitTransport(Transport):
 
         _chain(steps, done)
 
+    def _on_cancelled(self, frame: Any) -> None:
+        """The broker cancelled a consumer (its queue was deleted or moved): the next
+        :meth:`receive` that wants the queue subscribes again."""
+        queue = self._consumer_queue.pop(frame.method.consumer_tag, None)
+        if queue is not None:
+            self._declared.discard(queue)
+            with self._cond:
+                self._consuming.discard(queue)
+            log.warning("RabbitMQ cancelled the consumer of %s", queue)
+
     def _on_message(self, channel: Channel, method: Any, properties: BasicProperties,
                     body: bytes) -> None:
-        queue = self._consumer_queue[method.consumer_tag]
+        queue = self._consumer_queue.get(method.consumer_tag)
+        if queue is None:  # its consumer was cancelled meanwhile: the broker hands it out again
+            channel.basic_nack(method.delivery_tag, requeue=True)
+            return
         headers = dict(properties.headers or {})
         redelivered = int(headers.get("x-delivery-count", 1 if method.redelivered else 0))
         deliveries = int(headers.get(ATTEMPTS, 0)) + redelivered + 1

@@ -205,3 +205,4 @@ def test_a_message_that_keeps_killing_its_consumer_is_dead_lettered_by_the_broke
         assert "delivery_limit" in dead[0].reason
     finally:
         publisher.close()
+
