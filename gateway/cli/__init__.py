@@ -36,9 +36,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from gateway.cli import admin, dlq, petitions, run
+    from gateway.cli import admin, petitions, run
 
-    for command in (*run.COMMANDS, *admin.COMMANDS, *petitions.COMMANDS, *dlq.COMMANDS):
+    for command in (*run.COMMANDS, *admin.COMMANDS, *petitions.COMMANDS):
+        main.add_command(command)
+
+    from gateway.cli import dlq
+
+    for command in dlq.COMMANDS:
         main.add_command(command)
 
 

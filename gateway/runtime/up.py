@@ -78,7 +78,7 @@ def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
     relay_thread = threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True)
     relay_thread.start()
     workers = Worker(svc, transport, threads=settings.worker_threads).start(stop)
-    running = Running(svc, api, stop, threads=[relay_thread, *workers], transport=transport)
+    running = Running(svc, api, stop, threads=[relay_thread, *workers])
     if with_demo:
         first_port = settings.http_port + 1 if demo_ports and settings.http_port else None
         running.agencies = demo.start_agencies(svc, first_port=first_port, delay=agency_delay,
@@ -87,6 +87,7 @@ def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
             threading.Thread(target=demo.stream_petitions,
                              args=(api.url, petitions, interval, stop),
                              name="petition-stream", daemon=True).start()
+    running.transport = transport  # closed at shutdown, after the threads that use it
     return running
 
 
