@@ -56,9 +56,11 @@ def make_transport(settings: Settings, engine: Engine) -> Transport:
     if url == "embedded":
         return EmbeddedTransport(engine, lease_seconds=settings.lease_seconds)
     if url.startswith(("amqp://", "amqps://")):
-        raise ConfigurationError(
-            "the RabbitMQ transport is not available in this version; "
-            "unset GATEWAY_BROKER_URL to use the embedded transport")
+        from gateway.transport.rabbitmq import RabbitTransport
+
+        return RabbitTransport(url, prefix=settings.broker_prefix,
+                               prefetch=settings.broker_prefetch,
+                               heartbeat=settings.broker_heartbeat)
     raise ConfigurationError(f"GATEWAY_BROKER_URL={url!r}: use 'embedded' or amqp://…")
 
 

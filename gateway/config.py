@@ -5,6 +5,9 @@
 | GATEWAY_HOME                  | ./var                                |
 | GATEWAY_DATABASE_URL          | sqlite:///<home>/gateway.db          |
 | GATEWAY_BROKER_URL            | embedded (the database-backed queue) |
+| GATEWAY_BROKER_PREFIX         | pakn (RabbitMQ names start with it)  |
+| GATEWAY_BROKER_PREFETCH       | 2 (unacked messages per queue)       |
+| GATEWAY_BROKER_HEARTBEAT      | 30 (seconds)                         |
 | GATEWAY_PKI_DIR               | <home>/pki (development PKI)         |
 | GATEWAY_SIGNING_KEY / _CERT   | (dev PKI's gateway key/certificate)  |
 | GATEWAY_TRUSTED_CA            | (dev PKI's CA; PEM paths, ':'-sep.)  |
@@ -46,6 +49,9 @@ class Settings:
     home: Path = Path("var")
     database_url: str = ""
     broker_url: str = "embedded"
+    broker_prefix: str = "pakn"
+    broker_prefetch: int = 2
+    broker_heartbeat: int = 30
     pki_dir: Path | None = None
     signing_key: Path | None = None
     signing_cert: Path | None = None
@@ -128,6 +134,9 @@ class Settings:
             home=home,
             database_url=get("DATABASE_URL") or "",
             broker_url=get("BROKER_URL") or base.broker_url,
+            broker_prefix=get("BROKER_PREFIX") or base.broker_prefix,
+            broker_prefetch=int(number("BROKER_PREFETCH", int, base.broker_prefetch)),
+            broker_heartbeat=int(number("BROKER_HEARTBEAT", int, base.broker_heartbeat)),
             pki_dir=Path(pki) if pki else None,
             signing_key=Path(key) if key else None,
             signing_cert=Path(cert) if cert else None,

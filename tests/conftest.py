@@ -105,3 +105,39 @@ def new_petition(i: int = 1, *, route_to: tuple[str, ...] = (), client_ref: str 
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+AMQP_URL = os.environ.get("GATEWAY_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+@pytest.fixture
+def amqp_prefix() -> Iterator[str]:
+    """A RabbitMQ name prefix of its own for one test; its queues and exchanges are deleted
+    afterwards (quorum queues are not free)."""
+    require_service("RabbitMQ", "127.0.0.1", 5672)
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    try:
+        yield prefix
+    finally:
+        delete_broker_names(prefix)
+
+
+def delete_broker_names(prefix: str) -> None:
+    import subprocess
+
+    import pika
+
+    listed = {kind: subprocess.run(["rabbitmqctl", f"list_{kind}", "--silent", "name"],
+                                   capture_output=True, text=True, timeout=60).stdout.split()
+              for kind in ("queues", "exchanges")}
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        channel = connection.channel()
+        for name in listed["queues"]:
+            if name.startswith(prefix + "."):
+                channel.queue_delete(name)
+        for name in listed["exchanges"]:
+            if name.startswith(prefix + "."):
+                channel.exchange_delete(name)
+    finally:
+        connection.close()

@@ -43,5 +43,10 @@ def _register() -> None:
                     *audit.COMMANDS):
         main.add_command(command)
 
+    from gateway.cli import dlq
+
+    for command in dlq.COMMANDS:
+        main.add_command(command)
+
 
 _register()

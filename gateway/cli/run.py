@@ -168,9 +168,13 @@ def simulate() -> None:
 @click.option("--reject-all", is_flag=True,
               help="Answer every transfer with HTTP 400 / a SOAP Client fault.")
 @click.option("--no-reply", is_flag=True, help="Send statuses but never the signed reply.")
+@click.option("--silent", is_flag=True, help="Only answer transfers with a signed receipt: no "
+              "statuses, no reply (load and fault tests).")
+@click.option("--latency", type=click.FloatRange(min=0), default=0.0,
+              help="Seconds each transfer takes to answer (a slow system).")
 def simulate_agency(organ_id: str, name: str, protocol: str, port: int,
                     gateway_url: str | None, token: str | None, delay: float, fail_first: int,
-                    reject_all: bool, no_reply: bool) -> None:
+                    reject_all: bool, no_reply: bool, silent: bool, latency: float) -> None:
     """Run a simulated agency e-office system.
 
     Register it with: gateway agency add ORGAN_ID --name NAME; then, for rest,
@@ -197,7 +201,8 @@ def simulate_agency(organ_id: str, name: str, protocol: str, port: int,
         gateway_url=gateway_url or config.base_url,
         state_path=config.home / "simulators" / f"{organ_id}.db",
         behaviour=Behaviour(delay=delay, reject_all=reject_all, fail_first=fail_first,
-                            reply=not no_reply), gateway_organ_id=config.organ_id)
+                            reply=not no_reply, silent=silent, latency=latency),
+        gateway_organ_id=config.organ_id)
     stop = _wait_for_signal()
     with serve(simulator, protocol, port=port, token=token, stop=stop) as where:
         click.echo(f"simulated agency {organ_id} ({protocol}) {where}, "

@@ -33,6 +33,7 @@ from gateway.runtime.scheduler import DeadlineScheduler
 from gateway.runtime.worker import Worker
 from gateway.service import queries
 from gateway.service.context import Services
+from gateway.transport.base import Transport
 from schemas import xml
 
 log = logging.getLogger("gateway.up")
@@ -48,6 +49,7 @@ class Running:
     stop: threading.Event
     threads: list[threading.Thread] = field(default_factory=list)
     agencies: list[demo.DemoAgency] = field(default_factory=list)
+    transport: Transport | None = None
 
     def shutdown(self) -> None:
         """Stop taking work, let the relay and workers finish what they hold, then close."""
@@ -55,6 +57,8 @@ class Running:
         self.api.stop()
         for thread in self.threads:
             thread.join(timeout=30)
+        if self.transport is not None:
+            self.transport.close()  # what was not settled is handed out again
         for agency in self.agencies:
             agency.server.stop()
             agency.simulator.close()
@@ -90,6 +94,7 @@ def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
             threading.Thread(target=demo.stream_petitions,
                              args=(api.url, petitions, interval, stop),
                              name="petition-stream", daemon=True).start()
+    running.transport = transport  # closed at shutdown, after the threads that use it
     return running
 
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from gateway.errors import ErrorCode, TransportError
+from gateway.service import dead_letters
 from gateway.service.context import Services
 from gateway.service.delivery import Result, Settle, deliver
 from gateway.transport.base import Received, Transport, outbound_queue
@@ -42,6 +43,9 @@ class Worker:
         self._queues: list[str] = []
         self._queues_at = 0.0
         self._lock = threading.Lock()
+        self.max_deliveries = svc.settings.max_attempts + 10
+        """Beyond this many hand-outs (retries plus deaths of the consumer holding it), a message
+        is dead-lettered without running its handler again."""
 
     def queues(self) -> list[str]:
         """The outbound queues of every agency with an enabled adapter (refreshed periodically,
@@ -64,6 +68,15 @@ class Worker:
             reason = f"{ErrorCode.MESSAGE_UNDECODABLE}: {type(e).__name__}: {e}"[:500]
             log.error("message %s on %s is undecodable: dead-lettered", message.message_id,
                       message.queue)
+            dead_letters.record(self.svc, message, reason)
+            self.transport.dead_letter(received, reason=reason)
+            return Settle.DEAD
+        if received.deliveries > self.max_deliveries:
+            reason = (f"{ErrorCode.DELIVERY_EXHAUSTED}: handed out {received.deliveries} times "
+                      "without being settled")
+            log.error("message %s on %s: %s; dead-lettered", message.message_id, message.queue,
+                      reason)
+            dead_letters.give_up(self.svc, message, reason)
             self.transport.dead_letter(received, reason=reason)
             return Settle.DEAD
         try:
@@ -77,6 +90,7 @@ class Worker:
         elif result.settle is Settle.RETRY:
             self.transport.retry(received, delay=result.delay, reason=result.reason)
         else:
+            dead_letters.record(self.svc, message, result.reason)
             self.transport.dead_letter(received, reason=result.reason)
         # the reason can quote an agency's answer: it goes to the database, not to the log
         log.info("message %s on %s: %s", message.message_id, message.queue, result.settle.value)

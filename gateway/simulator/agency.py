@@ -86,6 +86,10 @@ class Behaviour:
     """What the signed reply says (default: a standard acknowledgement)."""
     refuse_changes: bool = False
     """Answer VPCP's revoke/update/replace with 16 (refused) instead of 15 (agreed)."""
+    latency: float = 0.0
+    """Seconds each transfer takes to answer (a slow e-office system)."""
+    silent: bool = False
+    """Answer transfers with a signed receipt but send no statuses or reply (load tests)."""
 
 
 class SimulatedAgency:
@@ -111,6 +115,8 @@ class SimulatedAgency:
 
     def receive(self, body: bytes) -> tuple[int, bytes, str]:
         """Handle one transfer; returns (HTTP status, body, media type)."""
+        if self.behaviour.latency:
+            time.sleep(self.behaviour.latency)
         with self.lock:
             self.requests += 1
             if self.requests <= self.behaviour.fail_first:
@@ -183,6 +189,8 @@ class SimulatedAgency:
                          time.time() + self.behaviour.delay))
 
     def _plan_pushes(self, transfer: edxml.Edoc) -> None:
+        if self.behaviour.silent:
+            return
         start = datetime.now(ZONE).replace(microsecond=0, tzinfo=None)
         ref = edxml.ResponseFor(self.gateway_organ_id, code=f"{transfer.code_number}/"
                                 f"{transfer.code_notation}", promulgation_date=

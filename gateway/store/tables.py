@@ -329,3 +329,22 @@ delivery_exchanges = Table(
     Column("response_sha256", String(64)),
     Column("at", UtcDateTime, nullable=False),
 )
+
+# -- dead letters: the database's record of failed messages (migration 0002) -------------------
+
+dead_letters = Table(
+    "dead_letters",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("message_id", String(64), nullable=False, unique=True),
+    Column("queue", String(128), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("delivery_id", String(36), index=True),
+    Column("dead_at", UtcDateTime, nullable=False),
+    Column("replayed_at", UtcDateTime),
+    Column("replayed_by", String(64)),
+    Column("replay_message_id", String(36)),
+    Index("ix_dead_letters_open", "replayed_at", "id"),
+)

@@ -1,0 +1,173 @@
+"""Thư chết: messages that will not be handed out again, recorded in the database.
+
+The database, not the broker, is the record of failures: every dead-lettered message gets a row
+(its exact body, queue, code and reason, and the delivery it was about). An operator lists them,
+looks at one, and replays one or all: a replay puts a fresh copy in the outbox (the relay
+publishes it), gives a failed delivery a fresh set of attempts, and records an audit event — all in
+one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from gateway.domain.delivery import FINAL, DeliveryState
+from gateway.errors import Conflict, ErrorCode, NotFound
+from gateway.service.context import Services
+from gateway.store import tables as t
+from gateway.store.repositories import new_id
+from gateway.transport.base import Message
+
+dl = t.dead_letters
+
+
+@dataclass(frozen=True)
+class DeadLetterRecord:
+    id: int
+    message_id: str
+    queue: str
+    body: bytes
+    code: str
+    reason: str
+    delivery_id: str | None
+    dead_at: datetime
+    replayed_at: datetime | None
+    replayed_by: str | None
+    replay_message_id: str | None
+
+    def summary(self) -> dict[str, Any]:
+        """What an operator sees (no body: it can carry a petitioner's personal data)."""
+        return {"id": self.id, "message_id": self.message_id, "queue": self.queue,
+                "code": self.code, "reason": self.reason, "delivery_id": self.delivery_id,
+                "dead_at": self.dead_at.isoformat(), "size": len(self.body),
+                "replayed_at": self.replayed_at.isoformat() if self.replayed_at else None,
+                "replay_message_id": self.replay_message_id}
+
+
+def _code(reason: str) -> str:
+    head = reason.split(":", 1)[0].strip()
+    return head if head in ErrorCode.__members__.values() else ErrorCode.DELIVERY_PERMANENT.value
+
+
+def _delivery_id(body: bytes) -> str | None:
+    try:
+        payload = json.loads(body)
+        value = payload.get("delivery_id") if isinstance(payload, dict) else None
+    except ValueError:
+        return None
+    return str(value)[:36] if value else None
+
+
+def record(svc: Services, message: Message, reason: str) -> None:
+    """Record a dead-lettered message (idempotent on its message id)."""
+    with svc.store.unit_of_work() as uow:
+        c = uow.connection
+        if c.execute(select(dl.c.id).where(dl.c.message_id == message.message_id)).first():
+            return
+        c.execute(insert(dl).values(
+            message_id=message.message_id, queue=message.queue, body=message.body,
+            code=_code(reason), reason=reason[:4000], delivery_id=_delivery_id(message.body),
+            dead_at=svc.clock.now()))
+        uow.audit.record("message.dead_lettered", actor="worker", at=svc.clock.now(),
+                         code=_code(reason), queue=message.queue, message_id=message.message_id,
+                         delivery_id=_delivery_id(message.body))
+        uow.commit()
+
+
+def give_up(svc: Services, message: Message, reason: str) -> None:
+    """A message handed out too many times without being settled (it kills its consumer, or
+    always fails unexpectedly): its delivery, if it names one still open, becomes FAILED with the
+    reason, and the message is recorded as dead — in one transaction."""
+    at = svc.clock.now()
+    delivery_id = _delivery_id(message.body)
+    with svc.store.unit_of_work() as uow:
+        delivery = uow.deliveries.get(delivery_id, for_update=True) if delivery_id else None
+        if delivery is not None and delivery.state not in FINAL:
+            uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.FAILED,
+                                  last_error=reason[:2000], failure_code=_code(reason))
+            uow.audit.record("delivery.failed", actor="worker", at=at, case_id=delivery.case_id,
+                             document_id=delivery.document_id, organ_id=delivery.organ_id,
+                             attempts=delivery.attempts, code=_code(reason), error=reason[:500])
+        uow.commit()
+    record(svc, message, reason)
+
+
+def _row(row: Any) -> DeadLetterRecord:
+    return DeadLetterRecord(row.id, row.message_id, row.queue, bytes(row.body), row.code,
+                            row.reason, row.delivery_id, row.dead_at, row.replayed_at,
+                            row.replayed_by, row.replay_message_id)
+
+
+def listing(svc: Services, *, include_replayed: bool = False,
+            limit: int = 200) -> list[DeadLetterRecord]:
+    query = select(dl).order_by(dl.c.id).limit(limit)
+    if not include_replayed:
+        query = query.where(dl.c.replayed_at.is_(None))
+    with svc.store.unit_of_work() as uow:
+        return [_row(r) for r in uow.connection.execute(query)]
+
+
+def get(svc: Services, dead_letter_id: int) -> DeadLetterRecord:
+    with svc.store.unit_of_work() as uow:
+        row = uow.connection.execute(select(dl).where(dl.c.id == dead_letter_id)).first()
+    if row is None:
+        raise NotFound(f"no dead letter {dead_letter_id}")
+    return _row(row)
+
+
+def replay(svc: Services, dead_letter_id: int, *, actor: str = "operator") -> str:
+    """Put a fresh copy of a dead letter in the outbox; returns the new message id.
+
+    Raises:
+        NotFound: no such dead letter.
+        Conflict: it was already replayed.
+    """
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        c = uow.connection
+        query = select(dl).where(dl.c.id == dead_letter_id)
+        if svc.store.dialect == "postgresql":
+            query = query.with_for_update()
+        row = c.execute(query).first()
+        if row is None:
+            raise NotFound(f"no dead letter {dead_letter_id}")
+        if row.replayed_at is not None:
+            raise Conflict(f"dead letter {dead_letter_id} was already replayed "
+                           f"(as message {row.replay_message_id})")
+        case_id = organ_id = None
+        if row.delivery_id:
+            case_id, organ_id = _reopen_delivery(c, row.delivery_id, at)
+        message_id = uow.outbox.add(row.queue, bytes(row.body), at=at, message_id=new_id())
+        c.execute(update(dl).where(dl.c.id == dead_letter_id).values(
+            replayed_at=at, replayed_by=actor, replay_message_id=message_id))
+        uow.audit.record("dead_letter.replayed", actor=actor, at=at, case_id=case_id,
+                         organ_id=organ_id, dead_letter_id=dead_letter_id,
+                         delivery_id=row.delivery_id, message_id=row.message_id,
+                         replay_message_id=message_id, code=row.code)
+        uow.commit()
+    return message_id
+
+
+def replay_all(svc: Services, *, actor: str = "operator") -> list[str]:
+    return [replay(svc, record.id, actor=actor)
+            for record in listing(svc, limit=100_000)]
+
+
+def _reopen_delivery(c: Connection, delivery_id: str, at: datetime
+                     ) -> tuple[int | None, str | None]:
+    """A failed delivery gets a fresh set of attempts."""
+    d = t.deliveries
+    row = c.execute(select(d.c.case_id, d.c.organ_id, d.c.state)
+                    .where(d.c.delivery_id == delivery_id)).first()
+    if row is None:
+        return None, None
+    if row.state == DeliveryState.FAILED.value:
+        c.execute(update(d).where(d.c.delivery_id == delivery_id).values(
+            state=DeliveryState.QUEUED.value, attempts=0, failure_code=None,
+            next_attempt_at=None, updated_at=at))
+    return row.case_id, row.organ_id
