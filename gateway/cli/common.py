@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,3 +27,13 @@ def services() -> Services:
     from gateway.bootstrap import bootstrap
 
     return bootstrap(Settings.from_env())
+
+
+@contextmanager
+def open_services() -> Iterator[Services]:
+    """:func:`services`, closed (database pool, adapters) when the block ends."""
+    svc = services()
+    try:
+        yield svc
+    finally:
+        svc.close()

@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import click
 
-from gateway.cli.common import services
+from gateway.cli.common import open_services
 from gateway.errors import InputInvalid
-
-if TYPE_CHECKING:
-    from gateway.service.context import Services
-
-
-@contextmanager
-def _services() -> Iterator[Services]:
-    svc = services()
-    try:
-        yield svc
-    finally:
-        svc.close()
 
 
 @click.group()
@@ -37,7 +22,7 @@ def dlq_list(include_replayed: bool, as_json: bool) -> None:
     """Dead letters not yet replayed (oldest first)."""
     from gateway.service import dead_letters
 
-    with _services() as svc:
+    with open_services() as svc:
         found = dead_letters.listing(svc, include_replayed=include_replayed)
     if as_json:
         click.echo(json.dumps([d.summary() for d in found], ensure_ascii=False, indent=2))
@@ -55,7 +40,7 @@ def dlq_show(dead_letter_id: int) -> None:
     """One dead letter: where it was going, why it died, what happened since."""
     from gateway.service import dead_letters
 
-    with _services() as svc:
+    with open_services() as svc:
         record = dead_letters.get(svc, dead_letter_id)
     click.echo(json.dumps(record.summary(), ensure_ascii=False, indent=2))
 
@@ -70,7 +55,7 @@ def dlq_replay(dead_letter_id: int | None, replay_all: bool) -> None:
 
     if (dead_letter_id is None) == (not replay_all):
         raise InputInvalid("give one DEAD_LETTER_ID or --all")
-    with _services() as svc:
+    with open_services() as svc:
         if replay_all:
             replayed = dead_letters.replay_all(svc)
             click.echo(f"replayed {len(replayed)} dead letter(s)")

@@ -6,19 +6,13 @@ services (database for the audit trail, trust store).
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from gateway.cli.common import services
+from gateway.cli.common import open_services
 from gateway.config import Settings
-
-if TYPE_CHECKING:
-    from gateway.service.context import Services
 
 
 @click.group()
@@ -70,7 +64,7 @@ def pki_import(organ_id: str, pem_file: Path) -> None:
     """
     from gateway.service.pki import import_certificate
 
-    with _services() as svc:
+    with open_services() as svc:
         kept = import_certificate(svc, organ_id, pem_file.read_bytes())
     for entry in kept:
         kind = "CA" if entry.is_ca else "signing certificate"
@@ -87,7 +81,7 @@ def pki_list(as_json: bool) -> None:
     """
     from gateway.service.pki import list_certificates
 
-    with _services() as svc:
+    with open_services() as svc:
         views = list_certificates(svc)
     for v in views:
         if v.status.value in ("expiring", "expired", "revoked"):
@@ -118,7 +112,7 @@ def pki_revoke(organ_id: str, serial: str | None, reason: str) -> None:
     """Revoke agency ORGAN_ID's signing certificate (local revocation list; immediate)."""
     from gateway.service.pki import revoke_certificate
 
-    with _services() as svc:
+    with open_services() as svc:
         entry = revoke_certificate(svc, organ_id, serial=serial, reason=reason)
     click.echo(f"revoked {entry.certificate.subject.rfc4514_string()} (serial {entry.serial})")
 
@@ -129,20 +123,11 @@ def pki_verify(edxml_file: Path) -> None:
     """Check a signed edXML document exactly as POST /v1/edxml would; store nothing."""
     from gateway.service.pki import verify_file
 
-    with _services() as svc:
+    with open_services() as svc:
         inbound = verify_file(svc, edxml_file.read_bytes())
     click.echo(f"OK: signed by {inbound.verified.signer_organ_id} "
                f"({inbound.verified.certificate.subject.rfc4514_string()}), "
                f"{inbound.verified.signature_algorithm.rsplit('#', 1)[-1]}")
-
-
-@contextlib.contextmanager
-def _services() -> Iterator[Services]:
-    svc = services()
-    try:
-        yield svc
-    finally:
-        svc.close()
 
 
 COMMANDS = (pki,)

@@ -18,17 +18,9 @@ G17 = AGENCY_A[0]
 
 
 @pytest.fixture
-def cli(tmp_path: Path, pki_dir: Path):
-    runner = CliRunner()
-    env = {"GATEWAY_HOME": str(tmp_path), "GATEWAY_PKI_DIR": str(pki_dir),
-           "GATEWAY_DATABASE_URL": ""}
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
+def cli(cli):
+    """The CLI on a fresh home with G17 registered."""
+    run = cli
     run("agency", "add", G17, "--name", "Bộ Xây dựng")
     return run
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,17 +13,9 @@ G17, G18 = "000.00.00.G17", "000.00.00.G18"
 
 
 @pytest.fixture
-def cli(tmp_path: Path, pki_dir: Path):
-    runner = CliRunner()
-    env = {"GATEWAY_HOME": str(tmp_path), "GATEWAY_PKI_DIR": str(pki_dir),
-           "GATEWAY_DATABASE_URL": ""}
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
+def cli(cli):
+    """The CLI on a fresh home with G17 and G18 registered."""
+    run = cli
     run("agency", "add", G17, "--name", "Bộ Xây dựng")
     run("agency", "add", G18, "--name", "Bộ Y tế")
     return run

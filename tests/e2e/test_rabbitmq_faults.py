@@ -25,9 +25,10 @@ def cluster(tmp_path: Path, pg_url: str, amqp_prefix: str) -> Iterator[Cluster]:
     try:
         yield made
     finally:
-        if made.processes:
-            for name in list(made.processes):
-                made.kill(name)
+        for name in list(made.processes):
+            made.kill(name)
+        if made.log:
+            made.log.close()
 
 
 def counts(db_url: str) -> dict[str, int]:

@@ -12,9 +12,15 @@ from gateway.runtime.up import Running, start
 
 
 @pytest.fixture
-def gateway(settings: Settings, db_url: str) -> Iterator[Running]:
-    running = start(settings.with_(database_url=db_url), with_demo=True, petitions=None,
-                    agency_delay=0.02, demo_ports=False)
+def gateway_settings(settings: Settings, db_url: str) -> Settings:
+    """What the `gateway` fixture runs on (a module may override it, e.g. for RabbitMQ)."""
+    return settings.with_(database_url=db_url)
+
+
+@pytest.fixture
+def gateway(gateway_settings: Settings) -> Iterator[Running]:
+    running = start(gateway_settings, with_demo=True, petitions=None, agency_delay=0.02,
+                    demo_ports=False)
     try:
         yield running
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,7 +15,6 @@ from click.testing import CliRunner
 from gateway.cli import main
 from gateway.config import Settings
 from gateway.runtime.demo import sample_petition
-from gateway.runtime.up import Running, start
 from gateway.service import dead_letters
 from gateway.simulator.agency import Behaviour
 from gateway.transport.base import Message, outbound_queue
@@ -35,19 +33,8 @@ def rabbit_settings(settings: Settings, pg_url: str, amqp_prefix: str) -> Settin
 
 
 @pytest.fixture
-def gateway(rabbit_settings: Settings) -> Iterator[Running]:
-    running = start(rabbit_settings, with_demo=True, petitions=None, agency_delay=0.02,
-                    demo_ports=False)
-    try:
-        yield running
-    finally:
-        running.shutdown()
-
-
-@pytest.fixture
-def api(gateway: Running) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway.api.url, timeout=10) as client:
-        yield client
+def gateway_settings(rabbit_settings: Settings) -> Settings:
+    return rabbit_settings
 
 
 def delivery_of(api: httpx.Client, petition_id: str) -> dict[str, Any]:
