@@ -29,6 +29,7 @@
 | GATEWAY_REPEAT_SIMILARITY     | 0.8                                  |
 | GATEWAY_SCHEDULER_INTERVAL    | 1 (seconds between deadline checks)  |
 | GATEWAY_ROUTING_RULES         | (none: operators route by hand)      |
+| GATEWAY_API_TOKEN             | (none: made once in <home>/api-token)|
 
 Reading settings touches no file, database or key: that happens in ``bootstrap``.
 """
@@ -37,7 +38,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gateway.domain.documents import VPCP_ORGAN_ID
@@ -77,6 +78,8 @@ class Settings:
     from the same petitioner to count as a repeat."""
     scheduler_interval: float = 1.0
     routing_rules: str | None = None
+    api_token: str | None = field(default=None, repr=False)
+    """The operator token for the HTTP API (see gateway.api.auth); never printed."""
     """A TOML file of routing rules (category/keywords → agencies) for unrouted petitions."""
     timezone: str = "Asia/Ho_Chi_Minh"
     audit_seal_events: int = 1000
@@ -161,6 +164,7 @@ class Settings:
                                         base.repeat_similarity),
             scheduler_interval=number("SCHEDULER_INTERVAL", float, base.scheduler_interval),
             routing_rules=get("ROUTING_RULES"),
+            api_token=get("API_TOKEN") or None,
         )
 
 

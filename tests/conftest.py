@@ -77,9 +77,15 @@ def pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+OPERATOR_TOKEN = "test-operator-token"
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+"""Headers of a portal / VPCP operator calling the API (gateway.api.auth)."""
+
+
 @pytest.fixture
 def settings(tmp_path: Path, pki_dir: Path) -> Settings:
     return Settings(home=tmp_path, pki_dir=pki_dir, http_port=0, worker_threads=2,
+                    api_token=OPERATOR_TOKEN,
                     lease_seconds=5, retry_base_seconds=0.05, retry_cap_seconds=0.2,
                     max_attempts=3, adapter_timeout=3, max_document_bytes=1_000_000)
 

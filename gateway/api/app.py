@@ -8,14 +8,15 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.api.inbox import calling_agency, inbox_router
+from gateway.api.auth import bearer, is_operator, operator_guard, operator_token
+from gateway.api.inbox import inbox_router
 from gateway.domain.petition import Category, Petitioner, PetitionerKind
 from gateway.errors import BodyTooLarge, ErrorCode, GatewayError, Rejected
 from gateway.service import inbox, queries
@@ -91,6 +92,8 @@ def problem(status: int, code: str, title: str, detail: str = "",
 def create_app(svc: Services) -> FastAPI:
     app = FastAPI(title="PAKN Gateway", version="1", docs_url="/docs", redoc_url=None)
     max_body = svc.settings.max_document_bytes
+    token = operator_token(svc.settings)
+    operator = [Depends(operator_guard(token))]  # portals and VPCP operators (gateway.api.auth)
 
     @app.exception_handler(GatewayError)
     async def _gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:
@@ -112,7 +115,7 @@ def create_app(svc: Services) -> FastAPI:
         code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.INPUT_INVALID
         return problem(exc.status_code, code.value, str(exc.detail))
 
-    @app.post("/v1/petitions", status_code=201)
+    @app.post("/v1/petitions", status_code=201, dependencies=operator)
     def post_petition(body: PetitionIn, response: Response) -> dict[str, Any]:
         p = body.petitioner
         submitted = submit_petition(svc, NewPetition(
@@ -124,38 +127,38 @@ def create_app(svc: Services) -> FastAPI:
         response.headers["Location"] = f"/v1/petitions/{submitted.petition_id}"
         return queries.petition_view(svc, submitted.petition_id)
 
-    @app.get("/v1/petitions/{petition_id}")
+    @app.get("/v1/petitions/{petition_id}", dependencies=operator)
     def get_petition(petition_id: str) -> dict[str, Any]:
         return queries.petition_view(svc, petition_id)
 
-    @app.get("/v1/petitions")
+    @app.get("/v1/petitions", dependencies=operator)
     def list_petitions(status: str | None = None, limit: int = 100, escalated: bool = False,
                        overdue: bool = False) -> dict[str, Any]:
         return {"petitions": queries.petition_list(svc, status=status, limit=min(limit, 1000),
                                                    escalated=escalated, overdue=overdue)}
 
-    @app.post("/v1/petitions/{petition_id}/publish")
+    @app.post("/v1/petitions/{petition_id}/publish", dependencies=operator)
     def post_publish(petition_id: str) -> dict[str, Any]:
         publish_petition(svc, petition_id, actor="api")
         return queries.petition_view(svc, petition_id)
 
-    @app.post("/v1/petitions/{petition_id}/close")
+    @app.post("/v1/petitions/{petition_id}/close", dependencies=operator)
     def post_close(petition_id: str) -> dict[str, Any]:
         close_petition(svc, petition_id, actor="api")
         return queries.petition_view(svc, petition_id)
 
-    @app.post("/v1/petitions/{petition_id}/recall")
+    @app.post("/v1/petitions/{petition_id}/recall", dependencies=operator)
     def post_recall(petition_id: str, body: RecallIn) -> dict[str, Any]:
         request_change(svc, petition_id, body.agency, body.action, reason=body.reason,
                        actor="api")
         return queries.petition_view(svc, petition_id)
 
-    @app.post("/v1/petitions/{petition_id}/escalate")
+    @app.post("/v1/petitions/{petition_id}/escalate", dependencies=operator)
     def post_escalate(petition_id: str, body: EscalateIn) -> dict[str, Any]:
         escalate_petition(svc, petition_id, body.reason, note=body.note, actor="api")
         return queries.petition_view(svc, petition_id)
 
-    @app.post("/v1/petitions/{petition_id}/route")
+    @app.post("/v1/petitions/{petition_id}/route", dependencies=operator)
     def post_route(petition_id: str, body: RouteIn) -> dict[str, Any]:
         route_petition(svc, petition_id, body.agencies, actor="api")
         return queries.petition_view(svc, petition_id)
@@ -172,13 +175,16 @@ def create_app(svc: Services) -> FastAPI:
 
     @app.get("/v1/documents/{document_id}")
     def get_document(document_id: str, request: Request) -> Response:
-        caller = calling_agency(svc, request)  # an agency's token: only its own documents
-        doc = (queries.document(svc, document_id) if caller is None
-               else inbox.document_for(svc, document_id, caller=caller))
+        presented = bearer(request)  # the operator's token: any document
+        if is_operator(presented, token):
+            doc = queries.document(svc, document_id)
+        else:  # an agency's token: only its own documents (others look missing)
+            caller = inbox.authenticate(svc, presented)
+            doc = inbox.document_for(svc, document_id, caller=caller)
         return Response(doc.body, media_type=XML,
                         headers={"X-Content-Sha256": doc.sha256, "X-Document-Kind": doc.kind})
 
-    @app.get("/v1/receipts/{receipt_id}")
+    @app.get("/v1/receipts/{receipt_id}", dependencies=operator)
     def get_receipt(receipt_id: str) -> Response:
         doc = queries.document(svc, receipt_id)
         if doc.kind != "receipt":

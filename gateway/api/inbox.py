@@ -2,7 +2,7 @@
 
     GET  /v1/agencies/{organ_id}/inbox
     POST /v1/documents/{document_id}/ack
-    (GET /v1/documents/{document_id} is in app.py and uses :func:`calling_agency` too)
+    (GET /v1/documents/{document_id} is in app.py: an agency's token, or the operator's)
 """
 
 from __future__ import annotations
@@ -12,27 +12,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from gateway.errors import BodyTooLarge, Unauthorized
+from gateway.api.auth import bearer
+from gateway.errors import BodyTooLarge
 from gateway.service import inbox
 from gateway.service.context import Services
 
 MAX_ACK_BYTES = 1024 * 1024
-
-
-def bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if header is None:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("use Authorization: Bearer <token>")
-    return token.strip()
-
-
-def calling_agency(svc: Services, request: Request) -> str | None:
-    """The agency whose token the request carries; None without an Authorization header."""
-    token = bearer(request)
-    return None if token is None else inbox.authenticate(svc, token)
 
 
 def inbox_router(svc: Services) -> APIRouter:

@@ -75,14 +75,15 @@ def api(port: int | None, verbose: bool) -> None:
     from gateway.api.app import create_app
     from gateway.bootstrap import bootstrap
     from gateway.runtime.http import BackgroundServer
-    from gateway.runtime.up import configure_logging
+    from gateway.runtime.up import configure_logging, token_source
 
     configure_logging(verbose)
     svc = bootstrap(common.settings(port))
     stop = _wait_for_signal()
     server = BackgroundServer(create_app(svc), svc.settings.http_host, svc.settings.http_port,
                               name="API").start()
-    click.echo(f"API on {server.url}; Ctrl-C to stop")
+    click.echo(f"API on {server.url} (operator token: {token_source(svc.settings)}); "
+               "Ctrl-C to stop")
     stop.wait()
     server.stop()
     svc.close()

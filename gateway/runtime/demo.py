@@ -97,9 +97,12 @@ def start_agencies(svc: Services, *, first_port: int | None, delay: float,
     return agencies
 
 
-def stream_petitions(api_url: str, count: int, interval: float, stop: threading.Event) -> None:
-    """Submit sample petitions through the HTTP API (count 0 = until stopped)."""
-    with httpx.Client(base_url=api_url, timeout=10.0) as client:
+def stream_petitions(api_url: str, token: str, count: int, interval: float,
+                     stop: threading.Event) -> None:
+    """Submit sample petitions through the HTTP API, as a portal would (count 0 = until
+    stopped); ``token`` is the operator token (gateway.api.auth)."""
+    with httpx.Client(base_url=api_url, timeout=10.0,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
         i = 0
         while not stop.is_set() and (count == 0 or i < count):
             try:

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -21,6 +22,7 @@ from rich.live import Live
 from rich.table import Table
 
 from gateway.api.app import create_app
+from gateway.api.auth import TOKEN_FILE, operator_token
 from gateway.audit.seal import AuditSealer
 from gateway.bootstrap import bootstrap, make_transport
 from gateway.clock import Clock
@@ -92,7 +94,7 @@ def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
                                                stop=stop)
         if petitions is not None:
             threading.Thread(target=demo.stream_petitions,
-                             args=(api.url, petitions, interval, stop),
+                             args=(api.url, operator_token(settings), petitions, interval, stop),
                              name="petition-stream", daemon=True).start()
     running.transport = transport  # closed at shutdown, after the threads that use it
     return running
@@ -127,6 +129,7 @@ def run_up(settings: Settings, *, with_demo: bool, petitions: int, interval: flo
     running = start(settings, with_demo=with_demo, petitions=petitions, interval=interval)
     console = Console()
     console.print(f"PAKN Gateway API on {running.api.url}  (docs: {running.api.url}/docs)")
+    console.print(f"operator token: {token_source(settings)}")
     for agency in running.agencies:
         console.print(f"simulated agency {agency.simulator.organ_id} "
                       f"({agency.simulator.name}) on {agency.server.url}")
@@ -219,3 +222,10 @@ def _verify_replies(svc: Services, views: list[dict[str, Any]],
 def configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def token_source(settings: Settings) -> str:
+    """Where the operator token comes from — never the token itself."""
+    if settings.api_token:
+        return "GATEWAY_API_TOKEN"
+    return str(Path(settings.home) / TOKEN_FILE)

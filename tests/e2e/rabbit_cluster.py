@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import httpx
 
-from tests.conftest import AMQP_URL
+from tests.conftest import AMQP_URL, OPERATOR, OPERATOR_TOKEN
 from tests.e2e.test_demo import free_port_block
 from tests.helpers import wait_until
 
@@ -42,7 +42,8 @@ class Cluster:
                 "GATEWAY_HTTP_PORT": str(self.port), "GATEWAY_BROKER_URL": AMQP_URL,
                 "GATEWAY_BROKER_PREFIX": self.prefix, "GATEWAY_RETRY_BASE_SECONDS": "0.2",
                 "GATEWAY_RETRY_CAP_SECONDS": "2", "GATEWAY_MAX_ATTEMPTS": "1000",
-                "GATEWAY_ADAPTER_TIMEOUT": "10", "GATEWAY_BROKER_PREFETCH": "8"}
+                "GATEWAY_ADAPTER_TIMEOUT": "10", "GATEWAY_BROKER_PREFETCH": "8",
+                "GATEWAY_API_TOKEN": OPERATOR_TOKEN}
 
     @property
     def api_url(self) -> str:
@@ -104,7 +105,8 @@ class Cluster:
 
         def one(i: int) -> str:
             if not hasattr(local, "client"):
-                local.client = httpx.Client(base_url=self.api_url, timeout=30)
+                local.client = httpx.Client(base_url=self.api_url, timeout=30,
+                                              headers=OPERATOR)
                 clients.append(local.client)
             body: dict[str, Any] = {**sample_petition(i), "client_ref": f"fault-{i}"}
             for _ in range(600):

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import OPERATOR, OPERATOR_TOKEN
 from tests.helpers import wait_until
 
 GATEWAY = str(Path(sys.executable).with_name("gateway"))
@@ -51,7 +52,8 @@ def test_gateway_demo_exits_0_when_every_petition_got_a_verified_signed_reply(tm
 
 def replied_count(url: str) -> int:
     try:
-        petitions = httpx.get(f"{url}/v1/petitions", params={"limit": 1000}, timeout=5).json()
+        petitions = httpx.get(f"{url}/v1/petitions", params={"limit": 1000}, timeout=5,
+                              headers=OPERATOR).json()
     except httpx.HTTPError:
         return 0
     return sum(p["status"] == "replied" for p in petitions["petitions"])
@@ -61,6 +63,7 @@ def test_killing_gateway_up_mid_demo_and_starting_it_again_loses_nothing(tmp_pat
     port = free_port_block()
     total = 20
     env = {**os.environ, "GATEWAY_HOME": str(tmp_path), "GATEWAY_HTTP_PORT": str(port),
+           "GATEWAY_API_TOKEN": OPERATOR_TOKEN,
            "GATEWAY_LEASE_SECONDS": "3", "GATEWAY_RETRY_BASE_SECONDS": "0.2",
            "GATEWAY_RETRY_CAP_SECONDS": "1"}
     command = [GATEWAY, "up", "--demo", "--petitions", str(total), "--interval", "0.15"]

@@ -9,6 +9,7 @@ import pytest
 
 from gateway.config import Settings
 from gateway.runtime.up import Running, start
+from tests.conftest import OPERATOR
 
 
 @pytest.fixture
@@ -29,5 +30,5 @@ def gateway(gateway_settings: Settings) -> Iterator[Running]:
 
 @pytest.fixture
 def api(gateway: Running) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway.api.url, timeout=10) as client:
+    with httpx.Client(base_url=gateway.api.url, timeout=10, headers=OPERATOR) as client:
         yield client

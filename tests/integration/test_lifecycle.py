@@ -19,6 +19,7 @@ from gateway.runtime.demo import sample_petition
 from gateway.runtime.up import Running, start
 from gateway.simulator.agency import Behaviour
 from schemas import edxml
+from tests.conftest import OPERATOR
 from tests.helpers import wait_until
 
 G17, G18 = "000.00.00.G17", "000.00.00.G18"
@@ -214,7 +215,7 @@ def clocked(settings: Settings, db_url: str, clock: FixedClock) -> Iterator[Runn
 
 def test_a_silent_agency_becomes_overdue_when_the_clock_passes_its_deadline(clocked, clock):
     simulator(clocked, G17).behaviour = Behaviour(delay=0.02, statuses=1)  # 01, then silence
-    with httpx.Client(base_url=clocked.api.url, timeout=10) as api:
+    with httpx.Client(base_url=clocked.api.url, timeout=10, headers=OPERATOR) as api:
         petition = submit(api, 0, route_to=[G17])
         arrived = wait_until(lambda: in_status(api, petition["id"], "arrived"), what="01")
         wait_until(lambda: simulator(clocked, G17).state()["pending_pushes"] == 0,

@@ -14,7 +14,7 @@ from gateway.runtime.up import Running, start
 from gateway.service import adapters
 from gateway.service.admin import add_agency
 from gateway.simulator.pull import InboxPoller
-from tests.conftest import AGENCY_A, AGENCY_B
+from tests.conftest import AGENCY_A, AGENCY_B, OPERATOR
 from tests.helpers import wait_until
 from tests.integration.adapter_support import simulated_agency
 
@@ -47,7 +47,8 @@ def auth(token: str) -> dict[str, str]:
 
 
 def submit_to(api: httpx.Client, organ_id: str, i: int) -> str:
-    response = api.post("/v1/petitions", json={**sample_petition(i), "route_to": [organ_id]})
+    response = api.post("/v1/petitions", json={**sample_petition(i), "route_to": [organ_id]},
+                        headers=OPERATOR)
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
@@ -90,14 +91,14 @@ def test_a_document_stays_in_the_inbox_until_acknowledged_and_the_clock_starts_t
     running, tokens = stack
     petition_id = submit_to(api, G17, 2)
     [item] = waiting(api, G17, tokens[G17])
-    case = api.get(f"/v1/petitions/{petition_id}").json()["cases"][0]
+    case = api.get(f"/v1/petitions/{petition_id}", headers=OPERATOR).json()["cases"][0]
     assert case["due_date"] is None and case["deliveries"][0]["state"] == "inbox"
     assert waiting(api, G17, tokens[G17]) == [item]  # reading does not remove it
     first = api.post(item["ack"], headers=auth(tokens[G17]))
     assert first.status_code == 200 and first.json()["duplicate"] is False
     again = api.post(item["ack"], headers=auth(tokens[G17]))
     assert again.status_code == 200 and again.json()["duplicate"] is True
-    case = api.get(f"/v1/petitions/{petition_id}").json()["cases"][0]
+    case = api.get(f"/v1/petitions/{petition_id}", headers=OPERATOR).json()["cases"][0]
     assert case["deliveries"][0]["state"] == "delivered" and case["due_date"] is not None
     with running.svc.store.unit_of_work() as uow:
         record = uow.cases.get(case["case_id"])
@@ -121,7 +122,8 @@ def test_a_simulated_pull_agency_fetches_acknowledges_with_its_receipt_and_repli
         thread.start()
     try:
         petition_id = submit_to(api, G17, 3)
-        view = wait_until(lambda: (v := api.get(f"/v1/petitions/{petition_id}").json())
+        url = f"/v1/petitions/{petition_id}"
+        view = wait_until(lambda: (v := api.get(url, headers=OPERATOR).json())
                           ["status"] == "replied" and v, what="the reply")
     finally:
         stop.set()
