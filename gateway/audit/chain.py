@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,24 +29,6 @@ _sha256 = hashlib.sha256
 _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                            allow_nan=False).encode
 """One encoder, built once: ``json.dumps`` with options builds a new one on every call."""
-
-
-@dataclass(frozen=True)
-class ChainedEvent:
-    """One audit event as the chain sees it."""
-
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    petition_id: str | None
-    case_id: int | None
-    document_id: str | None
-    organ_id: str | None
-    sha256: str | None
-    details: Mapping[str, Any]
-    prev_hash: str
-    hash: str
 
 
 def timestamp(at: datetime) -> str:
