@@ -17,7 +17,7 @@ from gateway.domain import circuit as breaker
 from gateway.domain.calendar import deadline_from
 from gateway.domain.deadlines import ClockStart
 from gateway.domain.delivery import FINAL, Delivery, DeliveryState, compute_backoff
-from gateway.domain.documents import DocumentKind, Receipt
+from gateway.domain.documents import Receipt
 from gateway.errors import (
     DeliveryError,
     ErrorCode,
@@ -27,7 +27,7 @@ from gateway.errors import (
 )
 from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
-from gateway.service.receipts import check_agency_receipt
+from gateway.service.receipts import check_agency_receipt, keep_agency_receipt
 from gateway.store.adapter_state import Exchange
 from gateway.store.repositories import AdapterRecord, StoredDocument
 from gateway.store.uow import UnitOfWork
@@ -120,16 +120,9 @@ def _delivered(svc: Services, delivery: Delivery, document: StoredDocument,
     with svc.store.unit_of_work() as uow:
         _keep_exchange(uow, delivery, record, "delivered", response.envelopes, at)
         _circuit_outcome(uow, record, at, None)
-        evidence_id = None
-        if receipt is not None:
-            evidence_id = receipt.receipt_id
-            if uow.documents.get(evidence_id) is None:
-                uow.documents.add(StoredDocument(
-                    document_id=evidence_id, direction="in", kind=DocumentKind.RECEIPT.value,
-                    doc_key=receipt.receipt_id, sender=delivery.organ_id,
-                    recipient=svc.organ_id, sha256=sha256_hex(response.body),
-                    body=response.body, created_at=at, petition_id=document.petition_id,
-                    case_id=delivery.case_id, signer=delivery.organ_id))
+        evidence_id = (None if receipt is None else keep_agency_receipt(
+            svc, uow, receipt, response.body, organ_id=delivery.organ_id,
+            petition_id=document.petition_id, case_id=delivery.case_id, at=at))
         uow.deliveries.update(
             delivery.delivery_id, at=at, state=DeliveryState.DELIVERED, delivered_at=at,
             last_error=None, evidence_document_id=evidence_id,

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.domain.delivery import DeliveryState
-from gateway.domain.documents import DocumentKind
 from gateway.errors import Forbidden, NotFound, Unauthorized
 from gateway.service.context import Services, sha256_hex
 from gateway.service.delivery import _start_clock
-from gateway.service.receipts import check_agency_receipt
+from gateway.service.receipts import check_agency_receipt, keep_agency_receipt
 from gateway.store.repositories import StoredDocument
 
 
@@ -92,15 +91,9 @@ def acknowledge(svc: Services, document_id: str, *, caller: str,
         delivery = uow.deliveries.get(item.delivery_id, for_update=True)
         if delivery is None or delivery.state is not DeliveryState.INBOX:
             raise _not_found(document_id)  # acknowledged concurrently: the caller may retry
-        evidence_id = None
-        if checked is not None:
-            evidence_id = checked.receipt_id
-            if uow.documents.get(evidence_id) is None:
-                uow.documents.add(StoredDocument(
-                    document_id=evidence_id, direction="in", kind=DocumentKind.RECEIPT.value,
-                    doc_key=evidence_id, sender=caller, recipient=svc.organ_id,
-                    sha256=sha256_hex(receipt), body=receipt, created_at=at,
-                    petition_id=doc.petition_id, case_id=delivery.case_id, signer=caller))
+        evidence_id = (None if checked is None else keep_agency_receipt(
+            svc, uow, checked, receipt, organ_id=caller, petition_id=doc.petition_id,
+            case_id=delivery.case_id, at=at))
         uow.deliveries.update(
             delivery.delivery_id, at=at, state=DeliveryState.DELIVERED, delivered_at=at,
             last_error=None, evidence_document_id=evidence_id,

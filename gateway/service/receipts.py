@@ -67,3 +67,16 @@ def check_agency_receipt(svc: Services, body: bytes, *, organ_id: str, doc_key: 
         raise PermanentDeliveryError(
             f"the agency rejected the document: {receipt.reason_code} {receipt.reason or ''}")
     return receipt
+
+
+def keep_agency_receipt(svc: Services, uow: UnitOfWork, receipt: Receipt, body: bytes, *,
+                        organ_id: str, petition_id: str | None, case_id: int,
+                        at: datetime) -> str:
+    """Store an agency's signed receipt as evidence of a delivery (once); its document id."""
+    if uow.documents.get(receipt.receipt_id) is None:
+        uow.documents.add(StoredDocument(
+            document_id=receipt.receipt_id, direction="in", kind=DocumentKind.RECEIPT.value,
+            doc_key=receipt.receipt_id, sender=organ_id, recipient=svc.organ_id,
+            sha256=sha256_hex(body), body=body, created_at=at, petition_id=petition_id,
+            case_id=case_id, signer=organ_id))
+    return receipt.receipt_id
