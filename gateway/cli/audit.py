@@ -54,8 +54,9 @@ def audit_verify(from_seq: int | None, to_seq: int | None, no_documents: bool,
         if not report.ok:
             sys.exit(1)
         return
-    span = (f"events {report.first_seq}–{report.last_seq}" if report.events else "no events")
-    summary = f"{report.events} {span}, {report.seals} seal(s), {report.documents} document(s)"
+    span = (f"{report.events} events ({report.first_seq}–{report.last_seq})" if report.events
+            else "no events")
+    summary = f"{span}, {report.seals} seal(s), {report.documents} document(s)"
     if report.ok:
         click.echo(f"audit trail OK: {summary}")
         return

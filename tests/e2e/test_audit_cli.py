@@ -46,7 +46,7 @@ def test_verify_passes_then_names_the_first_broken_event_after_tampering(cli, tm
     assert "sealed event" in cli("audit", "seal").output
     assert "nothing to seal" in cli("audit", "seal").output
     ok = cli("audit", "verify")
-    assert ok.output.startswith("audit trail OK: 6 events 1–6, 1 seal(s), 1 document(s)")
+    assert ok.output.startswith("audit trail OK: 6 events (1–6), 1 seal(s), 1 document(s)")
     assert json.loads(cli("audit", "verify", "--json").output)["ok"] is True
 
     engine = create_engine(f"sqlite:///{tmp_path / 'gateway.db'}")
