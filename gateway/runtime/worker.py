@@ -18,15 +18,15 @@ from gateway.errors import ErrorCode, TransportError
 from gateway.service import dead_letters
 from gateway.service.context import Services
 from gateway.service.delivery import Result, Settle, deliver
-from gateway.transport.base import Received, Transport, outbound_queue
+from gateway.transport.base import Message, Received, Transport, outbound_queue
 
 log = logging.getLogger("gateway.worker")
 
-Handler = Callable[[Services, dict[str, object], str], Result]
+Handler = Callable[[Services, dict[str, object], Message], Result]
 
 
-def _deliver(svc: Services, payload: dict[str, object], message_id: str) -> Result:
-    return deliver(svc, str(payload["delivery_id"]), message_id=message_id)
+def _deliver(svc: Services, payload: dict[str, object], message: Message) -> Result:
+    return deliver(svc, str(payload["delivery_id"]), message)
 
 
 HANDLERS: dict[str, Handler] = {"deliver": _deliver}
@@ -80,7 +80,7 @@ class Worker:
             self.transport.dead_letter(received, reason=reason)
             return Settle.DEAD
         try:
-            result = handler(self.svc, payload, message.message_id)
+            result = handler(self.svc, payload, message)
         except Exception as e:  # infrastructure trouble (database down…): try again later
             log.exception("message %s failed unexpectedly; will retry", message.message_id)
             result = Result(Settle.RETRY, delay=min(60.0, 2.0 * received.deliveries),
@@ -89,7 +89,7 @@ class Worker:
             self.transport.ack(received)
         elif result.settle is Settle.RETRY:
             self.transport.retry(received, delay=result.delay, reason=result.reason)
-        else:
+        else:  # a FAILED delivery recorded its dead letter already; this records the rest
             dead_letters.record(self.svc, message, result.reason)
             self.transport.dead_letter(received, reason=result.reason)
         # the reason can quote an agency's answer: it goes to the database, not to the log

@@ -21,6 +21,7 @@ from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.service.context import Services
 from gateway.store import tables as t
 from gateway.store.repositories import new_id
+from gateway.store.uow import UnitOfWork
 from gateway.transport.base import Message
 
 dl = t.dead_letters
@@ -63,19 +64,24 @@ def _delivery_id(body: bytes) -> str | None:
     return str(value)[:36] if value else None
 
 
+def add(uow: UnitOfWork, message: Message, reason: str, *, at: datetime) -> None:
+    """Record a dead-lettered message inside ``uow`` (idempotent on its message id), so that
+    whatever made it dead (a FAILED delivery) commits together with its record."""
+    c = uow.connection
+    if c.execute(select(dl.c.id).where(dl.c.message_id == message.message_id)).first():
+        return
+    code, delivery_id = _code(reason), _delivery_id(message.body)
+    c.execute(insert(dl).values(
+        message_id=message.message_id, queue=message.queue, body=message.body, code=code,
+        reason=reason[:4000], delivery_id=delivery_id, dead_at=at))
+    uow.audit.record("message.dead_lettered", actor="worker", at=at, code=code,
+                     queue=message.queue, message_id=message.message_id, delivery_id=delivery_id)
+
+
 def record(svc: Services, message: Message, reason: str) -> None:
-    """Record a dead-lettered message (idempotent on its message id)."""
+    """Record a dead-lettered message in its own transaction (idempotent on its message id)."""
     with svc.store.unit_of_work() as uow:
-        c = uow.connection
-        if c.execute(select(dl.c.id).where(dl.c.message_id == message.message_id)).first():
-            return
-        c.execute(insert(dl).values(
-            message_id=message.message_id, queue=message.queue, body=message.body,
-            code=_code(reason), reason=reason[:4000], delivery_id=_delivery_id(message.body),
-            dead_at=svc.clock.now()))
-        uow.audit.record("message.dead_lettered", actor="worker", at=svc.clock.now(),
-                         code=_code(reason), queue=message.queue, message_id=message.message_id,
-                         delivery_id=_delivery_id(message.body))
+        add(uow, message, reason, at=svc.clock.now())
         uow.commit()
 
 
@@ -93,8 +99,8 @@ def give_up(svc: Services, message: Message, reason: str) -> None:
             uow.audit.record("delivery.failed", actor="worker", at=at, case_id=delivery.case_id,
                              document_id=delivery.document_id, organ_id=delivery.organ_id,
                              attempts=delivery.attempts, code=_code(reason), error=reason[:500])
+        add(uow, message, reason, at=at)
         uow.commit()
-    record(svc, message, reason)
 
 
 def _row(row: Any) -> DeadLetterRecord:

@@ -2,8 +2,10 @@
 
 The database records every step before the message is settled: SENDING (and the attempt) before
 the adapter is called, then DELIVERED with evidence, RETRYING with the next time, or FAILED with
-the reason. The caller acks, retries or dead-letters the message according to the result, after
-the commit. A redelivered message for a settled delivery changes nothing.
+the reason — and, in the same transaction, the message's dead-letter record, so a crash before
+the broker is told cannot leave a FAILED delivery that ``gateway dlq`` does not list. The caller
+acks, retries or dead-letters the message according to the result, after the commit. A
+redelivered message for a settled delivery changes nothing.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from gateway.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from gateway.service import dead_letters
 from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
 from gateway.service.receipts import check_agency_receipt, keep_agency_receipt
 from gateway.store.adapter_state import Exchange
 from gateway.store.repositories import AdapterRecord, StoredDocument
 from gateway.store.uow import UnitOfWork
+from gateway.transport.base import Message
 
 HANDLER = "deliver"
 NO_ADAPTER_RETRY_SECONDS = 30.0
@@ -49,7 +53,10 @@ class Result:
     reason: str = ""
 
 
-def deliver(svc: Services, delivery_id: str, *, message_id: str) -> Result:
+def deliver(svc: Services, delivery_id: str, message: Message) -> Result:
+    """Deliver ``delivery_id``, asked for by ``message`` (its id de-duplicates; it is the dead
+    letter if the delivery fails for good)."""
+    message_id = message.message_id
     started = _start_attempt(svc, delivery_id, message_id)
     if isinstance(started, Result):
         return started
@@ -65,13 +72,14 @@ def deliver(svc: Services, delivery_id: str, *, message_id: str) -> Result:
         receipt = check_agency_receipt(svc, response.body, organ_id=delivery.organ_id,
                                        doc_key=document.doc_key, sha256=document.sha256)
     except TransientDeliveryError as e:
-        return _transient(svc, delivery, e, adapter_record)
+        return _transient(svc, delivery, e, adapter_record, message)
     except DeliveryError as e:
         if response is not None and response.envelopes and "envelopes" not in e.context:
             e.context["envelopes"] = response.envelopes
-        return _fail(svc, delivery, e, adapter_record)
+        return _fail(svc, delivery, e, adapter_record, message)
     except GatewayError as e:  # e.g. the stored adapter configuration no longer builds
-        return _fail(svc, delivery, PermanentDeliveryError(str(e), code=e.code), adapter_record)
+        return _fail(svc, delivery, PermanentDeliveryError(str(e), code=e.code), adapter_record,
+                     message)
     return _delivered(svc, delivery, document, response, receipt, message_id, adapter_record)
 
 
@@ -157,12 +165,12 @@ def _start_clock(svc: Services, uow: UnitOfWork, case_id: int, at: datetime) -> 
 
 
 def _transient(svc: Services, delivery: Delivery, error: TransientDeliveryError,
-               record: AdapterRecord) -> Result:
+               record: AdapterRecord, message: Message) -> Result:
     if delivery.attempts >= svc.settings.max_attempts:
         exhausted = PermanentDeliveryError(
             f"gave up after {delivery.attempts} attempts; last error: {error.message}",
             code=ErrorCode.DELIVERY_EXHAUSTED, **error.context)
-        return _fail(svc, delivery, exhausted, record, transient=error.message)
+        return _fail(svc, delivery, exhausted, record, message, transient=error.message)
     delay = compute_backoff(delivery.attempts, base=svc.settings.retry_base_seconds,
                             cap=svc.settings.retry_cap_seconds)
     at = svc.clock.now()
@@ -180,9 +188,10 @@ def _transient(svc: Services, delivery: Delivery, error: TransientDeliveryError,
     return Result(Settle.RETRY, delay, error.message)
 
 
-def _fail(svc: Services, delivery: Delivery, error: DeliveryError, record: AdapterRecord, *,
-          transient: str | None = None) -> Result:
+def _fail(svc: Services, delivery: Delivery, error: DeliveryError, record: AdapterRecord,
+          message: Message, *, transient: str | None = None) -> Result:
     at = svc.clock.now()
+    reason = f"{error.code.value}: {error.message}"
     with svc.store.unit_of_work() as uow:
         _keep_exchange(uow, delivery, record, "permanent", error.context.get("envelopes"), at)
         # a permanent answer is about this document: the agency system itself is reachable
@@ -193,8 +202,9 @@ def _fail(svc: Services, delivery: Delivery, error: DeliveryError, record: Adapt
                          document_id=delivery.document_id, organ_id=delivery.organ_id,
                          attempts=delivery.attempts, code=error.code.value,
                          error=error.message[:500])
+        dead_letters.add(uow, message, reason, at=at)
         uow.commit()
-    return Result(Settle.DEAD, reason=f"{error.code.value}: {error.message}")
+    return Result(Settle.DEAD, reason=reason)
 
 
 def _to_inbox(svc: Services, delivery: Delivery, document: StoredDocument,

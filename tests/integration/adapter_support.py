@@ -3,6 +3,7 @@ running its delivery through the real use case."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from gateway.service.context import Services
 from gateway.service.delivery import Result, deliver
 from gateway.service.intake import submit_petition
 from gateway.simulator.agency import Behaviour, SimulatedAgency
+from gateway.transport.base import Message, outbound_queue
 from signing import DevPki, TrustStore, Verifier, XmlSigner, load_key_pair
 from tests.conftest import AGENCY_A, AGENCY_B, new_petition
 
@@ -44,7 +46,9 @@ def routed_delivery(svc: Services, organ_id: str = AGENCY_A[0], i: int = 1) -> D
 
 
 def run_delivery(svc: Services, delivery: Delivery) -> tuple[Result, Delivery]:
-    result = deliver(svc, delivery.delivery_id, message_id=str(uuid.uuid4()))
+    body = json.dumps({"type": "deliver", "delivery_id": delivery.delivery_id}).encode()
+    message = Message(outbound_queue(delivery.organ_id), body, str(uuid.uuid4()))
+    result = deliver(svc, delivery.delivery_id, message)
     with svc.store.unit_of_work() as uow:
         after = uow.deliveries.get(delivery.delivery_id)
     assert after is not None

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from gateway.domain.circuit import CircuitState
 from gateway.domain.delivery import DeliveryState
+from gateway.service import dead_letters
 from gateway.service.admin import add_adapter
 from gateway.service.delivery import Settle
 from gateway.simulator.agency import Behaviour
@@ -112,6 +113,10 @@ def test_a_soap_client_fault_fails_the_delivery_permanently_with_the_fault_kept(
         assert "SOAP fault" in (after.last_error or "") and "Client" in (after.last_error or "")
         [exchange] = exchanges(svc, delivery.delivery_id)
         assert exchange.outcome == "permanent" and b"Fault" in (exchange.response or b"")
+        # committed with the FAILED state, before the worker tells the broker: a crash in
+        # between cannot leave a failure that `gateway dlq list` misses
+        [dead] = dead_letters.listing(svc)
+        assert (dead.delivery_id, dead.code) == (delivery.delivery_id, "DELIVERY_PERMANENT")
 
 
 def test_a_soap_server_fault_is_retried(svc, pki_dir, tmp_path):
