@@ -195,3 +195,20 @@ def test_a_message_that_keeps_killing_its_consumer_is_dead_lettered_by_the_broke
     finally:
         publisher.close()
 
+
+
+def test_a_handler_holding_a_message_past_several_heartbeats_keeps_its_connection(amqp_prefix):
+    """Heartbeats are answered by the transport's I/O thread, not by the thread that holds the
+    message: a delivery taking longer than the heartbeat timeout is acked on the same connection
+    (were the heartbeat missed, the broker would close it and hand the message out again)."""
+    transport = RabbitTransport(AMQP_URL, prefix=amqp_prefix, heartbeat=1)
+    message = Message(outbound_queue(G17), b'{"type": "deliver"}', str(uuid.uuid4()))
+    try:
+        transport.publish([message])
+        received = transport.receive([outbound_queue(G17)], timeout=5)
+        assert received is not None and received.deliveries == 1
+        time.sleep(4.5)  # the broker drops a connection after two missed 1 s heartbeats
+        transport.ack(received)
+        assert transport.receive([outbound_queue(G17)], timeout=3) is None
+    finally:
+        transport.close()
