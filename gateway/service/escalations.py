@@ -34,6 +34,9 @@ from gateway.store.uow import UnitOfWork
 from schemas import edxml, xml
 
 ANSWERED = (CaseState.REPLIED, CaseState.PUBLISHED, CaseState.CLOSED)
+REPEAT_CANDIDATES = 200
+"""A repeat is looked for among the petitioner's 200 most recent answered petitions: one query
+and bounded work at intake, even for an organisation that petitions every day."""
 NO_REASON = "(không nêu lý do)"
 
 
@@ -140,17 +143,15 @@ def detect_repeat(svc: Services, uow: UnitOfWork, petition: Petition, *, at: dat
     if key is None:
         return
     lifecycle = Lifecycle.of(uow)
-    earlier_ids = lifecycle.petitions_with_identity(key, excluding=petition.petition_id)
+    candidates = lifecycle.answered_with_identity(key, excluding=petition.petition_id,
+                                                  answered=ANSWERED, limit=REPEAT_CANDIDATES)
     lifecycle.index_identity(petition.petition_id, key)
     text = f"{petition.title}\n{petition.content}"
-    for earlier_id in earlier_ids:
+    for earlier_id, earlier_title, earlier_content in candidates:
+        if not is_repeat(text, f"{earlier_title}\n{earlier_content}",
+                         svc.settings.repeat_similarity):
+            continue
         answered = [c for c in uow.cases.for_petition(earlier_id) if c.case.state in ANSWERED]
-        earlier = uow.petitions.get(earlier_id)
-        if not answered or earlier is None:
-            continue
-        earlier_text = f"{earlier.petition.title}\n{earlier.petition.content}"
-        if not is_repeat(text, earlier_text, svc.settings.repeat_similarity):
-            continue
         raise_escalation(uow, petition.petition_id, EscalationReason.REPEAT_AFTER_REPLY,
                          detail=f"repeat of petition {earlier_id}, already answered",
                          actor="gateway", at=at, related_petition_id=earlier_id)

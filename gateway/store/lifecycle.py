@@ -184,8 +184,16 @@ class Lifecycle:
         self.c.execute(insert(t.petition_identities).values(petition_id=petition_id,
                                                             identity_key=key))
 
-    def petitions_with_identity(self, key: str, *, excluding: str) -> Sequence[str]:
-        rows = self.c.execute(select(t.petition_identities.c.petition_id)
-                              .where(t.petition_identities.c.identity_key == key,
-                                     t.petition_identities.c.petition_id != excluding))
-        return [r[0] for r in rows]
+    def answered_with_identity(self, key: str, *, excluding: str, answered: Sequence[CaseState],
+                               limit: int) -> list[tuple[str, str, str]]:
+        """The same petitioner's other petitions that have an answered case, newest first, at
+        most ``limit``: (petition_id, title, content). One query, however prolific they are."""
+        p, ids, cases = t.petitions, t.petition_identities, t.cases
+        rows = self.c.execute(
+            select(p.c.petition_id, p.c.title, p.c.content)
+            .join(ids, ids.c.petition_id == p.c.petition_id)
+            .where(ids.c.identity_key == key, ids.c.petition_id != excluding,
+                   exists().where(cases.c.petition_id == p.c.petition_id,
+                                  cases.c.state.in_([s.value for s in answered])))
+            .order_by(p.c.received_at.desc()).limit(limit))
+        return [(r.petition_id, r.title, r.content) for r in rows]
