@@ -23,12 +23,10 @@ from gateway.transport.embedded import EmbeddedTransport
 from signing import (
     DevPki,
     KeyPair,
-    VerificationPolicy,
-    Verifier,
     XmlSigner,
     load_key_pair,
 )
-from signing.certificates import CertificateDirectory
+from signing.certificates import CertificateDirectory, LiveTrust
 
 
 def dev_pki(settings: Settings) -> DevPki:
@@ -72,14 +70,12 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
     if migrate:
         upgrade(engine)
     key_pair, trusted = keys(settings)
-    trust = certificate_directory(settings).trust_store(trusted)
     return Services(
         settings=settings,
         store=Store(engine),
         clock=clock or SystemClock(),
         signer=XmlSigner(key_pair),
-        verifier=Verifier(trust),
-        legacy_verifier=Verifier(trust, VerificationPolicy(allow_sha1=True)),
+        trust=LiveTrust(certificate_directory(settings), trusted),
         calendar=calendar_from_file(settings.calendar_overrides),
         adapters=AdapterRegistry(timeout=settings.adapter_timeout),
     )

@@ -11,10 +11,17 @@ An import is checked before anything is written: a signing certificate in the fi
 to ``ORGAN_ID`` (subject ``UID``, :mod:`signing.binding`), allow digitalSignature and chain — with
 the CA certificates of the same file, if any — to a trust anchor at the time of import. Root CAs
 in the file become trust anchors **pinned to that agency**; intermediates help build paths.
+
+A running gateway sees an import without a restart: :class:`LiveTrust` rebuilds its trust store
+when the files under ``imported/`` change (checked at most once a second), as
+:class:`~signing.revocation.Revocations` does for CRLs and the local list.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,11 +32,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from gateway.errors import ErrorCode, InputInvalid, SignatureRejected
+from gateway.errors import ErrorCode, GatewayError, InputInvalid, SignatureRejected
 from signing.binding import organ_id_of
 from signing.pki import DevPki, _write_atomically
 from signing.revocation import LOCAL_LIST_NAME, Revocations, serial_hex
 from signing.trust import TrustStore
+from signing.verifier import VerificationPolicy, Verifier
+
+log = logging.getLogger("gateway.pki")
 
 EXPIRY_WARNING = timedelta(days=60)
 """``pki list`` warns from this long before a certificate expires."""
@@ -134,9 +144,11 @@ class CertificateDirectory:
                                                         pinned_to=folder.name))
         return entries
 
-    def trust_store(self, anchor_files: Iterable[Path]) -> TrustStore:
+    def trust_store(self, anchor_files: Iterable[Path], *,
+                    revocations: Revocations | None = None) -> TrustStore:
         """Anchors from the configuration (trusted for all), plus imported CAs pinned to their
-        agency, imported intermediates, and the revocation sources.
+        agency, imported intermediates, and the revocation sources (``revocations``, or this
+        directory's).
 
         Raises:
             ConfigurationError: an anchor file cannot be read.
@@ -153,7 +165,20 @@ class CertificateDirectory:
             else:
                 intermediates.append(entry.certificate)
         return TrustStore(configured, pinned=pinned, intermediates=intermediates,
-                          revocations=self.revocations())
+                          revocations=revocations or self.revocations())
+
+    def imported_stamp(self) -> tuple[tuple[str, int, int], ...]:
+        """What changes when a certificate is imported or removed (paths, mtimes, sizes)."""
+        if not self.imported_directory.is_dir():
+            return ()
+        stamp = []
+        for path in sorted(self.imported_directory.glob("*/*.pem")):
+            try:
+                st = path.stat()
+            except OSError:  # removed while we looked: the next check sees it gone
+                continue
+            stamp.append((str(path), st.st_mtime_ns, st.st_size))
+        return tuple(stamp)
 
     def entries(self, trust: TrustStore, dev: DevPki | None) -> list[CertificateEntry]:
         """Everything ``pki list`` shows: anchors, the gateway's and development certificates,
@@ -229,6 +254,62 @@ class CertificateDirectory:
             _write_atomically(path, certificate.public_bytes(Encoding.PEM), mode=0o644)
             kept.append(CertificateEntry(Origin.IMPORTED, certificate, path, pinned_to=organ_id))
         return kept
+
+
+@dataclass(frozen=True)
+class Verifiers:
+    trust: TrustStore
+    strict: Verifier
+    """SHA-2 signatures only."""
+    legacy: Verifier
+    """Also RSA-SHA1: for agencies flagged legacy only."""
+
+    @classmethod
+    def over(cls, trust: TrustStore) -> Verifiers:
+        return cls(trust, Verifier(trust), Verifier(trust, VerificationPolicy(allow_sha1=True)))
+
+
+class LiveTrust:
+    """A certificate directory's trust store and verifiers, rebuilt when the imported
+    certificates change — also when another process (``gateway pki import``) changed them.
+    Thread-safe; share one per process."""
+
+    def __init__(self, directory: CertificateDirectory, anchor_files: Iterable[Path], *,
+                 recheck_seconds: float = 1.0) -> None:
+        self.directory = directory
+        self.anchor_files = tuple(anchor_files)
+        self.recheck_seconds = recheck_seconds
+        self._revocations = directory.revocations()  # reloads its own files
+        self._lock = threading.Lock()
+        self._stamp = directory.imported_stamp()
+        self._current = self._build()
+        self._checked = time.monotonic()
+
+    def current(self) -> Verifiers:
+        if time.monotonic() - self._checked >= self.recheck_seconds:
+            self.refresh()
+        return self._current
+
+    def refresh(self) -> Verifiers:
+        """Rebuild now if the imported certificates changed. A directory that cannot be read
+        keeps the last good trust store (and says so in the log)."""
+        with self._lock:
+            self._checked = time.monotonic()
+            stamp = self.directory.imported_stamp()
+            if stamp != self._stamp:
+                try:
+                    self._current = self._build()
+                except (GatewayError, OSError, ValueError) as e:
+                    log.error("imported certificates changed but cannot be loaded (%s); "
+                              "keeping the previous trust store", e)
+                else:
+                    log.info("trust store reloaded: imported certificates changed")
+                self._stamp = stamp
+            return self._current
+
+    def _build(self) -> Verifiers:
+        return Verifiers.over(self.directory.trust_store(self.anchor_files,
+                                                         revocations=self._revocations))
 
 
 def _entry(origin: Origin, path: Path) -> CertificateEntry:

@@ -19,6 +19,7 @@ from gateway.errors import ErrorCode, SignatureRejected
 from gateway.store.repositories import AdapterRecord
 from gateway.store.uow import Store
 from signing import VerifiedDocument, Verifier, XmlSigner
+from signing.certificates import LiveTrust
 
 
 def sha256_hex(data: bytes) -> str:
@@ -31,10 +32,8 @@ class Services:
     store: Store
     clock: Clock
     signer: XmlSigner
-    verifier: Verifier
-    """Strict: SHA-2 signatures only."""
-    legacy_verifier: Verifier
-    """Also accepts RSA-SHA1 — used only for agencies flagged legacy."""
+    trust: LiveTrust
+    """The trust store and verifiers, following `gateway pki import` without a restart."""
     calendar: WorkingCalendar
     adapters: AdapterRegistry
     _instances: dict[int, tuple[object, Adapter]] = field(default_factory=dict, repr=False)
@@ -48,6 +47,16 @@ class Services:
     @property
     def organ_id(self) -> str:
         return self.settings.organ_id
+
+    @property
+    def verifier(self) -> Verifier:
+        """Strict: SHA-2 signatures only."""
+        return self.trust.current().strict
+
+    @property
+    def legacy_verifier(self) -> Verifier:
+        """Also accepts RSA-SHA1 — used only for agencies flagged legacy."""
+        return self.trust.current().legacy
 
     def adapter_for(self, record: AdapterRecord) -> Adapter:
         """The live adapter for a configured instance, rebuilt when its configuration changes
@@ -75,12 +84,13 @@ class Services:
         Raises:
             SignatureRejected: any SIGNATURE_* / CERT_* code.
         """
+        verifiers = self.trust.current()
         try:
-            verified = self.verifier.verify(root, at=at)
+            verified = verifiers.strict.verify(root, at=at)
         except SignatureRejected as e:
             if e.code != ErrorCode.SIGNATURE_ALGORITHM_REFUSED or not self._legacy(organ_id):
                 raise
-            verified = self.legacy_verifier.verify(root, at=at)
+            verified = verifiers.legacy.verify(root, at=at)
         if organ_id is not None:
             verified.require_organ(organ_id)
         return verified

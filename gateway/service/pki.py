@@ -37,7 +37,7 @@ class CertificateView:
 
 
 def _directory(svc: Services) -> CertificateDirectory:
-    return CertificateDirectory(svc.settings.pki_path, svc.settings.crl_path)
+    return svc.trust.directory
 
 
 def _dev(svc: Services) -> DevPki | None:
@@ -47,7 +47,7 @@ def _dev(svc: Services) -> DevPki | None:
 
 def list_certificates(svc: Services, at: datetime | None = None) -> list[CertificateView]:
     at = at or svc.clock.now()
-    trust = svc.verifier.trust
+    trust = svc.trust.current().trust
     return [CertificateView(e, e.status(at, trust), e.days_left(at))
             for e in _directory(svc).entries(trust, _dev(svc))]
 
@@ -66,13 +66,14 @@ def import_certificate(svc: Services, organ_id: str, data: bytes, *,
         if uow.agencies.get(organ_id) is None:
             raise NotFound(f"unknown agency {organ_id}: add it first with `gateway agency add`",
                            code=ErrorCode.UNKNOWN_AGENCY)
-        kept = _directory(svc).import_pem(organ_id, data, svc.verifier.trust, at)
+        kept = _directory(svc).import_pem(organ_id, data, svc.trust.current().trust, at)
         for entry in kept:
             uow.audit.record("certificate.imported", actor=actor, at=at, organ_id=organ_id,
                              serial=entry.serial, ca=entry.is_ca,
                              subject=entry.certificate.subject.rfc4514_string(),
                              not_after=entry.certificate.not_valid_after_utc.isoformat())
         uow.commit()
+    svc.trust.refresh()  # this process at once; a running gateway within a second
     return kept
 
 
@@ -89,7 +90,7 @@ def revoke_certificate(svc: Services, organ_id: str, *, serial: str | None = Non
         number = None if serial is None else int(serial.replace(":", ""), 16)
     except ValueError as e:
         raise InputInvalid(f"--serial {serial!r} is not a hexadecimal serial number") from e
-    candidates = [e for e in _directory(svc).entries(svc.verifier.trust, _dev(svc))
+    candidates = [e for e in _directory(svc).entries(svc.trust.current().trust, _dev(svc))
                   if not e.is_ca and e.organ_id == organ_id
                   and (number is None or e.certificate.serial_number == number)]
     unique = {e.certificate: e for e in candidates}
@@ -102,7 +103,7 @@ def revoke_certificate(svc: Services, organ_id: str, *, serial: str | None = Non
                            "--serial")
     entry = next(iter(unique.values()))
     c = entry.certificate
-    svc.verifier.trust.revocations.add_local(LocalRevocation(
+    svc.trust.current().trust.revocations.add_local(LocalRevocation(
         issuer=c.issuer.rfc4514_string(), serial=entry.serial, organ_id=organ_id,
         revoked_at=now_text(at), reason=reason))
     with svc.store.unit_of_work() as uow:
