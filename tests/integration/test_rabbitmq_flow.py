@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pika
 import pytest
 from click.testing import CliRunner
 
@@ -210,5 +211,32 @@ def test_a_handler_holding_a_message_past_several_heartbeats_keeps_its_connectio
         time.sleep(4.5)  # the broker drops a connection after two missed 1 s heartbeats
         transport.ack(received)
         assert transport.receive([outbound_queue(G17)], timeout=3) is None
+    finally:
+        transport.close()
+
+
+def test_a_consumer_the_broker_cancels_subscribes_again(amqp_prefix):
+    """An agency queue deleted under a running worker (an operator's mistake, a queue moved):
+    the broker cancels the consumer; the next receive declares the queue again and consumes."""
+    transport = RabbitTransport(AMQP_URL, prefix=amqp_prefix)
+    queue = outbound_queue(G17)
+    first = Message(queue, b'{"type": "deliver"}', str(uuid.uuid4()))
+    again = Message(queue, b'{"type": "deliver"}', str(uuid.uuid4()))
+    try:
+        transport.publish([first])
+        received = transport.receive([queue], timeout=5)
+        assert received is not None and received.message.message_id == first.message_id
+        transport.ack(received)
+        admin = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+        try:
+            admin.channel().queue_delete(transport.physical(queue))
+        finally:
+            admin.close()
+        time.sleep(0.5)  # the cancel notification reaches the transport
+        assert transport.receive([queue], timeout=1) is None  # subscribes again
+        transport.publish([again])
+        received = transport.receive([queue], timeout=5)
+        assert received is not None and received.message.message_id == again.message_id
+        transport.ack(received)
     finally:
         transport.close()
