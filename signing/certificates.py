@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from gateway.errors import ErrorCode, GatewayError, InputInvalid, SignatureRejected
 from signing.binding import organ_id_of
 from signing.pki import DevPki, _write_atomically
-from signing.revocation import LOCAL_LIST_NAME, Revocations, serial_hex
+from signing.revocation import LOCAL_LIST_NAME, Revocations, files_stamp, serial_hex
 from signing.trust import TrustStore
 from signing.verifier import VerificationPolicy, Verifier
 
@@ -168,17 +168,8 @@ class CertificateDirectory:
                           revocations=revocations or self.revocations())
 
     def imported_stamp(self) -> tuple[tuple[str, int, int], ...]:
-        """What changes when a certificate is imported or removed (paths, mtimes, sizes)."""
-        if not self.imported_directory.is_dir():
-            return ()
-        stamp = []
-        for path in sorted(self.imported_directory.glob("*/*.pem")):
-            try:
-                st = path.stat()
-            except OSError:  # removed while we looked: the next check sees it gone
-                continue
-            stamp.append((str(path), st.st_mtime_ns, st.st_size))
-        return tuple(stamp)
+        """What changes when a certificate is imported or removed."""
+        return files_stamp(sorted(self.imported_directory.glob("*/*.pem")))
 
     def entries(self, trust: TrustStore, dev: DevPki | None) -> list[CertificateEntry]:
         """Everything ``pki list`` shows: anchors, the gateway's and development certificates,
@@ -258,7 +249,6 @@ class CertificateDirectory:
 
 @dataclass(frozen=True)
 class Verifiers:
-    trust: TrustStore
     strict: Verifier
     """SHA-2 signatures only."""
     legacy: Verifier
@@ -266,7 +256,11 @@ class Verifiers:
 
     @classmethod
     def over(cls, trust: TrustStore) -> Verifiers:
-        return cls(trust, Verifier(trust), Verifier(trust, VerificationPolicy(allow_sha1=True)))
+        return cls(Verifier(trust), Verifier(trust, VerificationPolicy(allow_sha1=True)))
+
+    @property
+    def trust(self) -> TrustStore:
+        return self.strict.trust
 
 
 class LiveTrust:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -168,8 +169,7 @@ class Revocations:
             return
         self._checked = now
         files = self._files()
-        stamp = tuple((str(p), *_mtime(p)) for p in files) + (
-            (_mtime(self.local_list),) if self.local_list is not None else ())
+        stamp = files_stamp([*files, *([self.local_list] if self.local_list else [])])
         if stamp == self._stamp:
             return
         with self._lock:
@@ -190,12 +190,18 @@ def _because(reason: str) -> str:
     return f": {reason}" if reason else ""
 
 
-def _mtime(path: Path) -> tuple[int, int]:
-    try:
-        st = path.stat()
-    except OSError:
-        return (0, -1)
-    return (st.st_mtime_ns, st.st_size)
+def files_stamp(paths: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
+    """What changes when any of ``paths`` is written, replaced or removed (path, mtime, size);
+    a missing file has size -1."""
+    stamp = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            stamp.append((str(path), 0, -1))
+        else:
+            stamp.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(stamp)
 
 
 def _read_local(path: Path) -> dict[tuple[str, str], LocalRevocation]:

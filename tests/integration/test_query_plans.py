@@ -93,4 +93,3 @@ def test_the_plan_walk_finds_a_filtered_scan_nested_anywhere():
         {"Node Type": "Seq Scan", "Relation Name": "agencies", "Filter": "(name = 'y')"},
         {"Node Type": "Seq Scan", "Relation Name": "petitions"}]}]}
     assert list(scans_without_index(plan)) == ["deliveries (filter (state = 'x'))"]
-

@@ -197,7 +197,6 @@ def test_a_message_that_keeps_killing_its_consumer_is_dead_lettered_by_the_broke
         publisher.close()
 
 
-
 def test_a_handler_holding_a_message_past_several_heartbeats_keeps_its_connection(amqp_prefix):
     """Heartbeats are answered by the transport's I/O thread, not by the thread that holds the
     message: a delivery taking longer than the heartbeat timeout is acked on the same connection
