@@ -30,8 +30,9 @@ test: $(STAMP) system-deps services  ## run the whole test suite against real Po
 test-unit: $(STAMP)  ## unit tests only: no network, no servers
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
-lint: $(STAMP)  ## ruff + mypy (strict on the domain)
+lint: $(STAMP)  ## ruff (lint + format check) + mypy (strict on the domain)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy gateway/domain
 
 bench: $(STAMP) services  ## benchmarks (print ratios against an in-run baseline)

@@ -29,11 +29,19 @@ class RestAdapter(Adapter):
     secret_fields = frozenset({"bearer_token", "password"})
     summary = "HTTP endpoint that takes the signed edXML (httpx); bearer, basic or client cert"
 
-    def __init__(self, url: str, *, method: str = "POST", headers: Mapping[str, str] | None = None,
-                 bearer_token: str | None = None, timeout: float = 10.0,
-                 basic: tuple[str, str] | None = None, ca_bundle: str | None = None,
-                 client_cert: tuple[str, str | None] | None = None,
-                 success_status: frozenset[int] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+        bearer_token: str | None = None,
+        timeout: float = 10.0,
+        basic: tuple[str, str] | None = None,
+        ca_bundle: str | None = None,
+        client_cert: tuple[str, str | None] | None = None,
+        success_status: frozenset[int] | None = None,
+    ) -> None:
         self.url = url
         self.method = method
         self.success_status = success_status
@@ -45,8 +53,12 @@ class RestAdapter(Adapter):
             verify = ssl.create_default_context(cafile=ca_bundle)
             if client_cert:
                 verify.load_cert_chain(client_cert[0], client_cert[1])
-        self.client = httpx.Client(timeout=timeout, headers=request_headers, verify=verify,
-                                   auth=httpx.BasicAuth(*basic) if basic else None)
+        self.client = httpx.Client(
+            timeout=timeout,
+            headers=request_headers,
+            verify=verify,
+            auth=httpx.BasicAuth(*basic) if basic else None,
+        )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, timeout: float) -> RestAdapter:
@@ -74,38 +86,61 @@ class RestAdapter(Adapter):
         success = config.get("success_status")
         statuses = None
         if success:
-            if not (isinstance(success, list) and all(isinstance(s, int) and 100 <= s < 600
-                                                      for s in success)):
-                raise InputInvalid("rest adapter: 'success_status' must be a list of HTTP "
-                                   "status codes")
+            if not (
+                isinstance(success, list)
+                and all(isinstance(s, int) and 100 <= s < 600 for s in success)
+            ):
+                raise InputInvalid(
+                    "rest adapter: 'success_status' must be a list of HTTP status codes"
+                )
             statuses = frozenset(success)
-        client_cert = ((str(config["client_cert"]), config.get("client_key"))
-                       if config.get("client_cert") else None)
+        client_cert = (
+            (str(config["client_cert"]), config.get("client_key"))
+            if config.get("client_cert")
+            else None
+        )
         try:
-            return cls(url, method=method, headers=headers,
-                       bearer_token=config.get("bearer_token"),
-                       timeout=float(config.get("timeout", timeout)), basic=basic,
-                       ca_bundle=config.get("ca_bundle"), client_cert=client_cert,
-                       success_status=statuses)
+            return cls(
+                url,
+                method=method,
+                headers=headers,
+                bearer_token=config.get("bearer_token"),
+                timeout=float(config.get("timeout", timeout)),
+                basic=basic,
+                ca_bundle=config.get("ca_bundle"),
+                client_cert=client_cert,
+                success_status=statuses,
+            )
         except (ssl.SSLError, OSError) as e:
             raise InputInvalid(f"rest adapter: TLS files not usable: {e}") from e
 
     def deliver(self, document: OutboundDocument) -> AdapterResponse:
         started = time.perf_counter()
         try:
-            response = self.client.request(self.method, self.url, content=document.body,
-                                           headers={"X-Document-Sha256": document.sha256})
+            response = self.client.request(
+                self.method,
+                self.url,
+                content=document.body,
+                headers={"X-Document-Sha256": document.sha256},
+            )
         except httpx.TimeoutException as e:
             raise TransientDeliveryError(f"timeout calling {self.url}") from e
         except httpx.TransportError as e:
             raise TransientDeliveryError(f"cannot reach {self.url}: {type(e).__name__}") from e
         elapsed = (time.perf_counter() - started) * 1000
         status = response.status_code
-        ok = (status in self.success_status if self.success_status is not None
-              else 200 <= status < 300)
+        ok = (
+            status in self.success_status
+            if self.success_status is not None
+            else 200 <= status < 300
+        )
         if ok:
-            return AdapterResponse(f"HTTP {status}", response.content,
-                                   response.headers.get("content-type", ""), elapsed)
+            return AdapterResponse(
+                f"HTTP {status}",
+                response.content,
+                response.headers.get("content-type", ""),
+                elapsed,
+            )
         reason = f"HTTP {status} from {self.url}: {response.text[:200]}"
         if status == 429 or status >= 500:
             raise TransientDeliveryError(reason)
@@ -116,11 +151,13 @@ class RestAdapter(Adapter):
         url = httpx.URL(self.url)
         port = url.port or (443 if url.scheme == "https" else 80)
         try:
-            socket.create_connection((url.host, port), timeout=self.client.timeout.connect
-                                     or 10.0).close()
+            socket.create_connection(
+                (url.host, port), timeout=self.client.timeout.connect or 10.0
+            ).close()
         except OSError as e:
-            raise TransientDeliveryError(f"cannot reach {url.host}:{port}: "
-                                         f"{e.strerror or type(e).__name__}") from e
+            raise TransientDeliveryError(
+                f"cannot reach {url.host}:{port}: {e.strerror or type(e).__name__}"
+            ) from e
         return f"TCP connection to {url.host}:{port} opened"
 
     def close(self) -> None:

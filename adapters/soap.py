@@ -52,8 +52,9 @@ class _Session(requests.Session):
     session's ``verify`` (psf/requests#3829): pass the configured CA bundle with every request,
     so an agency's ``ca_bundle`` always applies."""
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any,
-                **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         kwargs.setdefault("verify", self.verify)
         return super().request(method, url, *args, **kwargs)
 
@@ -62,10 +63,15 @@ class EvidenceTransport(Transport):
     """A zeep transport that keeps the exact bytes of the last exchange of each thread
     (zeep's ``HistoryPlugin`` keeps parsed trees; evidence needs the bytes on the wire)."""
 
-    def __init__(self, *, session: requests.Session, load_timeout: float,
-                 operation_timeout: float, mask: bytes | None = None) -> None:
-        super().__init__(timeout=load_timeout, operation_timeout=operation_timeout,
-                         session=session)
+    def __init__(
+        self,
+        *,
+        session: requests.Session,
+        load_timeout: float,
+        operation_timeout: float,
+        mask: bytes | None = None,
+    ) -> None:
+        super().__init__(timeout=load_timeout, operation_timeout=operation_timeout, session=session)
         self._local = threading.local()
         self._mask = mask
 
@@ -111,8 +117,9 @@ class SoapAdapter(Adapter):
             self.session.verify = str(config["ca_bundle"])
         if config.get("client_cert"):
             cert = str(config["client_cert"])
-            self.session.cert = (cert, str(config["client_key"])) if config.get(
-                "client_key") else cert
+            self.session.cert = (
+                (cert, str(config["client_key"])) if config.get("client_key") else cert
+            )
         auth = config.get("auth")
         password = config.get("password")
         self.wsse = None
@@ -122,8 +129,12 @@ class SoapAdapter(Adapter):
         elif auth == "wsse":
             self.wsse = UsernameToken(str(config["username"]), str(password))
             mask = escape(str(password)).encode()
-        self.transport = EvidenceTransport(session=self.session, load_timeout=self.wsdl_timeout,
-                                           operation_timeout=self.timeout, mask=mask)
+        self.transport = EvidenceTransport(
+            session=self.session,
+            load_timeout=self.wsdl_timeout,
+            operation_timeout=self.timeout,
+            mask=mask,
+        )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, timeout: float) -> SoapAdapter:
@@ -132,11 +143,13 @@ class SoapAdapter(Adapter):
         if not isinstance(wsdl, str) or not wsdl:
             raise InputInvalid("soap adapter: 'wsdl' (a URL or a file) is required")
         if not wsdl.startswith(("http://", "https://")) and not Path(wsdl).is_file():
-            raise InputInvalid(f"soap adapter: 'wsdl' {wsdl!r} is neither an http(s) URL "
-                               "nor a readable file")
+            raise InputInvalid(
+                f"soap adapter: 'wsdl' {wsdl!r} is neither an http(s) URL nor a readable file"
+            )
         if not isinstance(config.get("operation"), str) or not config["operation"]:
-            raise InputInvalid("soap adapter: 'operation' (the one that receives a document) "
-                               "is required")
+            raise InputInvalid(
+                "soap adapter: 'operation' (the one that receives a document) is required"
+            )
         if config.get("encoding", "string") not in ("string", "base64"):
             raise InputInvalid("soap adapter: 'encoding' must be string or base64")
         auth = config.get("auth")
@@ -169,33 +182,47 @@ class SoapAdapter(Adapter):
         with self._lock:
             if self._client is not None:
                 return self._client, self._proxy
-            settings = zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True,
-                                     forbid_external=False, xml_huge_tree=False)
+            settings = zeep.Settings(
+                strict=True,
+                forbid_dtd=True,
+                forbid_entities=True,
+                forbid_external=False,
+                xml_huge_tree=False,
+            )
             try:
-                client = zeep.Client(self.wsdl, transport=self.transport, settings=settings,
-                                     wsse=self.wsse)
+                client = zeep.Client(
+                    self.wsdl, transport=self.transport, settings=settings, wsse=self.wsse
+                )
             except requests.RequestException as e:
-                raise InputInvalid(f"soap adapter: cannot load the WSDL {self.wsdl}: "
-                                   f"{_describe(e)}") from e
+                raise InputInvalid(
+                    f"soap adapter: cannot load the WSDL {self.wsdl}: {_describe(e)}"
+                ) from e
             except (zeep.exceptions.Error, OSError, ValueError) as e:
-                raise InputInvalid(f"soap adapter: the WSDL {self.wsdl} is not usable: "
-                                   f"{type(e).__name__}: {e}") from e
+                raise InputInvalid(
+                    f"soap adapter: the WSDL {self.wsdl} is not usable: {type(e).__name__}: {e}"
+                ) from e
             binding = self._binding(client)
             operations = sorted(binding._operations)
             for name in filter(None, (self.operation, self.status_operation)):
                 if name not in operations:
-                    raise InputInvalid(f"soap adapter: the WSDL has no operation {name!r} "
-                                       f"(it has: {', '.join(operations) or 'none'})")
+                    raise InputInvalid(
+                        f"soap adapter: the WSDL has no operation {name!r} "
+                        f"(it has: {', '.join(operations) or 'none'})"
+                    )
             params = _parameters(binding.get(self.operation))
             if self.document_param is None:
                 if not params:
-                    raise InputInvalid(f"soap adapter: operation {self.operation!r} takes no "
-                                       "parameter to carry the document")
+                    raise InputInvalid(
+                        f"soap adapter: operation {self.operation!r} takes no "
+                        "parameter to carry the document"
+                    )
                 self.document_param = params[0]
             elif params and self.document_param not in params:
-                raise InputInvalid(f"soap adapter: operation {self.operation!r} has no "
-                                   f"parameter {self.document_param!r} (it has: "
-                                   f"{', '.join(params)})")
+                raise InputInvalid(
+                    f"soap adapter: operation {self.operation!r} has no "
+                    f"parameter {self.document_param!r} (it has: "
+                    f"{', '.join(params)})"
+                )
             if self.service_name and self.port_name:
                 proxy = client.bind(self.service_name, self.port_name)
             else:
@@ -209,20 +236,24 @@ class SoapAdapter(Adapter):
             raise InputInvalid(f"soap adapter: the WSDL {self.wsdl} declares no service")
         name = self.service_name or next(iter(services))
         if name not in services:
-            raise InputInvalid(f"soap adapter: the WSDL has no service {name!r} "
-                               f"(it has: {', '.join(services)})")
+            raise InputInvalid(
+                f"soap adapter: the WSDL has no service {name!r} (it has: {', '.join(services)})"
+            )
         ports = services[name].ports
         port = self.port_name or next(iter(ports))
         if port not in ports:
-            raise InputInvalid(f"soap adapter: service {name!r} has no port {port!r} "
-                               f"(it has: {', '.join(ports)})")
+            raise InputInvalid(
+                f"soap adapter: service {name!r} has no port {port!r} (it has: {', '.join(ports)})"
+            )
         return ports[port].binding
 
     def check(self) -> str:
         self._load()
-        return (f"WSDL loaded; operation {self.operation}({self.document_param}: "
-                f"{self.encoding})" + (f", status via {self.status_operation}"
-                                       if self.status_operation else ""))
+        return (
+            f"WSDL loaded; operation {self.operation}({self.document_param}: "
+            f"{self.encoding})"
+            + (f", status via {self.status_operation}" if self.status_operation else "")
+        )
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -232,8 +263,9 @@ class SoapAdapter(Adapter):
         except InputInvalid as e:  # the agency's WSDL server may be down: try again later
             raise TransientDeliveryError(e.message) from e
         # base64Binary: zeep encodes the bytes; string: the XML text itself
-        value: bytes | str = (document.body if self.encoding == "base64"
-                              else document.body.decode("utf-8"))
+        value: bytes | str = (
+            document.body if self.encoding == "base64" else document.body.decode("utf-8")
+        )
         started = time.perf_counter()
         try:
             result = proxy[self.operation](**{str(self.document_param): value})
@@ -241,9 +273,13 @@ class SoapAdapter(Adapter):
             raise self._translate(e, self.transport.take()) from e
         elapsed = (time.perf_counter() - started) * 1000
         envelopes = self.transport.take()
-        return AdapterResponse(f"SOAP {self.operation} OK", _answer_bytes(result),
-                               "application/xml" if isinstance(result, str | bytes) else "",
-                               elapsed, envelopes)
+        return AdapterResponse(
+            f"SOAP {self.operation} OK",
+            _answer_bytes(result),
+            "application/xml" if isinstance(result, str | bytes) else "",
+            elapsed,
+            envelopes,
+        )
 
     def poll_status(self, doc_key: str) -> Any:
         """Ask the agency for the status of a DocumentId through ``status_operation``."""
@@ -267,11 +303,13 @@ class SoapAdapter(Adapter):
                 return PermanentDeliveryError(reason, envelopes=envelopes)
             return TransientDeliveryError(reason, envelopes=envelopes)
         if isinstance(error, requests.Timeout):
-            return TransientDeliveryError(f"timeout after {self.timeout:g} s calling {where}",
-                                          envelopes=envelopes)
+            return TransientDeliveryError(
+                f"timeout after {self.timeout:g} s calling {where}", envelopes=envelopes
+            )
         if isinstance(error, requests.RequestException):
-            return TransientDeliveryError(f"cannot reach {where}: {_describe(error)}",
-                                          envelopes=envelopes)
+            return TransientDeliveryError(
+                f"cannot reach {where}: {_describe(error)}", envelopes=envelopes
+            )
         if isinstance(error, zeep.exceptions.TransportError):
             reason = f"HTTP {error.status_code} from {where}"
             if error.status_code == 429 or error.status_code >= 500:
@@ -279,7 +317,8 @@ class SoapAdapter(Adapter):
             return PermanentDeliveryError(reason, envelopes=envelopes)
         return PermanentDeliveryError(
             f"unusable SOAP answer from {where}: {type(error).__name__}: {error}"[:1000],
-            envelopes=envelopes)
+            envelopes=envelopes,
+        )
 
     def close(self) -> None:
         self.session.close()

@@ -44,8 +44,16 @@ from gateway.bootstrap import bootstrap
 from gateway.config import Settings
 from schemas import edxml, xml
 
-ACTIONS = ("petition.received", "petition.routed", "document.signed", "delivery.queued",
-           "delivery.delivered", "document.received", "case.changed", "receipt.issued")
+ACTIONS = (
+    "petition.received",
+    "petition.routed",
+    "document.signed",
+    "delivery.queued",
+    "delivery.delivered",
+    "document.received",
+    "case.changed",
+    "receipt.issued",
+)
 BATCH = 10_000
 
 
@@ -57,12 +65,19 @@ def build(svc, events: int) -> None:  # type: ignore[no-untyped-def]
         batch = []
         for i in range(done, done + n):
             doc = f"{i:08d}-0000-4000-8000-000000000000" if i % 4 == 2 else None
-            batch.append(PendingEvent.of(
-                ACTIONS[i % len(ACTIONS)], actor="gateway" if i % 3 else "agency:000.00.00.G17",
-                at=start + timedelta(milliseconds=37 * i), petition_id=f"p-{i // 12:010d}",
-                case_id=i // 12, document_id=doc, organ_id="000.00.00.G17",
-                sha256=hashlib.sha256(str(i).encode()).hexdigest() if doc else None,
-                details={"kind": "status", "state": "processing", "attempts": 1}))
+            batch.append(
+                PendingEvent.of(
+                    ACTIONS[i % len(ACTIONS)],
+                    actor="gateway" if i % 3 else "agency:000.00.00.G17",
+                    at=start + timedelta(milliseconds=37 * i),
+                    petition_id=f"p-{i // 12:010d}",
+                    case_id=i // 12,
+                    document_id=doc,
+                    organ_id="000.00.00.G17",
+                    sha256=hashlib.sha256(str(i).encode()).hexdigest() if doc else None,
+                    details={"kind": "status", "state": "processing", "attempts": 1},
+                )
+            )
         with svc.store.unit_of_work() as uow:
             append(uow.connection, batch)
             uow.connection.commit()
@@ -96,10 +111,15 @@ def baseline_rate(svc, count: int) -> float:  # type: ignore[no-untyped-def]
 
 
 def documents(svc, seconds: float = 3.0) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
-    root = edxml.encode_status(edxml.StatusPackage(
-        edxml.Organ("000.00.00.G22", organ_name="Văn phòng Chính phủ"),
-        edxml.ResponseFor("000.00.00.G17", document_id="000.00.00.G22,2026/01/05,1/VPCP-PAKN"),
-        edxml.StatusCode("03"), datetime(2026, 1, 5, 9), description="Tiếp nhận " * 330))
+    root = edxml.encode_status(
+        edxml.StatusPackage(
+            edxml.Organ("000.00.00.G22", organ_name="Văn phòng Chính phủ"),
+            edxml.ResponseFor("000.00.00.G17", document_id="000.00.00.G22,2026/01/05,1/VPCP-PAKN"),
+            edxml.StatusCode("03"),
+            datetime(2026, 1, 5, 9),
+            description="Tiếp nhận " * 330,
+        )
+    )
     body = svc.signer.sign(root, edxml.header_of(root))
     digest = hashlib.sha256(body).hexdigest()
     at = datetime.now(UTC)
@@ -134,8 +154,10 @@ def main() -> None:
         if present == 0:
             started = time.perf_counter()
             build(svc, args.events)
-            print(f"  built in {time.perf_counter() - started:.1f} s "
-                  f"({args.events / (time.perf_counter() - started):,.0f} events/s appended)")
+            print(
+                f"  built in {time.perf_counter() - started:.1f} s "
+                f"({args.events / (time.perf_counter() - started):,.0f} events/s appended)"
+            )
         elif present < args.events:
             raise SystemExit(f"the database holds {present:,} events, fewer than --events")
         else:
@@ -145,11 +167,15 @@ def main() -> None:
         sizes = sorted({s for s in (args.events // 10, args.events // 2, args.events) if s})
         for size in sizes:
             ours = chain_rate(svc, size)
-            print(f"chain verify, first {size:>9,} events {ours:10,.0f} events/s "
-                  f"({size / ours:6.1f} s) | ratio to baseline {ours / baseline:.3f}")
+            print(
+                f"chain verify, first {size:>9,} events {ours:10,.0f} events/s "
+                f"({size / ours:6.1f} s) | ratio to baseline {ours / baseline:.3f}"
+            )
         ours, raw, size = documents(svc)
-        print(f"documents re-verified ({size:,} B signed edXML) {ours:8,.0f}/s | "
-              f"baseline RSA-2048 verify {raw:8,.0f}/s | ratio {ours / raw:.3f}")
+        print(
+            f"documents re-verified ({size:,} B signed edXML) {ours:8,.0f}/s | "
+            f"baseline RSA-2048 verify {raw:8,.0f}/s | ratio {ours / raw:.3f}"
+        )
     finally:
         svc.close()
 

@@ -78,7 +78,7 @@ def windowed_publish(count: int, size: int, prefix: str) -> float:
         transport.publish(messages[:10])
         started = time.perf_counter()
         for i in range(10, count, 200):  # the relay's batch
-            transport.publish(messages[i:i + 200])
+            transport.publish(messages[i : i + 200])
         return (count - 10) / (time.perf_counter() - started)
     finally:
         transport.close()
@@ -128,19 +128,24 @@ def main() -> None:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             with engine.connect() as c:
-                done = c.execute(text("SELECT count(*) FROM deliveries WHERE state = 'delivered'"
-                                      )).scalar_one()
+                done = c.execute(
+                    text("SELECT count(*) FROM deliveries WHERE state = 'delivered'")
+                ).scalar_one()
             if done >= args.petitions + 20:
                 break
             time.sleep(0.2)
         cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
         busy_after = machine_busy()
         with engine.connect() as c:
-            rows = c.execute(text(
-                "SELECT p.received_at, d.delivered_at FROM petitions p "
-                "JOIN cases k ON k.petition_id = p.petition_id "
-                "JOIN deliveries d ON d.case_id = k.case_id "
-                "WHERE p.petition_id = ANY(:ids)"), {"ids": ids}).all()
+            rows = c.execute(
+                text(
+                    "SELECT p.received_at, d.delivered_at FROM petitions p "
+                    "JOIN cases k ON k.petition_id = p.petition_id "
+                    "JOIN deliveries d ON d.case_id = k.case_id "
+                    "WHERE p.petition_id = ANY(:ids)"
+                ),
+                {"ids": ids},
+            ).all()
             size = c.execute(text("SELECT avg(length(body)) FROM outbox")).scalar_one()
         engine.dispose()
         latencies = sorted((d - r).total_seconds() for r, d in rows if d is not None)
@@ -159,24 +164,38 @@ def main() -> None:
 
     p50 = statistics.median(latencies)
     p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
-    print(f"machine: {os.cpu_count()} cores; {args.petitions} petitions, {args.clients} API "
-          f"clients, worker threads {args.threads}; exit codes {sorted(set(codes.values()))}")
-    print(f"end to end (POST → agency's signed receipt stored): {e2e_rate:8.1f} petitions/s  "
-          f"p50 {p50 * 1000:.0f} ms  p99 {p99 * 1000:.0f} ms  "
-          f"(submitting took {submitted_at - began:.1f} s)")
-    print(f"raw pika, {int(size or MESSAGE_BYTES)} B messages: publish with confirms "
-          f"{publish_rate:8.1f} msg/s, consume+ack {consume_rate:8.1f} msg/s")
-    print(f"our transport's publish (batches of 200, one window of confirms each): "
-          f"{windowed_rate:8.1f} msg/s")
+    print(
+        f"machine: {os.cpu_count()} cores; {args.petitions} petitions, {args.clients} API "
+        f"clients, worker threads {args.threads}; exit codes {sorted(set(codes.values()))}"
+    )
+    print(
+        f"end to end (POST → agency's signed receipt stored): {e2e_rate:8.1f} petitions/s  "
+        f"p50 {p50 * 1000:.0f} ms  p99 {p99 * 1000:.0f} ms  "
+        f"(submitting took {submitted_at - began:.1f} s)"
+    )
+    print(
+        f"raw pika, {int(size or MESSAGE_BYTES)} B messages: publish with confirms "
+        f"{publish_rate:8.1f} msg/s, consume+ack {consume_rate:8.1f} msg/s"
+    )
+    print(
+        f"our transport's publish (batches of 200, one window of confirms each): "
+        f"{windowed_rate:8.1f} msg/s"
+    )
     raw = 1 / (1 / publish_rate + 1 / consume_rate)
-    print(f"raw publish+consume per message: {raw:8.1f} msg/s;  ratio end-to-end / raw = "
-          f"{e2e_rate / raw:.3f}")
+    print(
+        f"raw publish+consume per message: {raw:8.1f} msg/s;  ratio end-to-end / raw = "
+        f"{e2e_rate / raw:.3f}"
+    )
     total = sum(cpu.values())
-    print(f"CPU per petition: {total / args.petitions * 1000:.1f} ms in total "
-          f"({total / (last - began):.2f} cores busy on average)")
+    print(
+        f"CPU per petition: {total / args.petitions * 1000:.1f} ms in total "
+        f"({total / (last - began):.2f} cores busy on average)"
+    )
     busy, whole = (a - b for a, b in zip(busy_after, busy_before, strict=True))
-    print(f"whole machine during the run: {busy / whole * 100:.0f}% of "
-          f"{os.cpu_count()} cores busy (other tenants, PostgreSQL and RabbitMQ included)")
+    print(
+        f"whole machine during the run: {busy / whole * 100:.0f}% of "
+        f"{os.cpu_count()} cores busy (other tenants, PostgreSQL and RabbitMQ included)"
+    )
     for name, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]):
         print(f"  {name:<14} {seconds / args.petitions * 1000:6.1f} ms/petition")
 

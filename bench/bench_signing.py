@@ -64,11 +64,17 @@ def package(target_bytes: int) -> etree._Element:
     unit = len(filler.encode())
 
     def build(repeats: int) -> etree._Element:
-        return edxml.encode_status(edxml.StatusPackage(
-            edxml.Organ("000.00.00.G22", organ_name="Văn phòng Chính phủ"),
-            edxml.ResponseFor("000.00.00.G17",
-                              document_id="000.00.00.G22,2026/01/05,1/VPCP-PAKN"),
-            edxml.StatusCode("03"), datetime(2026, 1, 5, 9), description=filler * repeats))
+        return edxml.encode_status(
+            edxml.StatusPackage(
+                edxml.Organ("000.00.00.G22", organ_name="Văn phòng Chính phủ"),
+                edxml.ResponseFor(
+                    "000.00.00.G17", document_id="000.00.00.G22,2026/01/05,1/VPCP-PAKN"
+                ),
+                edxml.StatusCode("03"),
+                datetime(2026, 1, 5, 9),
+                description=filler * repeats,
+            )
+        )
 
     overhead = len(xml.tostring(build(0)))
     return build(max(0, (target_bytes - overhead) // unit))
@@ -79,15 +85,20 @@ def raw_rates(pair: KeyPair, data: bytes, seconds: float) -> tuple[float, float]
     if isinstance(key, rsa.RSAPrivateKey):
         assert isinstance(public, rsa.RSAPublicKey)
         signature = key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-        return (rate(lambda: key.sign(data, padding.PKCS1v15(), hashes.SHA256()), seconds),
-                rate(lambda: public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256()),
-                     seconds))
+        return (
+            rate(lambda: key.sign(data, padding.PKCS1v15(), hashes.SHA256()), seconds),
+            rate(
+                lambda: public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256()), seconds
+            ),
+        )
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     assert isinstance(public, ec.EllipticCurvePublicKey)
     algorithm = ec.ECDSA(hashes.SHA256())
     signature = key.sign(data, algorithm)
-    return (rate(lambda: key.sign(data, algorithm), seconds),
-            rate(lambda: public.verify(signature, data, algorithm), seconds))
+    return (
+        rate(lambda: key.sign(data, algorithm), seconds),
+        rate(lambda: public.verify(signature, data, algorithm), seconds),
+    )
 
 
 class XmlsecSide:
@@ -97,11 +108,13 @@ class XmlsecSide:
         assert xmlsec is not None
         self.key = xmlsec.Key.from_file(str(key_path), xmlsec.constants.KeyDataFormatPem)
         self.key.load_cert_from_file(str(cert_path), xmlsec.constants.KeyDataFormatPem)
-        self.method = (xmlsec.constants.TransformEcdsaSha256 if is_ec
-                       else xmlsec.constants.TransformRsaSha256)
+        self.method = (
+            xmlsec.constants.TransformEcdsaSha256 if is_ec else xmlsec.constants.TransformRsaSha256
+        )
         self.manager = xmlsec.KeysManager()
-        self.manager.load_cert(str(ca_path), xmlsec.constants.KeyDataFormatPem,
-                               xmlsec.constants.KeyDataTypeTrusted)
+        self.manager.load_cert(
+            str(ca_path), xmlsec.constants.KeyDataFormatPem, xmlsec.constants.KeyDataTypeTrusted
+        )
 
     def sign(self, unsigned: etree._Element) -> bytes:
         assert xmlsec is not None
@@ -109,8 +122,9 @@ class XmlsecSide:
         c14n = xmlsec.constants.TransformExclC14N
         signature = xmlsec.template.create(root, c14n, self.method, ns="ds")
         edxml.header_of(root).append(signature)
-        reference = xmlsec.template.add_reference(signature, xmlsec.constants.TransformSha256,
-                                                  uri="")
+        reference = xmlsec.template.add_reference(
+            signature, xmlsec.constants.TransformSha256, uri=""
+        )
         xmlsec.template.add_transform(reference, xmlsec.constants.TransformEnveloped)
         xmlsec.template.add_transform(reference, c14n)
         xmlsec.template.add_x509_data(xmlsec.template.ensure_key_info(signature))
@@ -165,23 +179,28 @@ def main() -> None:
             sign_others = {"raw": raw_sign}
             verify_others = {"raw": raw_verify}
             if xmlsec is not None:
-                side = XmlsecSide(key_path, cert_path, pki.ca_path,
-                                  is_ec=key_label.startswith("ECDSA"))
+                side = XmlsecSide(
+                    key_path, cert_path, pki.ca_path, is_ec=key_label.startswith("ECDSA")
+                )
                 theirs = side.sign(root)
                 verifier.verify(theirs)  # what xmlsec signs, we accept …
                 side.verify(body)  # … and the other way round
                 sign_others["xmlsec"] = rate(lambda s=side, r=root: s.sign(r), seconds)
                 verify_others["xmlsec"] = rate(lambda s=side, b=body: s.verify(b), seconds)
-            print(f"\n{size_label} package ({len(unsigned):,} B unsigned, {len(body):,} B signed)"
-                  f", {key_label}")
+            print(
+                f"\n{size_label} package ({len(unsigned):,} B unsigned, {len(body):,} B signed)"
+                f", {key_label}"
+            )
             print("  " + line("XmlSigner.sign", sign, sign_others))
             print("  " + line("parse + Verifier.verify", verify, verify_others))
             results[(size_label, key_label)] = (sign, sign_others, verify, verify_others)
     if xmlsec is not None:
         print("\nours / xmlsec (aim: >= 0.50, within 2x of libxmlsec1):")
         for (size_label, key_label), (sign, so, verify, vo) in results.items():
-            print(f"  {size_label:<8} {key_label:<12} sign {sign / so['xmlsec']:5.2f}   "
-                  f"verify {verify / vo['xmlsec']:5.2f}")
+            print(
+                f"  {size_label:<8} {key_label:<12} sign {sign / so['xmlsec']:5.2f}   "
+                f"verify {verify / vo['xmlsec']:5.2f}"
+            )
     sample = INTEROP / "edoc_new.edxml"
     if sample.exists():
         data = sample.read_bytes()

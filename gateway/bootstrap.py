@@ -56,14 +56,18 @@ def make_transport(settings: Settings, engine: Engine) -> Transport:
     if url.startswith(("amqp://", "amqps://")):
         from gateway.transport.rabbitmq import RabbitTransport
 
-        return RabbitTransport(url, prefix=settings.broker_prefix,
-                               prefetch=settings.broker_prefetch,
-                               heartbeat=settings.broker_heartbeat)
+        return RabbitTransport(
+            url,
+            prefix=settings.broker_prefix,
+            prefetch=settings.broker_prefetch,
+            heartbeat=settings.broker_heartbeat,
+        )
     raise ConfigurationError(f"GATEWAY_BROKER_URL={url!r}: use 'embedded' or amqp://…")
 
 
-def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
-              migrate: bool = True) -> Services:
+def bootstrap(
+    settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True
+) -> Services:
     settings = settings or Settings.from_env()
     settings.home.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.db_url)

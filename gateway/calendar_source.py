@@ -36,8 +36,9 @@ def default_overrides_text() -> bytes:
     return resources.files("gateway").joinpath("data/calendar-overrides.toml").read_bytes()
 
 
-def parse_overrides(text: bytes,
-                    source: str = "overrides") -> tuple[dict[date, str], dict[date, str]]:
+def parse_overrides(
+    text: bytes, source: str = "overrides"
+) -> tuple[dict[date, str], dict[date, str]]:
     """Read an overrides file into (days off, working days). Raises ConfigurationError."""
     try:
         data = tomllib.loads(text.decode("utf-8"))
@@ -56,14 +57,16 @@ def parse_overrides(text: bytes,
     return result
 
 
-def build_calendar(overrides: bytes | None = None, years: range = DEFAULT_YEARS,
-                   source: str = "overrides") -> WorkingCalendar:
+def build_calendar(
+    overrides: bytes | None = None, years: range = DEFAULT_YEARS, source: str = "overrides"
+) -> WorkingCalendar:
     overrides = default_overrides_text() if overrides is None else overrides
     days_off, working = parse_overrides(overrides, source)
     official = holidays.country_holidays("VN", years=years, language="vi")
     off: dict[date, str] = {day: str(name) for day, name in official.items()}
-    extra: dict[date, str] = {day: "Ngày làm bù" for day in official.weekend_workdays
-                              if day.year in years}
+    extra: dict[date, str] = {
+        day: "Ngày làm bù" for day in official.weekend_workdays if day.year in years
+    }
     for day, reason in working.items():
         off.pop(day, None)
         if day.weekday() >= 5:

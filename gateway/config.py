@@ -160,8 +160,9 @@ class Settings:
             audit_seal_events=int(number("AUDIT_SEAL_EVENTS", int, base.audit_seal_events)),
             audit_seal_minutes=number("AUDIT_SEAL_MINUTES", float, base.audit_seal_minutes),
             reminder_days=_reminder_days(get("REMINDER_DAYS"), base.reminder_days),
-            repeat_similarity=_fraction("REPEAT_SIMILARITY", get("REPEAT_SIMILARITY"),
-                                        base.repeat_similarity),
+            repeat_similarity=_fraction(
+                "REPEAT_SIMILARITY", get("REPEAT_SIMILARITY"), base.repeat_similarity
+            ),
             scheduler_interval=number("SCHEDULER_INTERVAL", float, base.scheduler_interval),
             routing_rules=get("ROUTING_RULES"),
             api_token=get("API_TOKEN") or None,

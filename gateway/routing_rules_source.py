@@ -1,10 +1,10 @@
 """Routing rules from a TOML file (GATEWAY_ROUTING_RULES); none configured means none apply.
 
-    [[rule]]
-    name = "xây dựng"
-    category = "conduct"                              # optional: conduct | policy | proposal
-    keywords = ["giấy phép xây dựng", "xây dựng"]     # optional: any of them, accents ignored
-    agencies = ["000.00.00.G17"]
+[[rule]]
+name = "xây dựng"
+category = "conduct"                              # optional: conduct | policy | proposal
+keywords = ["giấy phép xây dựng", "xây dựng"]     # optional: any of them, accents ignored
+agencies = ["000.00.00.G17"]
 """
 
 from __future__ import annotations
@@ -30,19 +30,26 @@ def parse_rules(text: bytes, source: str = "routing rules") -> tuple[RoutingRule
         if not isinstance(entry, dict):
             raise ConfigurationError(f"{where}: must be a [[rule]] table")
         agencies = entry.get("agencies")
-        if (not isinstance(agencies, list) or not agencies
-                or not all(isinstance(a, str) and a.strip() for a in agencies)):
-            raise ConfigurationError(f"{where}: agencies = [\"ORGAN_ID\", …] is required")
+        if (
+            not isinstance(agencies, list)
+            or not agencies
+            or not all(isinstance(a, str) and a.strip() for a in agencies)
+        ):
+            raise ConfigurationError(f'{where}: agencies = ["ORGAN_ID", …] is required')
         category = entry.get("category")
         if category is not None and category not in {c.value for c in Category}:
             raise ConfigurationError(f"{where}: unknown category {category!r}")
         keywords = entry.get("keywords", [])
         if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
             raise ConfigurationError(f"{where}: keywords must be a list of strings")
-        rules.append(RoutingRule(agencies=tuple(a.strip() for a in agencies),
-                                 category=Category(category) if category else None,
-                                 keywords=tuple(k for k in keywords if k.strip()),
-                                 name=str(entry.get("name", f"rule {i}"))))
+        rules.append(
+            RoutingRule(
+                agencies=tuple(a.strip() for a in agencies),
+                category=Category(category) if category else None,
+                keywords=tuple(k for k in keywords if k.strip()),
+                name=str(entry.get("name", f"rule {i}")),
+            )
+        )
     return tuple(rules)
 
 

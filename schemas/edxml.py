@@ -353,8 +353,9 @@ def decode(root: etree._Element) -> Edoc | StatusPackage:
 def _status(m: _Fields) -> StatusPackage:
     for name in ("To", "DocumentId"):
         if m.has(name):
-            raise _rejected(f"{m.path}/{name} is not allowed in a status package "
-                            "(it has StatusCode)")
+            raise _rejected(
+                f"{m.path}/{name} is not allowed in a status package (it has StatusCode)"
+            )
     code = m.required_text("StatusCode")
     try:
         status_code = StatusCode(code)
@@ -364,9 +365,14 @@ def _status(m: _Fields) -> StatusPackage:
     if not response_for.document_id:
         raise _rejected(f"{m.path}/ResponseFor/DocumentId is required in a status package")
     staff = m.sub("StaffInfo")
-    return StatusPackage(_organ(m.need_sub("From")), response_for, status_code,
-                         m.timestamp("Timestamp"), description=m.text("Description"),
-                         staff_info=None if staff is None else _staff(staff))
+    return StatusPackage(
+        _organ(m.need_sub("From")),
+        response_for,
+        status_code,
+        m.timestamp("Timestamp"),
+        description=m.text("Description"),
+        staff_info=None if staff is None else _staff(staff),
+    )
 
 
 def _edoc(m: _Fields, header: _Fields, envelope: _Fields, package: _Fields) -> Edoc:
@@ -385,34 +391,49 @@ def _edoc(m: _Fields, header: _Fields, envelope: _Fields, package: _Fields) -> E
         code_notation="" if code is None else code.text("CodeNotation"),
         promulgation_place="" if info is None else info.text("Place"),
         promulgation_date=None if info is None else info.date("PromulgationDate"),
-        document_type=None if kind is None else DocumentType(
-            kind.number("Type", 1), kind.number("TypeDetail"), kind.text("TypeName")),
+        document_type=None
+        if kind is None
+        else DocumentType(kind.number("Type", 1), kind.number("TypeDetail"), kind.text("TypeName")),
         subject=m.text("Subject"),
         content=m.text("Content"),
-        signer=None if signer is None else SignerInfo(
-            signer.text("Competence"), signer.text("Position"), signer.text("FullName")),
+        signer=None
+        if signer is None
+        else SignerInfo(
+            signer.text("Competence"), signer.text("Position"), signer.text("FullName")
+        ),
         due_date=m.date("DueDate"),
         other_info=None if other is None else _other_info(other),
         response_for=tuple(_response_for(ref) for ref in m.each("ResponseFor")),
         steering_type=m.optional_number("SteeringType"),
         to_places=() if places is None else places.texts("Place"),
-        trace=() if trace is None else tuple(
+        trace=()
+        if trace is None
+        else tuple(
             TraceHeader(hop.required_text("OrganId"), hop.timestamp("Timestamp"))
-            for hop in trace.each("TraceHeader")),
+            for hop in trace.each("TraceHeader")
+        ),
         business=None if business is None else _business(business),
         attachments=_attachments(envelope, package),
     )
 
 
 def _organ(f: _Fields) -> Organ:
-    return Organ(f.required_text("OrganId"), f.text("OrganName"), f.text("OrganizationInCharge"),
-                 f.text("OrganAdd"), f.text("Email"), f.text("Telephone"), f.text("Fax"),
-                 f.text("Website"))
+    return Organ(
+        f.required_text("OrganId"),
+        f.text("OrganName"),
+        f.text("OrganizationInCharge"),
+        f.text("OrganAdd"),
+        f.text("Email"),
+        f.text("Telephone"),
+        f.text("Fax"),
+        f.text("Website"),
+    )
 
 
 def _response_for(f: _Fields) -> ResponseFor:
-    return ResponseFor(f.required_text("OrganId"), f.text("Code"), f.date("PromulgationDate"),
-                       f.text("DocumentId"))
+    return ResponseFor(
+        f.required_text("OrganId"), f.text("Code"), f.date("PromulgationDate"), f.text("DocumentId")
+    )
 
 
 def _staff(f: _Fields) -> StaffInfo:
@@ -421,9 +442,15 @@ def _staff(f: _Fields) -> StaffInfo:
 
 def _other_info(f: _Fields) -> OtherInfo:
     appendixes = f.sub("Appendixes")
-    return OtherInfo(f.number("Priority"), f.text("SphereOfPromulgation"), f.text("TyperNotation"),
-                     f.number("PromulgationAmount"), f.number("PageAmount"), f.flag("Direction"),
-                     () if appendixes is None else appendixes.texts("Appendix"))
+    return OtherInfo(
+        f.number("Priority"),
+        f.text("SphereOfPromulgation"),
+        f.text("TyperNotation"),
+        f.number("PromulgationAmount"),
+        f.number("PageAmount"),
+        f.flag("Direction"),
+        () if appendixes is None else appendixes.texts("Appendix"),
+    )
 
 
 def _business(f: _Fields) -> Business:
@@ -439,25 +466,32 @@ def _business(f: _Fields) -> Business:
         document_id=f.text("DocumentId"),
         paper=f.number("Paper"),
         staff_info=None if staff is None else _staff(staff),
-        replacement_info=() if replacements is None else tuple(
-            _replacement(r) for r in replacements.each("ReplacementInfo")),
+        replacement_info=()
+        if replacements is None
+        else tuple(_replacement(r) for r in replacements.each("ReplacementInfo")),
         document_info=None if info is None else _document_info(info),
     )
 
 
 def _replacement(f: _Fields) -> ReplacementInfo:
     organs = f.sub("OrganIdList")
-    return ReplacementInfo(f.required_text("DocumentId"),
-                           () if organs is None else organs.texts("OrganId"))
+    return ReplacementInfo(
+        f.required_text("DocumentId"), () if organs is None else organs.texts("OrganId")
+    )
 
 
 def _document_info(f: _Fields) -> BusinessDocumentInfo:
     receivers = f.sub("ReceiverList")
     return BusinessDocumentInfo(
-        f.text("DocumentInfo"), f.text("DocumentReceiver"),
-        () if receivers is None else tuple(
+        f.text("DocumentInfo"),
+        f.text("DocumentReceiver"),
+        ()
+        if receivers is None
+        else tuple(
             Receiver(r.required_text("OrganId"), r.number("ReceiverType"))
-            for r in receivers.each("Receiver")))
+            for r in receivers.each("Receiver")
+        ),
+    )
 
 
 def _attachments(envelope: _Fields, package: _Fields) -> tuple[Attachment, ...]:
@@ -477,16 +511,20 @@ def _attachments(envelope: _Fields, package: _Fields) -> tuple[Attachment, ...]:
         if content_id not in payloads:
             raise _rejected(f"the manifest lists {content_id!r} but AttachmentEncoded lacks it")
         payload = payloads.pop(content_id)
-        attachments.append(Attachment(
-            content_id,
-            reference.text("AttachmentName") or payload.text("AttachmentName"),
-            reference.text("ContentType") or payload.text("ContentType"),
-            _payload(payload),
-            description=reference.text("Description") or payload.text("Description"),
-        ))
+        attachments.append(
+            Attachment(
+                content_id,
+                reference.text("AttachmentName") or payload.text("AttachmentName"),
+                reference.text("ContentType") or payload.text("ContentType"),
+                _payload(payload),
+                description=reference.text("Description") or payload.text("Description"),
+            )
+        )
     if payloads:
-        raise _rejected(f"AttachmentEncoded holds {', '.join(map(repr, payloads))}, "
-                        "which the manifest does not list")
+        raise _rejected(
+            f"AttachmentEncoded holds {', '.join(map(repr, payloads))}, "
+            "which the manifest does not list"
+        )
     return tuple(attachments)
 
 
@@ -675,8 +713,9 @@ def _add_business(parent: etree._Element, business: Business) -> None:
         _add_staff(element, business.staff_info)
 
 
-def _add_attachments(root: etree._Element, envelope: etree._Element,
-                     attachments: tuple[Attachment, ...]) -> None:
+def _add_attachments(
+    root: etree._Element, envelope: etree._Element, attachments: tuple[Attachment, ...]
+) -> None:
     manifest = _add(_add(envelope, "edXMLBody"), "edXMLManifest")
     manifest.set("version", "1.0")
     encoded = _add(root, "AttachmentEncoded")
@@ -699,6 +738,8 @@ def document_key(pkg: Edoc | StatusPackage) -> str:
     """The identity a package is de-duplicated by: its DocumentId, or for a status package the
     document it reports on, its code and its time."""
     if isinstance(pkg, StatusPackage):
-        return (f"{pkg.response_for.document_id}#status:{StatusCode(pkg.status_code).value}"
-                f"@{format_timestamp(pkg.timestamp)}")
+        return (
+            f"{pkg.response_for.document_id}#status:{StatusCode(pkg.status_code).value}"
+            f"@{format_timestamp(pkg.timestamp)}"
+        )
     return pkg.document_id

@@ -34,8 +34,12 @@ def encode_petition(p: Petition) -> etree._Element:
     petitioner = etree.SubElement(root, f"{{{NS}}}Petitioner")
     petitioner.set("kind", p.petitioner.kind.value)
     _add(petitioner, "Name", p.petitioner.name)
-    for name, value in (("IdNumber", p.petitioner.id_number), ("Phone", p.petitioner.phone),
-                        ("Email", p.petitioner.email), ("Address", p.petitioner.address)):
+    for name, value in (
+        ("IdNumber", p.petitioner.id_number),
+        ("Phone", p.petitioner.phone),
+        ("Email", p.petitioner.email),
+        ("Address", p.petitioner.address),
+    ):
         if value:
             _add(petitioner, name, value)
     return root
@@ -56,10 +60,14 @@ def decode_petition(root: etree._Element) -> Petition:
         category=Category(text(fields, "Category")),
         title=text(fields, "Title"),
         content=text(fields, "Content"),
-        petitioner=Petitioner(PetitionerKind(petitioner.get("kind", "").strip()),
-                              text(person, "Name"), text(person, "IdNumber"),
-                              text(person, "Phone"), text(person, "Email"),
-                              text(person, "Address")),
+        petitioner=Petitioner(
+            PetitionerKind(petitioner.get("kind", "").strip()),
+            text(person, "Name"),
+            text(person, "IdNumber"),
+            text(person, "Phone"),
+            text(person, "Email"),
+            text(person, "Address"),
+        ),
         received_at=parse_utc(text(fields, "ReceivedAt")),
         portal=text(fields, "Portal"),
     )

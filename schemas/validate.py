@@ -38,8 +38,9 @@ class _Compiled:
 @cache
 def _compiled(schema: Schema) -> _Compiled:
     source = resources.files("schemas").joinpath("xsd", schema.value).read_bytes()
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                             remove_comments=True)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True
+    )
     return _Compiled(etree.XMLSchema(etree.fromstring(source, parser=parser)))
 
 
@@ -56,5 +57,8 @@ def validate(root: etree._Element, schema: Schema) -> None:
         first = next(iter(compiled.xsd.error_log), None)
     line = 0 if first is None else first.line
     message = "no detail given" if first is None else first.message
-    raise SchemaRejected(f"not valid against {schema.value} (line {line}): {message}",
-                         code=ErrorCode.SCHEMA_INVALID, line=line)
+    raise SchemaRejected(
+        f"not valid against {schema.value} (line {line}): {message}",
+        code=ErrorCode.SCHEMA_INVALID,
+        line=line,
+    )

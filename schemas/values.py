@@ -35,14 +35,14 @@ def parse_utc(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text.strip()).astimezone(UTC)
     except ValueError as e:
-        raise SchemaRejected(f"{text!r} is not a UTC date-time",
-                             code=ErrorCode.SCHEMA_INVALID) from e
+        raise SchemaRejected(
+            f"{text!r} is not a UTC date-time", code=ErrorCode.SCHEMA_INVALID
+        ) from e
 
 
 def children(element: etree._Element) -> dict[str, etree._Element]:
     """The element children of an XSD-checked element (each name at most once), by local name."""
-    return {child.tag.rpartition("}")[2]: child for child in element
-            if isinstance(child.tag, str)}
+    return {child.tag.rpartition("}")[2]: child for child in element if isinstance(child.tag, str)}
 
 
 def text(fields: dict[str, etree._Element], name: str) -> str:

@@ -89,11 +89,13 @@ def parse(data: bytes, *, limits: XmlLimits = DEFAULT_LIMITS) -> etree._Element:
         raise XmlRejected("empty document", code=ErrorCode.XML_MALFORMED)
     _check_encoding(data)
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise XmlRejected("DTDs and entity declarations are not accepted",
-                          code=ErrorCode.XML_DTD_FORBIDDEN)
+        raise XmlRejected(
+            "DTDs and entity declarations are not accepted", code=ErrorCode.XML_DTD_FORBIDDEN
+        )
     if data.count(b"<") > limits.max_elements * 2 + 8:
-        raise XmlRejected(f"document has more than {limits.max_elements} elements",
-                          code=ErrorCode.XML_TOO_LARGE)
+        raise XmlRejected(
+            f"document has more than {limits.max_elements} elements", code=ErrorCode.XML_TOO_LARGE
+        )
     try:
         root = etree.fromstring(data, parser=hardened_parser())
     except etree.XMLSyntaxError as e:
@@ -125,24 +127,29 @@ def _check_encoding(data: bytes) -> None:
 def _check_tree(root: etree._Element, limits: XmlLimits) -> None:
     for sibling in (*root.itersiblings(preceding=True), *root.itersiblings()):
         if isinstance(sibling, etree._ProcessingInstruction):
-            raise XmlRejected("processing instructions are not accepted",
-                              code=ErrorCode.XML_FORBIDDEN_CONSTRUCT)
+            raise XmlRejected(
+                "processing instructions are not accepted", code=ErrorCode.XML_FORBIDDEN_CONSTRUCT
+            )
     depth = 0
     level = [root]
     while level:
         depth += 1
         if depth > limits.max_depth:
-            raise XmlRejected(f"nesting deeper than {limits.max_depth} levels",
-                              code=ErrorCode.XML_TOO_DEEP)
+            raise XmlRejected(
+                f"nesting deeper than {limits.max_depth} levels", code=ErrorCode.XML_TOO_DEEP
+            )
         following: list[etree._Element] = []
         for element in level:
             if isinstance(element.tag, str) and element.tag.startswith("{" + XINCLUDE_NS + "}"):
-                raise XmlRejected("XInclude is not accepted",
-                                  code=ErrorCode.XML_FORBIDDEN_CONSTRUCT)
+                raise XmlRejected(
+                    "XInclude is not accepted", code=ErrorCode.XML_FORBIDDEN_CONSTRUCT
+                )
             for child in element:
                 if isinstance(child, etree._ProcessingInstruction):
-                    raise XmlRejected("processing instructions are not accepted",
-                                      code=ErrorCode.XML_FORBIDDEN_CONSTRUCT)
+                    raise XmlRejected(
+                        "processing instructions are not accepted",
+                        code=ErrorCode.XML_FORBIDDEN_CONSTRUCT,
+                    )
                 following.append(child)
         level = following
 

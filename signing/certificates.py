@@ -90,8 +90,9 @@ class CertificateEntry:
             return CertificateStatus.NOT_YET_VALID
         if at > c.not_valid_after_utc:
             return CertificateStatus.EXPIRED
-        issuer = next((a for a in (*trust.certificates, *trust.intermediates)
-                       if a.subject == c.issuer), None)
+        issuer = next(
+            (a for a in (*trust.certificates, *trust.intermediates) if a.subject == c.issuer), None
+        )
         if trust.revocations.reason_revoked(c, issuer) is not None:
             return CertificateStatus.REVOKED
         if c.not_valid_after_utc - at <= EXPIRY_WARNING:
@@ -140,12 +141,16 @@ class CertificateDirectory:
             for folder in sorted(p for p in self.imported_directory.iterdir() if p.is_dir()):
                 for path in sorted(folder.glob("*.pem")):
                     for certificate in x509.load_pem_x509_certificates(path.read_bytes()):
-                        entries.append(CertificateEntry(Origin.IMPORTED, certificate, path,
-                                                        pinned_to=folder.name))
+                        entries.append(
+                            CertificateEntry(
+                                Origin.IMPORTED, certificate, path, pinned_to=folder.name
+                            )
+                        )
         return entries
 
-    def trust_store(self, anchor_files: Iterable[Path], *,
-                    revocations: Revocations | None = None) -> TrustStore:
+    def trust_store(
+        self, anchor_files: Iterable[Path], *, revocations: Revocations | None = None
+    ) -> TrustStore:
         """Anchors from the configuration (trusted for all), plus imported CAs pinned to their
         agency, imported intermediates, and the revocation sources (``revocations``, or this
         directory's).
@@ -164,8 +169,12 @@ class CertificateDirectory:
                 pinned[entry.certificate] = organs | {entry.pinned_to or ""}
             else:
                 intermediates.append(entry.certificate)
-        return TrustStore(configured, pinned=pinned, intermediates=intermediates,
-                          revocations=revocations or self.revocations())
+        return TrustStore(
+            configured,
+            pinned=pinned,
+            intermediates=intermediates,
+            revocations=revocations or self.revocations(),
+        )
 
     def imported_stamp(self) -> tuple[tuple[str, int, int], ...]:
         """What changes when a certificate is imported or removed."""
@@ -176,8 +185,11 @@ class CertificateDirectory:
         and imported ones."""
         imported = self.imported()
         known = {e.certificate for e in imported}
-        result = [CertificateEntry(Origin.TRUST_ANCHOR, c, Path("")) for c in trust.certificates
-                  if c not in known]
+        result = [
+            CertificateEntry(Origin.TRUST_ANCHOR, c, Path(""))
+            for c in trust.certificates
+            if c not in known
+        ]
         if dev is not None:
             if dev.gateway_cert_path.is_file():
                 result.append(_entry(Origin.GATEWAY, dev.gateway_cert_path))
@@ -188,8 +200,9 @@ class CertificateDirectory:
 
     # -- importing ---------------------------------------------------------------------------
 
-    def import_pem(self, organ_id: str, data: bytes, trust: TrustStore,
-                   at: datetime) -> list[CertificateEntry]:
+    def import_pem(
+        self, organ_id: str, data: bytes, trust: TrustStore, at: datetime
+    ) -> list[CertificateEntry]:
         """Check and keep the certificates in ``data`` for agency ``organ_id``.
 
         Raises:
@@ -207,19 +220,24 @@ class CertificateDirectory:
         cas = [c for c in certificates if is_ca(c)]
         leaves = [c for c in certificates if not is_ca(c)]
         if len(leaves) > 1:
-            raise InputInvalid(f"the file holds {len(leaves)} signing certificates; import them "
-                               "one at a time")
+            raise InputInvalid(
+                f"the file holds {len(leaves)} signing certificates; import them one at a time"
+            )
         roots = [c for c in cas if is_self_signed(c)]
         if not leaves and not roots:
-            raise InputInvalid("the file holds only intermediate CA certificates: add the root CA "
-                               "or the agency's signing certificate")
+            raise InputInvalid(
+                "the file holds only intermediate CA certificates: add the root CA "
+                "or the agency's signing certificate"
+            )
         for root in roots:
             if not root.not_valid_before_utc <= at <= root.not_valid_after_utc:
                 raise SignatureRejected(
                     f"CA {root.subject.rfc4514_string()} is not valid now (valid "
                     f"{root.not_valid_before_utc:%Y-%m-%d} to {root.not_valid_after_utc:%Y-%m-%d})",
-                    code=ErrorCode.CERT_EXPIRED if at > root.not_valid_after_utc
-                    else ErrorCode.CERT_NOT_YET_VALID)
+                    code=ErrorCode.CERT_EXPIRED
+                    if at > root.not_valid_after_utc
+                    else ErrorCode.CERT_NOT_YET_VALID,
+                )
         pinned = dict(trust.pinned)
         for root in roots:
             pinned[root] = pinned.get(root, frozenset()) | {organ_id}
@@ -235,7 +253,9 @@ class CertificateDirectory:
             if bound != organ_id:
                 raise SignatureRejected(
                     f"the certificate is bound to {bound or 'no agency'} (subject UID), not to "
-                    f"{organ_id}", code=ErrorCode.CERT_ORGAN_MISMATCH)
+                    f"{organ_id}",
+                    code=ErrorCode.CERT_ORGAN_MISMATCH,
+                )
             candidate.verify_chain(leaf, (), at)
         folder = self.imported_directory / _safe(organ_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -268,8 +288,13 @@ class LiveTrust:
     certificates change — also when another process (``gateway pki import``) changed them.
     Thread-safe; share one per process."""
 
-    def __init__(self, directory: CertificateDirectory, anchor_files: Iterable[Path], *,
-                 recheck_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        directory: CertificateDirectory,
+        anchor_files: Iterable[Path],
+        *,
+        recheck_seconds: float = 1.0,
+    ) -> None:
         self.directory = directory
         self.anchor_files = tuple(anchor_files)
         self.recheck_seconds = recheck_seconds
@@ -294,16 +319,20 @@ class LiveTrust:
                 try:
                     self._current = self._build()
                 except (GatewayError, OSError, ValueError) as e:
-                    log.error("imported certificates changed but cannot be loaded (%s); "
-                              "keeping the previous trust store", e)
+                    log.error(
+                        "imported certificates changed but cannot be loaded (%s); "
+                        "keeping the previous trust store",
+                        e,
+                    )
                 else:
                     log.info("trust store reloaded: imported certificates changed")
                 self._stamp = stamp
             return self._current
 
     def _build(self) -> Verifiers:
-        return Verifiers.over(self.directory.trust_store(self.anchor_files,
-                                                         revocations=self._revocations))
+        return Verifiers.over(
+            self.directory.trust_store(self.anchor_files, revocations=self._revocations)
+        )
 
 
 def _entry(origin: Origin, path: Path) -> CertificateEntry:

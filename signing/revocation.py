@@ -55,8 +55,13 @@ class LocalRevocation:
     reason: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"issuer": self.issuer, "serial": self.serial, "organ_id": self.organ_id,
-                "revoked_at": self.revoked_at, "reason": self.reason}
+        return {
+            "issuer": self.issuer,
+            "serial": self.serial,
+            "organ_id": self.organ_id,
+            "revoked_at": self.revoked_at,
+            "reason": self.reason,
+        }
 
 
 def serial_hex(certificate: x509.Certificate) -> str:
@@ -80,8 +85,13 @@ def load_crls(data: bytes) -> list[x509.CertificateRevocationList]:
 class Revocations:
     """What the CRL folder and the local list say; thread-safe, reloads files that changed."""
 
-    def __init__(self, crl_dir: Path | None = None, local_list: Path | None = None, *,
-                 recheck_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        crl_dir: Path | None = None,
+        local_list: Path | None = None,
+        *,
+        recheck_seconds: float = 1.0,
+    ) -> None:
         self.crl_dir = crl_dir
         self.local_list = local_list
         self.recheck_seconds = recheck_seconds
@@ -117,8 +127,10 @@ class Revocations:
                 continue
             revoked = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
             if revoked is not None:
-                return (f"revoked on {revoked.revocation_date_utc:%Y-%m-%d} "
-                        f"(CRL of {crl.issuer.rfc4514_string()})")
+                return (
+                    f"revoked on {revoked.revocation_date_utc:%Y-%m-%d} "
+                    f"(CRL of {crl.issuer.rfc4514_string()})"
+                )
         return None
 
     def _signed_by(self, crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
@@ -127,7 +139,8 @@ class Revocations:
         if known is None:
             public = issuer.public_key()
             known = isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) and bool(
-                crl.is_signature_valid(public))
+                crl.is_signature_valid(public)
+            )
             self._signature_ok[key] = known
         return known
 
@@ -148,8 +161,9 @@ class Revocations:
             if (entry.issuer, entry.serial) in current:
                 return False
             current[(entry.issuer, entry.serial)] = entry
-            data = json.dumps({"revoked": [e.as_json() for e in current.values()]},
-                              ensure_ascii=False, indent=2).encode()
+            data = json.dumps(
+                {"revoked": [e.as_json() for e in current.values()]}, ensure_ascii=False, indent=2
+            ).encode()
             self.local_list.parent.mkdir(parents=True, exist_ok=True)
             _write_atomically(self.local_list, data, mode=0o644)
             self._stamp = None
@@ -160,8 +174,9 @@ class Revocations:
     def _files(self) -> list[Path]:
         if self.crl_dir is None or not self.crl_dir.is_dir():
             return []
-        return sorted(p for p in self.crl_dir.iterdir()
-                      if p.suffix.lower() in CRL_SUFFIXES and p.is_file())
+        return sorted(
+            p for p in self.crl_dir.iterdir() if p.suffix.lower() in CRL_SUFFIXES and p.is_file()
+        )
 
     def _refresh(self) -> None:
         now = time.monotonic()
@@ -178,8 +193,9 @@ class Revocations:
                 try:
                     crls.extend(load_crls(path.read_bytes()))
                 except (OSError, ValueError) as e:
-                    raise ConfigurationError(f"CRL file {path} cannot be read: {e}",
-                                             path=str(path)) from e
+                    raise ConfigurationError(
+                        f"CRL file {path} cannot be read: {e}", path=str(path)
+                    ) from e
             self._crls = tuple(crls)
             self._local = _read_local(self.local_list) if self.local_list is not None else {}
             self._signature_ok = {}
@@ -210,23 +226,27 @@ def _read_local(path: Path) -> dict[tuple[str, str], LocalRevocation]:
     except FileNotFoundError:
         return {}
     except OSError as e:
-        raise ConfigurationError(f"revocation list {path} cannot be read: {e.strerror}",
-                                 path=str(path)) from e
+        raise ConfigurationError(
+            f"revocation list {path} cannot be read: {e.strerror}", path=str(path)
+        ) from e
     try:
         entries = json.loads(raw)["revoked"]
         result = {}
         for item in entries:
-            entry = LocalRevocation(issuer=str(item["issuer"]), serial=str(item["serial"]).lower(),
-                                    organ_id=item.get("organ_id"),
-                                    revoked_at=str(item["revoked_at"]),
-                                    reason=str(item.get("reason", "")))
+            entry = LocalRevocation(
+                issuer=str(item["issuer"]),
+                serial=str(item["serial"]).lower(),
+                organ_id=item.get("organ_id"),
+                revoked_at=str(item["revoked_at"]),
+                reason=str(item.get("reason", "")),
+            )
             result[(entry.issuer, entry.serial)] = entry
         return result
     except (ValueError, KeyError, TypeError) as e:
-        raise ConfigurationError(f"revocation list {path} is not valid JSON of the expected shape",
-                                 path=str(path)) from e
+        raise ConfigurationError(
+            f"revocation list {path} is not valid JSON of the expected shape", path=str(path)
+        ) from e
 
 
 def now_text(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
-

@@ -81,8 +81,9 @@ class TrustStore:
             raise ConfigurationError("the trust store holds no certificate")
         self._pinned = {c.fingerprint(_SHA256): organs for c, organs in self.pinned.items()}
         self._intermediates = tuple(intermediates)
-        self._paths: dict[tuple[bytes, ...], tuple[tuple[x509.Certificate, ...], datetime,
-                                                   datetime]] = {}
+        self._paths: dict[
+            tuple[bytes, ...], tuple[tuple[x509.Certificate, ...], datetime, datetime]
+        ] = {}
         self.revocations = revocations if revocations is not None else Revocations()
         self._builder = (
             PolicyBuilder()
@@ -185,8 +186,8 @@ class TrustStore:
         if cached is not None and cached[1] <= when <= cached[2]:
             return cached[0]
         try:
-            verified = self._builder.time(when).build_client_verifier().verify(
-                leaf, list(intermediates)
+            verified = (
+                self._builder.time(when).build_client_verifier().verify(leaf, list(intermediates))
             )
         except VerificationError as e:
             raise SignatureRejected(
@@ -196,8 +197,11 @@ class TrustStore:
         chain = tuple(verified.chain)
         if len(self._paths) >= MAX_CACHED_PATHS:
             self._paths.clear()
-        self._paths[key] = (chain, max(c.not_valid_before_utc for c in chain),
-                            min(c.not_valid_after_utc for c in chain))
+        self._paths[key] = (
+            chain,
+            max(c.not_valid_before_utc for c in chain),
+            min(c.not_valid_after_utc for c in chain),
+        )
         return chain
 
     def is_revoked(self, leaf: x509.Certificate, chain: tuple[x509.Certificate, ...]) -> bool:

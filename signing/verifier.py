@@ -265,8 +265,9 @@ def _check_reference(signed_info: etree._Element) -> None:
             code=ErrorCode.SIGNATURE_REFERENCE_INVALID,
         )
     uri = references[0].get("URI")
-    transforms = [t.get("Algorithm") for t in references[0].iterfind("ds:Transforms/ds:Transform",
-                                                                     _NS)]
+    transforms = [
+        t.get("Algorithm") for t in references[0].iterfind("ds:Transforms/ds:Transform", _NS)
+    ]
     if uri == "" and ENVELOPED not in transforms:
         raise SignatureRejected(
             "a whole-document reference must use the enveloped-signature transform",
@@ -290,8 +291,9 @@ def _certificates(
     if not texts:
         raise _invalid("the signature carries no X.509 certificate in KeyInfo/X509Data")
     if len(texts) > MAX_CERTIFICATES:
-        raise _invalid(f"KeyInfo carries {len(texts)} certificates; at most "
-                       f"{MAX_CERTIFICATES} are accepted")
+        raise _invalid(
+            f"KeyInfo carries {len(texts)} certificates; at most {MAX_CERTIFICATES} are accepted"
+        )
     try:
         certificates = [
             x509.load_der_x509_certificate(b64decode("".join(text.split()), validate=True))

@@ -23,7 +23,9 @@ from gateway.domain.petition import Category, Petitioner, PetitionerKind
 if TYPE_CHECKING:
     from gateway.service.intake import NewPetition
 
-PG_ADMIN_URL = os.environ.get("GATEWAY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "GATEWAY_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 AGENCY_A = ("000.00.00.G17", "Bộ Xây dựng")
 AGENCY_B = ("000.00.00.G18", "Bộ Y tế")
 
@@ -84,14 +86,24 @@ OPERATOR = {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
 
 @pytest.fixture
 def settings(tmp_path: Path, pki_dir: Path) -> Settings:
-    return Settings(home=tmp_path, pki_dir=pki_dir, http_port=0, worker_threads=2,
-                    api_token=OPERATOR_TOKEN,
-                    lease_seconds=5, retry_base_seconds=0.05, retry_cap_seconds=0.2,
-                    max_attempts=3, adapter_timeout=3, max_document_bytes=1_000_000)
+    return Settings(
+        home=tmp_path,
+        pki_dir=pki_dir,
+        http_port=0,
+        worker_threads=2,
+        api_token=OPERATOR_TOKEN,
+        lease_seconds=5,
+        retry_base_seconds=0.05,
+        retry_cap_seconds=0.2,
+        max_attempts=3,
+        adapter_timeout=3,
+        max_document_bytes=1_000_000,
+    )
 
 
-def new_petition(i: int = 1, *, route_to: tuple[str, ...] = (), client_ref: str | None = None,
-                 **changes: object) -> NewPetition:
+def new_petition(
+    i: int = 1, *, route_to: tuple[str, ...] = (), client_ref: str | None = None, **changes: object
+) -> NewPetition:
     """Factory: a valid petition command with invented data."""
     from gateway.service.intake import NewPetition
 
@@ -99,8 +111,14 @@ def new_petition(i: int = 1, *, route_to: tuple[str, ...] = (), client_ref: str 
         "category": Category.POLICY,
         "title": f"Thủ tục hành chính chưa phù hợp số {i}",
         "content": "Đề nghị xem xét sửa đổi quy định về thành phần hồ sơ.",
-        "petitioner": Petitioner(PetitionerKind.CITIZEN, f"Nguyễn Văn Mẫu {i}", "001200000001",
-                                 "0900000001", "mau@example.vn", "Số 1 phố Mẫu, Hà Nội"),
+        "petitioner": Petitioner(
+            PetitionerKind.CITIZEN,
+            f"Nguyễn Văn Mẫu {i}",
+            "001200000001",
+            "0900000001",
+            "mau@example.vn",
+            "Số 1 phố Mẫu, Hà Nội",
+        ),
         "portal": "nguoidan",
         "client_ref": client_ref,
         "route_to": route_to,
@@ -133,9 +151,15 @@ def delete_broker_names(prefix: str) -> None:
 
     import pika
 
-    listed = {kind: subprocess.run(["rabbitmqctl", f"list_{kind}", "--silent", "name"],
-                                   capture_output=True, text=True, timeout=60).stdout.split()
-              for kind in ("queues", "exchanges")}
+    listed = {
+        kind: subprocess.run(
+            ["rabbitmqctl", f"list_{kind}", "--silent", "name"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.split()
+        for kind in ("queues", "exchanges")
+    }
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
     try:
         channel = connection.channel()

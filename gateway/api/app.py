@@ -65,8 +65,7 @@ class RecallIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agency: Short
     action: Short = "revoke"
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=2000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 class EscalateIn(BaseModel):
@@ -80,10 +79,16 @@ class RouteIn(BaseModel):
     agencies: list[Short] = Field(min_length=1, max_length=20)
 
 
-def problem(status: int, code: str, title: str, detail: str = "",
-            receipt: bytes | None = None) -> JSONResponse:
-    body = {"type": f"urn:vn:gov:vpcp:pakn:error:{code}", "title": title, "status": status,
-            "code": code, "detail": detail or title}
+def problem(
+    status: int, code: str, title: str, detail: str = "", receipt: bytes | None = None
+) -> JSONResponse:
+    body = {
+        "type": f"urn:vn:gov:vpcp:pakn:error:{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail or title,
+    }
     if receipt is not None:  # our signed rejection receipt, naming the same code
         body["receipt"] = receipt.decode("utf-8")
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
@@ -100,15 +105,23 @@ def create_app(svc: Services) -> FastAPI:
         if not isinstance(exc, Rejected):
             log.error("request failed: %s", exc)
         receipt = exc.context.get("receipt")
-        return problem(exc.http_status, exc.code.value, exc.message,
-                       receipt=receipt if isinstance(receipt, bytes) else None)
+        return problem(
+            exc.http_status,
+            exc.code.value,
+            exc.message,
+            receipt=receipt if isinstance(receipt, bytes) else None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         # name the fields, never echo their values (they may be personal data)
         fields = sorted({".".join(str(p) for p in e["loc"] if p != "body") for e in exc.errors()})
-        return problem(422, ErrorCode.INPUT_INVALID.value, "invalid request",
-                       f"invalid or missing: {', '.join(fields)}")
+        return problem(
+            422,
+            ErrorCode.INPUT_INVALID.value,
+            "invalid request",
+            f"invalid or missing: {', '.join(fields)}",
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -118,10 +131,18 @@ def create_app(svc: Services) -> FastAPI:
     @app.post("/v1/petitions", status_code=201, dependencies=operator)
     def post_petition(body: PetitionIn, response: Response) -> dict[str, Any]:
         p = body.petitioner
-        submitted = submit_petition(svc, NewPetition(
-            category=body.category, title=body.title, content=body.content,
-            petitioner=Petitioner(p.kind, p.name, p.id_number, p.phone, p.email, p.address),
-            portal=body.portal, client_ref=body.client_ref, route_to=tuple(body.route_to)))
+        submitted = submit_petition(
+            svc,
+            NewPetition(
+                category=body.category,
+                title=body.title,
+                content=body.content,
+                petitioner=Petitioner(p.kind, p.name, p.id_number, p.phone, p.email, p.address),
+                portal=body.portal,
+                client_ref=body.client_ref,
+                route_to=tuple(body.route_to),
+            ),
+        )
         if not submitted.created:
             response.status_code = 200
         response.headers["Location"] = f"/v1/petitions/{submitted.petition_id}"
@@ -132,10 +153,14 @@ def create_app(svc: Services) -> FastAPI:
         return queries.petition_view(svc, petition_id)
 
     @app.get("/v1/petitions", dependencies=operator)
-    def list_petitions(status: str | None = None, limit: int = 100, escalated: bool = False,
-                       overdue: bool = False) -> dict[str, Any]:
-        return {"petitions": queries.petition_list(svc, status=status, limit=min(limit, 1000),
-                                                   escalated=escalated, overdue=overdue)}
+    def list_petitions(
+        status: str | None = None, limit: int = 100, escalated: bool = False, overdue: bool = False
+    ) -> dict[str, Any]:
+        return {
+            "petitions": queries.petition_list(
+                svc, status=status, limit=min(limit, 1000), escalated=escalated, overdue=overdue
+            )
+        }
 
     @app.post("/v1/petitions/{petition_id}/publish", dependencies=operator)
     def post_publish(petition_id: str) -> dict[str, Any]:
@@ -149,8 +174,7 @@ def create_app(svc: Services) -> FastAPI:
 
     @app.post("/v1/petitions/{petition_id}/recall", dependencies=operator)
     def post_recall(petition_id: str, body: RecallIn) -> dict[str, Any]:
-        request_change(svc, petition_id, body.agency, body.action, reason=body.reason,
-                       actor="api")
+        request_change(svc, petition_id, body.agency, body.action, reason=body.reason, actor="api")
         return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/petitions/{petition_id}/escalate", dependencies=operator)
@@ -167,9 +191,14 @@ def create_app(svc: Services) -> FastAPI:
     async def post_edxml(request: Request) -> Response:
         body = await _read_body(request, max_body)
         accepted = await run_in_threadpool(accept_document, svc, body)
-        return Response(accepted.receipt, media_type=XML,
-                        headers={"X-Duplicate": "true" if accepted.duplicate else "false",
-                                 "X-Document-Id": accepted.document_id})
+        return Response(
+            accepted.receipt,
+            media_type=XML,
+            headers={
+                "X-Duplicate": "true" if accepted.duplicate else "false",
+                "X-Document-Id": accepted.document_id,
+            },
+        )
 
     app.include_router(inbox_router(svc))
 
@@ -181,8 +210,11 @@ def create_app(svc: Services) -> FastAPI:
         else:  # an agency's token: only its own documents (others look missing)
             caller = inbox.authenticate(svc, presented)
             doc = inbox.document_for(svc, document_id, caller=caller)
-        return Response(doc.body, media_type=XML,
-                        headers={"X-Content-Sha256": doc.sha256, "X-Document-Kind": doc.kind})
+        return Response(
+            doc.body,
+            media_type=XML,
+            headers={"X-Content-Sha256": doc.sha256, "X-Document-Kind": doc.kind},
+        )
 
     @app.get("/v1/receipts/{receipt_id}", dependencies=operator)
     def get_receipt(receipt_id: str) -> Response:
@@ -200,8 +232,9 @@ def create_app(svc: Services) -> FastAPI:
         try:
             queries.progress(svc)
         except Exception as e:
-            return problem(503, ErrorCode.TRANSPORT_UNAVAILABLE.value, "not ready",
-                           type(e).__name__)
+            return problem(
+                503, ErrorCode.TRANSPORT_UNAVAILABLE.value, "not ready", type(e).__name__
+            )
         return JSONResponse({"status": "ready"})
 
     return app

@@ -70,8 +70,10 @@ def operator_guard(expected: str):  # type: ignore[no-untyped-def]
     def require_operator(request: Request) -> None:
         token = bearer(request)
         if token is None:
-            raise Unauthorized("this call needs the operator token: Authorization: Bearer "
-                               "<GATEWAY_API_TOKEN or the contents of <home>/api-token>")
+            raise Unauthorized(
+                "this call needs the operator token: Authorization: Bearer "
+                "<GATEWAY_API_TOKEN or the contents of <home>/api-token>"
+            )
         if not is_operator(token, expected):
             raise Unauthorized("not the operator token")
 

@@ -38,9 +38,19 @@ class PendingEvent:
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, action: str, *, actor: str, at: datetime, petition_id: str | None,
-           case_id: int | None, document_id: str | None, organ_id: str | None,
-           sha256: str | None, details: dict[str, Any]) -> PendingEvent:
+    def of(
+        cls,
+        action: str,
+        *,
+        actor: str,
+        at: datetime,
+        petition_id: str | None,
+        case_id: int | None,
+        document_id: str | None,
+        organ_id: str | None,
+        sha256: str | None,
+        details: dict[str, Any],
+    ) -> PendingEvent:
         """Checked and normalised now, so a bad event fails the use case, not its commit.
 
         Raises:
@@ -48,14 +58,24 @@ class PendingEvent:
         """
         if at.tzinfo is None:
             raise ValueError("naive datetime given to the audit trail; pass an aware one")
-        return cls(at.astimezone(UTC), actor, action, petition_id, case_id, document_id,
-                   organ_id, sha256, normalised_details(details))
+        return cls(
+            at.astimezone(UTC),
+            actor,
+            action,
+            petition_id,
+            case_id,
+            document_id,
+            organ_id,
+            sha256,
+            normalised_details(details),
+        )
 
 
 def read_head(connection: Connection, *, lock: bool) -> tuple[int, str]:
     """The chain head ``(seq, hash)``; with ``lock`` (PostgreSQL) held until commit."""
     query = select(t.audit_chain_head.c.seq, t.audit_chain_head.c.hash).where(
-        t.audit_chain_head.c.id == HEAD_ID)
+        t.audit_chain_head.c.id == HEAD_ID
+    )
     if lock and connection.dialect.name == "postgresql":
         query = query.with_for_update()
     row = connection.execute(query).first()
@@ -73,12 +93,35 @@ def append(connection: Connection, events: Sequence[PendingEvent]) -> int:
     rows = []
     for e in events:
         seq += 1
-        current = event_hash(prev, seq, e.at, e.actor, e.action, e.petition_id, e.case_id,
-                             e.document_id, e.organ_id, e.sha256, e.details)
-        rows.append({"seq": seq, "at": e.at, "actor": e.actor, "action": e.action,
-                     "petition_id": e.petition_id, "case_id": e.case_id,
-                     "document_id": e.document_id, "organ_id": e.organ_id, "sha256": e.sha256,
-                     "details": e.details, "prev_hash": prev, "hash": current})
+        current = event_hash(
+            prev,
+            seq,
+            e.at,
+            e.actor,
+            e.action,
+            e.petition_id,
+            e.case_id,
+            e.document_id,
+            e.organ_id,
+            e.sha256,
+            e.details,
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "petition_id": e.petition_id,
+                "case_id": e.case_id,
+                "document_id": e.document_id,
+                "organ_id": e.organ_id,
+                "sha256": e.sha256,
+                "details": e.details,
+                "prev_hash": prev,
+                "hash": current,
+            }
+        )
         prev = current
     connection.execute(insert(t.audit_events), rows)
     head = t.audit_chain_head

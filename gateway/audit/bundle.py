@@ -68,35 +68,67 @@ def export_bundle(svc: Services, petition_id: str, output: Path) -> str:
         c = uow.connection
         seal = last_seal(c)
         assert seal is not None and seal.seq >= last
-        cases = [r.case_id for r in c.execute(select(t.cases.c.case_id)
-                                              .where(t.cases.c.petition_id == petition_id))]
-        docs = c.execute(select(t.documents).where(t.documents.c.petition_id == petition_id)
-                         .order_by(t.documents.c.created_at, t.documents.c.document_id)).all()
+        cases = [
+            r.case_id
+            for r in c.execute(
+                select(t.cases.c.case_id).where(t.cases.c.petition_id == petition_id)
+            )
+        ]
+        docs = c.execute(
+            select(t.documents)
+            .where(t.documents.c.petition_id == petition_id)
+            .order_by(t.documents.c.created_at, t.documents.c.document_id)
+        ).all()
         doc_ids = [d.document_id for d in docs]
         e = t.audit_events
-        concerned = or_(e.c.petition_id == petition_id, e.c.case_id.in_(cases),
-                        e.c.document_id.in_(doc_ids))
-        events = c.execute(select(e).where(concerned, e.c.seq <= seal.seq)
-                           .order_by(e.c.seq)).all()
+        concerned = or_(
+            e.c.petition_id == petition_id, e.c.case_id.in_(cases), e.c.document_id.in_(doc_ids)
+        )
+        events = c.execute(select(e).where(concerned, e.c.seq <= seal.seq).order_by(e.c.seq)).all()
         first = events[0].seq
-        path = [(r.seq, r.at, r.actor, r.action, r.petition_id, r.case_id, r.document_id,
-                 r.organ_id, r.sha256, r.details, r.prev_hash)
-                for r in c.execute(select(e).where(e.c.seq >= first, e.c.seq <= seal.seq)
-                                   .order_by(e.c.seq))]
+        path = [
+            (
+                r.seq,
+                r.at,
+                r.actor,
+                r.action,
+                r.petition_id,
+                r.case_id,
+                r.document_id,
+                r.organ_id,
+                r.sha256,
+                r.details,
+                r.prev_hash,
+            )
+            for r in c.execute(
+                select(e).where(e.c.seq >= first, e.c.seq <= seal.seq).order_by(e.c.seq)
+            )
+        ]
     files: dict[str, bytes] = {}
     entries: list[dict[str, str]] = []
     for d in docs:
         name = f"documents/{d.kind}-{d.document_id}.xml"
         files[name] = bytes(d.body)
-        entries.append({"path": name, "document-id": d.document_id, "kind": d.kind,
-                        "direction": d.direction, "sender": d.sender,
-                        "stored-at": timestamp(d.created_at)})
+        entries.append(
+            {
+                "path": name,
+                "document-id": d.document_id,
+                "kind": d.kind,
+                "direction": d.direction,
+                "sender": d.sender,
+                "stored-at": timestamp(d.created_at),
+            }
+        )
     seal_name = f"seals/seal-{seal.seal_id}.xml"
     files[seal_name] = seal.body
     files[EVENTS] = _json([_event_json(r) for r in events])
-    files[CHAIN] = _json({
-        "format": "pakn-audit-1", "start-prev-hash": path[0][10],
-        "path": [[row[0], hashlib.sha256(canonical(*row[:10])).hexdigest()] for row in path]})
+    files[CHAIN] = _json(
+        {
+            "format": "pakn-audit-1",
+            "start-prev-hash": path[0][10],
+            "path": [[row[0], hashlib.sha256(canonical(*row[:10])).hexdigest()] for row in path],
+        }
+    )
     for i, cert in enumerate(svc.verifier.trust.certificates):
         files[f"certificates/trusted-{i}.pem"] = cert.public_bytes(Encoding.PEM)
     manifest = _manifest(svc, petition_id, seal_name, seal.seq, seal.head_hash, files, entries)
@@ -108,48 +140,85 @@ def export_bundle(svc: Services, petition_id: str, output: Path) -> str:
             z.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
     digest = hashlib.sha256(output.read_bytes()).hexdigest()
     with svc.store.unit_of_work() as uow:
-        uow.audit.record("audit.exported", actor="operator", at=svc.clock.now(),
-                         petition_id=petition_id, sha256=digest, sealed_seq=seal.seq,
-                         events=len(events), documents=len(docs))
+        uow.audit.record(
+            "audit.exported",
+            actor="operator",
+            at=svc.clock.now(),
+            petition_id=petition_id,
+            sha256=digest,
+            sealed_seq=seal.seq,
+            events=len(events),
+            documents=len(docs),
+        )
         uow.commit()
-    return (f"{len(docs)} document(s), {len(events)} event(s), chain path {first}–{seal.seq}, "
-            f"seal {seal.seal_id}; sha256 {digest}")
+    return (
+        f"{len(docs)} document(s), {len(events)} event(s), chain path {first}–{seal.seq}, "
+        f"seal {seal.seal_id}; sha256 {digest}"
+    )
 
 
 def _last_event(connection: Any, petition_id: str) -> int:
     e = t.audit_events
     cases = select(t.cases.c.case_id).where(t.cases.c.petition_id == petition_id)
-    row = connection.execute(select(e.c.seq).where(or_(e.c.petition_id == petition_id,
-                                                       e.c.case_id.in_(cases)))
-                             .order_by(e.c.seq.desc()).limit(1)).first()
+    row = connection.execute(
+        select(e.c.seq)
+        .where(or_(e.c.petition_id == petition_id, e.c.case_id.in_(cases)))
+        .order_by(e.c.seq.desc())
+        .limit(1)
+    ).first()
     if row is None:
         raise NotFound(f"petition {petition_id} has no audit events")
     return int(row.seq)
 
 
 def _event_json(r: Any) -> dict[str, Any]:
-    return {"seq": r.seq, "at": timestamp(r.at), "actor": r.actor, "action": r.action,
-            "petition_id": r.petition_id, "case_id": r.case_id, "document_id": r.document_id,
-            "organ_id": r.organ_id, "sha256": r.sha256, "details": r.details,
-            "prev_hash": r.prev_hash, "hash": r.hash}
+    return {
+        "seq": r.seq,
+        "at": timestamp(r.at),
+        "actor": r.actor,
+        "action": r.action,
+        "petition_id": r.petition_id,
+        "case_id": r.case_id,
+        "document_id": r.document_id,
+        "organ_id": r.organ_id,
+        "sha256": r.sha256,
+        "details": r.details,
+        "prev_hash": r.prev_hash,
+        "hash": r.hash,
+    }
 
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
-def _manifest(svc: Services, petition_id: str, seal_name: str, seq: int, head_hash: str,
-              files: dict[str, bytes], entries: list[dict[str, str]]) -> bytes:
+def _manifest(
+    svc: Services,
+    petition_id: str,
+    seal_name: str,
+    seq: int,
+    head_hash: str,
+    files: dict[str, bytes],
+    entries: list[dict[str, str]],
+) -> bytes:
     root = etree.Element(f"{_N}EvidenceBundle", nsmap={None: BUNDLE_NS})
-    for name, value in (("Issuer", svc.organ_id), ("PetitionId", petition_id),
-                        ("ExportedAt", timestamp(svc.clock.now()))):
+    for name, value in (
+        ("Issuer", svc.organ_id),
+        ("PetitionId", petition_id),
+        ("ExportedAt", timestamp(svc.clock.now())),
+    ):
         etree.SubElement(root, f"{_N}{name}").text = value
-    etree.SubElement(root, f"{_N}Seal", {"file": seal_name, "seq": str(seq),
-                                         "head-hash": head_hash})
+    etree.SubElement(
+        root, f"{_N}Seal", {"file": seal_name, "seq": str(seq), "head-hash": head_hash}
+    )
     described = {entry["path"]: entry for entry in entries}
     for name, data in files.items():
-        attributes = {"path": name, "sha256": hashlib.sha256(data).hexdigest(),
-                      "size": str(len(data)), **described.get(name, {})}
+        attributes = {
+            "path": name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": str(len(data)),
+            **described.get(name, {}),
+        }
         etree.SubElement(root, f"{_N}File", attributes)
     return svc.signer.sign(root)
 
@@ -170,14 +239,21 @@ class BundleResult:
         return not self.problems
 
     def summary(self) -> str:
-        return (f"petition {self.petition_id or '?'}: {self.documents} signed document(s), "
-                f"{self.events} event(s) chained to the seal at event {self.sealed_seq}"
-                + ("" if self.ok else f"; {len(self.problems)} problem(s)"))
+        return (
+            f"petition {self.petition_id or '?'}: {self.documents} signed document(s), "
+            f"{self.events} event(s) chained to the seal at event {self.sealed_seq}"
+            + ("" if self.ok else f"; {len(self.problems)} problem(s)")
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "petition_id": self.petition_id, "documents": self.documents,
-                "events": self.events, "sealed_seq": self.sealed_seq,
-                "problems": self.problems}
+        return {
+            "ok": self.ok,
+            "petition_id": self.petition_id,
+            "documents": self.documents,
+            "events": self.events,
+            "sealed_seq": self.sealed_seq,
+            "problems": self.problems,
+        }
 
     def raise_if_broken(self) -> None:
         if self.problems:
@@ -191,16 +267,20 @@ def verify_bundle(path: Path, *, trusted_ca: Iterable[Path] = ()) -> BundleResul
     problems = result.problems
     try:
         with zipfile.ZipFile(path) as z:
-            files = {i.filename: z.read(i) for i in z.infolist()
-                     if not i.is_dir() and i.file_size <= MAX_BUNDLE_FILE}
+            files = {
+                i.filename: z.read(i)
+                for i in z.infolist()
+                if not i.is_dir() and i.file_size <= MAX_BUNDLE_FILE
+            }
     except (zipfile.BadZipFile, OSError) as e:
-        raise IntegrityBroken(f"{path} is not a readable zip: {e}",
-                              code=ErrorCode.BUNDLE_INVALID) from e
+        raise IntegrityBroken(
+            f"{path} is not a readable zip: {e}", code=ErrorCode.BUNDLE_INVALID
+        ) from e
     if files.get("mimetype") != MIMETYPE.encode():
         problems.append(f"mimetype: missing or not {MIMETYPE}")
     anchors = list(trusted_ca) or None
     try:
-        trust = (TrustStore.from_pem_files(anchors) if anchors else _bundled_trust(files))
+        trust = TrustStore.from_pem_files(anchors) if anchors else _bundled_trust(files)
     except GatewayError as e:
         problems.append(f"certificates: {e.message}")
         return result
@@ -257,9 +337,12 @@ def verify_bundle(path: Path, *, trusted_ca: Iterable[Path] = ()) -> BundleResul
 def _bundled_trust(files: dict[str, bytes]) -> TrustStore:
     from cryptography import x509
 
-    certificates = [c for name, data in sorted(files.items())
-                    if name.startswith("certificates/") and name.endswith(".pem")
-                    for c in x509.load_pem_x509_certificates(data)]
+    certificates = [
+        c
+        for name, data in sorted(files.items())
+        if name.startswith("certificates/") and name.endswith(".pem")
+        for c in x509.load_pem_x509_certificates(data)
+    ]
     return TrustStore(certificates)
 
 
@@ -276,18 +359,33 @@ def _load_json(files: dict[str, bytes], name: str, problems: list[str]) -> Any:
         return None
 
 
-def _check_events(events: list[dict[str, Any]], chain: dict[str, Any],
-                  seal_entry: etree._Element, problems: list[str],
-                  result: BundleResult) -> dict[str, set[str]]:
+def _check_events(
+    events: list[dict[str, Any]],
+    chain: dict[str, Any],
+    seal_entry: etree._Element,
+    problems: list[str],
+    result: BundleResult,
+) -> dict[str, set[str]]:
     """Each event's digest is on the path, and the path leads to the sealed hash."""
     path = {int(seq): digest for seq, digest in chain.get("path", [])}
     documents: dict[str, set[str]] = {}
     for ev in events:
         result.events += 1
         seq = int(ev["seq"])
-        digest = hashlib.sha256(canonical(
-            seq, ev["at"], ev["actor"], ev["action"], ev["petition_id"], ev["case_id"],
-            ev["document_id"], ev["organ_id"], ev["sha256"], ev["details"])).hexdigest()
+        digest = hashlib.sha256(
+            canonical(
+                seq,
+                ev["at"],
+                ev["actor"],
+                ev["action"],
+                ev["petition_id"],
+                ev["case_id"],
+                ev["document_id"],
+                ev["organ_id"],
+                ev["sha256"],
+                ev["details"],
+            )
+        ).hexdigest()
         if path.get(seq) != digest:
             problems.append(f"event {seq}: its content does not match the chain (edited)")
         if link(ev["prev_hash"], bytes.fromhex(digest)) != ev["hash"]:
@@ -313,22 +411,30 @@ def _check_events(events: list[dict[str, Any]], chain: dict[str, Any],
     return documents
 
 
-def _check_seal(files: dict[str, bytes], seal_entry: etree._Element, verifier: Verifier,
-                issuer: str, problems: list[str], result: BundleResult) -> None:
+def _check_seal(
+    files: dict[str, bytes],
+    seal_entry: etree._Element,
+    verifier: Verifier,
+    issuer: str,
+    problems: list[str],
+    result: BundleResult,
+) -> None:
     name = seal_entry.get("file", "")
     if name not in files:
         problems.append(f"{name or 'the seal'}: missing")
         return
     try:
         root = xml.parse(files[name])
-        sealed_at = datetime.fromisoformat(root.findtext(
-            "{urn:vn:gov:vpcp:pakn:audit-seal:1}SealedAt") or "")
+        sealed_at = datetime.fromisoformat(
+            root.findtext("{urn:vn:gov:vpcp:pakn:audit-seal:1}SealedAt") or ""
+        )
         content = read_seal(files[name], verifier, at=sealed_at)
     except (GatewayError, ValueError) as e:
         problems.append(f"{name}: does not verify: {e}")
         return
     if content.issuer != issuer:
         problems.append(f"{name}: issued by {content.issuer}, not {issuer}")
-    if (str(content.seq) != seal_entry.get("seq")
-            or content.head_hash != seal_entry.get("head-hash")):
+    if str(content.seq) != seal_entry.get("seq") or content.head_hash != seal_entry.get(
+        "head-hash"
+    ):
         problems.append(f"{name}: seals another event or hash than the manifest says")

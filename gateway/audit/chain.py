@@ -26,8 +26,9 @@ GENESIS = "0" * 64
 """The ``prev_hash`` of the first event."""
 
 _sha256 = hashlib.sha256
-_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                           allow_nan=False).encode
+_encode = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+).encode
 """One encoder, built once: ``json.dumps`` with options builds a new one on every call."""
 
 
@@ -40,13 +41,35 @@ def timestamp(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def canonical(seq: int, at: datetime | str, actor: str, action: str, petition_id: str | None,
-              case_id: int | None, document_id: str | None, organ_id: str | None,
-              sha256: str | None, details: Mapping[str, Any]) -> bytes:
+def canonical(
+    seq: int,
+    at: datetime | str,
+    actor: str,
+    action: str,
+    petition_id: str | None,
+    case_id: int | None,
+    document_id: str | None,
+    organ_id: str | None,
+    sha256: str | None,
+    details: Mapping[str, Any],
+) -> bytes:
     """The exact bytes an event's digest is computed over."""
     when = at if isinstance(at, str) else timestamp(at)
-    return _encode([FORMAT, seq, when, actor, action, petition_id, case_id, document_id,
-                    organ_id, sha256, details]).encode("utf-8")
+    return _encode(
+        [
+            FORMAT,
+            seq,
+            when,
+            actor,
+            action,
+            petition_id,
+            case_id,
+            document_id,
+            organ_id,
+            sha256,
+            details,
+        ]
+    ).encode("utf-8")
 
 
 def digest(canonical_bytes: bytes) -> bytes:
@@ -58,11 +81,27 @@ def link(prev_hash: str, event_digest: bytes) -> str:
     return _sha256(bytes.fromhex(prev_hash) + event_digest).hexdigest()
 
 
-def event_hash(prev_hash: str, seq: int, at: datetime | str, actor: str, action: str,
-               petition_id: str | None, case_id: int | None, document_id: str | None,
-               organ_id: str | None, sha256: str | None, details: Mapping[str, Any]) -> str:
-    return link(prev_hash, digest(canonical(seq, at, actor, action, petition_id, case_id,
-                                            document_id, organ_id, sha256, details)))
+def event_hash(
+    prev_hash: str,
+    seq: int,
+    at: datetime | str,
+    actor: str,
+    action: str,
+    petition_id: str | None,
+    case_id: int | None,
+    document_id: str | None,
+    organ_id: str | None,
+    sha256: str | None,
+    details: Mapping[str, Any],
+) -> str:
+    return link(
+        prev_hash,
+        digest(
+            canonical(
+                seq, at, actor, action, petition_id, case_id, document_id, organ_id, sha256, details
+            )
+        ),
+    )
 
 
 def normalised_details(details: Mapping[str, Any]) -> dict[str, Any]:

@@ -59,11 +59,17 @@ class SealContent:
     previous: str
 
 
-def seal_document(issuer: str, seq: int, head_hash: str, sealed_at: datetime,
-                  previous: str) -> etree._Element:
+def seal_document(
+    issuer: str, seq: int, head_hash: str, sealed_at: datetime, previous: str
+) -> etree._Element:
     root = etree.Element(f"{{{SEAL_NS}}}AuditSeal", nsmap={None: SEAL_NS})
-    for name, value in (("Issuer", issuer), ("Seq", str(seq)), ("HeadHash", head_hash),
-                        ("SealedAt", timestamp(sealed_at)), ("PreviousSeal", previous)):
+    for name, value in (
+        ("Issuer", issuer),
+        ("Seq", str(seq)),
+        ("HeadHash", head_hash),
+        ("SealedAt", timestamp(sealed_at)),
+        ("PreviousSeal", previous),
+    ):
         etree.SubElement(root, f"{{{SEAL_NS}}}{name}").text = value
     return root
 
@@ -79,20 +85,27 @@ def read_seal(body: bytes, verifier: Verifier, *, at: datetime) -> SealContent:
         verified = verifier.verify(xml.parse(body), at=at)
         root = verified.signed_root
         if root.tag != f"{{{SEAL_NS}}}AuditSeal":
-            raise IntegrityBroken(f"not an audit seal: {root.tag}",
-                                  code=ErrorCode.AUDIT_SEAL_INVALID)
+            raise IntegrityBroken(
+                f"not an audit seal: {root.tag}", code=ErrorCode.AUDIT_SEAL_INVALID
+            )
 
         def text(name: str) -> str:
             return root.findtext(f"{{{SEAL_NS}}}{name}") or ""
 
-        content = SealContent(text("Issuer"), int(text("Seq")), text("HeadHash"),
-                              text("SealedAt"), text("PreviousSeal"))
+        content = SealContent(
+            text("Issuer"),
+            int(text("Seq")),
+            text("HeadHash"),
+            text("SealedAt"),
+            text("PreviousSeal"),
+        )
         verified.require_organ(content.issuer)
     except IntegrityBroken:
         raise
     except (GatewayError, ValueError) as e:
-        raise IntegrityBroken(f"the seal does not verify: {e}",
-                              code=ErrorCode.AUDIT_SEAL_INVALID) from e
+        raise IntegrityBroken(
+            f"the seal does not verify: {e}", code=ErrorCode.AUDIT_SEAL_INVALID
+        ) from e
     return content
 
 
@@ -100,19 +113,26 @@ def seals(connection: Connection, *, upto: int | None = None) -> list[Seal]:
     query = select(t.audit_seals).order_by(t.audit_seals.c.seq)
     if upto is not None:
         query = query.where(t.audit_seals.c.seq <= upto)
-    return [Seal(r.seal_id, int(r.seq), r.head_hash, r.sealed_at, r.sha256, bytes(r.body))
-            for r in connection.execute(query)]
+    return [
+        Seal(r.seal_id, int(r.seq), r.head_hash, r.sealed_at, r.sha256, bytes(r.body))
+        for r in connection.execute(query)
+    ]
 
 
 def last_seal(connection: Connection) -> Seal | None:
-    row = connection.execute(select(t.audit_seals).order_by(t.audit_seals.c.seq.desc())
-                             .limit(1)).first()
-    return (Seal(row.seal_id, int(row.seq), row.head_hash, row.sealed_at, row.sha256,
-                 bytes(row.body)) if row else None)
+    row = connection.execute(
+        select(t.audit_seals).order_by(t.audit_seals.c.seq.desc()).limit(1)
+    ).first()
+    return (
+        Seal(row.seal_id, int(row.seq), row.head_hash, row.sealed_at, row.sha256, bytes(row.body))
+        if row
+        else None
+    )
 
 
-def seal_due(head_seq: int, last: Seal | None, now: datetime, *, every_events: int,
-             every_minutes: float) -> bool:
+def seal_due(
+    head_seq: int, last: Seal | None, now: datetime, *, every_events: int, every_minutes: float
+) -> bool:
     """Whether to seal now: N events since the last seal, or T minutes with anything new.
 
     The last seal's own ``audit.sealed`` event does not count as new.
@@ -122,8 +142,7 @@ def seal_due(head_seq: int, last: Seal | None, now: datetime, *, every_events: i
     new_events = head_seq - last.seq - 1
     if new_events <= 0:
         return False
-    return (new_events >= every_events
-            or now - last.sealed_at >= timedelta(minutes=every_minutes))
+    return new_events >= every_events or now - last.sealed_at >= timedelta(minutes=every_minutes)
 
 
 def seal_now(svc: Services, *, force: bool = False) -> Seal | None:
@@ -137,8 +156,13 @@ def seal_now(svc: Services, *, force: bool = False) -> Seal | None:
     if force:
         due = seq > 0 and (last is None or seq - last.seq - 1 > 0)
     else:
-        due = seal_due(seq, last, now, every_events=settings.audit_seal_events,
-                       every_minutes=settings.audit_seal_minutes)
+        due = seal_due(
+            seq,
+            last,
+            now,
+            every_events=settings.audit_seal_events,
+            every_minutes=settings.audit_seal_minutes,
+        )
     if not due:
         return None
     previous = last.sha256 if last else ""
@@ -146,11 +170,26 @@ def seal_now(svc: Services, *, force: bool = False) -> Seal | None:
     digest = hashlib.sha256(body).hexdigest()
     try:
         with svc.store.unit_of_work() as uow:
-            seal_id = uow.connection.execute(insert(t.audit_seals).values(
-                seq=seq, head_hash=head_hash, sealed_at=now, sha256=digest, body=body,
-            ).returning(t.audit_seals.c.seal_id)).scalar_one()
-            uow.audit.record(SEALED, actor="gateway", at=now, sha256=digest,
-                             seal_id=int(seal_id), sealed_seq=seq, head_hash=head_hash)
+            seal_id = uow.connection.execute(
+                insert(t.audit_seals)
+                .values(
+                    seq=seq,
+                    head_hash=head_hash,
+                    sealed_at=now,
+                    sha256=digest,
+                    body=body,
+                )
+                .returning(t.audit_seals.c.seal_id)
+            ).scalar_one()
+            uow.audit.record(
+                SEALED,
+                actor="gateway",
+                at=now,
+                sha256=digest,
+                seal_id=int(seal_id),
+                sealed_seq=seq,
+                head_hash=head_hash,
+            )
             uow.commit()
     except IntegrityError:  # another sealer sealed this very head first
         return None
@@ -174,8 +213,9 @@ class AuditSealer:
             try:
                 seal = seal_now(self.svc)
             except Exception:  # keep sealing later: the chain itself is already safe
-                log.exception("sealing the audit chain failed; retrying in %.0fs",
-                              self.poll_seconds)
+                log.exception(
+                    "sealing the audit chain failed; retrying in %.0fs", self.poll_seconds
+                )
                 continue
             if seal is not None:
                 log.info("audit chain sealed at seq %d", seal.seq)

@@ -18,8 +18,18 @@ from gateway.errors import NotFound
 from gateway.service.context import Services
 from gateway.store import tables as t
 
-_SHOWN = ("kind", "previous", "state", "note", "receipt_id", "attempts", "response", "error",
-          "code", "sealed_seq")
+_SHOWN = (
+    "kind",
+    "previous",
+    "state",
+    "note",
+    "receipt_id",
+    "attempts",
+    "response",
+    "error",
+    "code",
+    "sealed_seq",
+)
 
 
 def petition_trail(svc: Services, petition_id: str) -> list[dict[str, Any]]:
@@ -34,37 +44,77 @@ def petition_trail(svc: Services, petition_id: str) -> list[dict[str, Any]]:
             raise NotFound(f"no petition {petition_id}")
         cases = select(t.cases.c.case_id).where(t.cases.c.petition_id == petition_id)
         e = t.audit_events
-        rows = c.execute(select(e).where(or_(e.c.petition_id == petition_id,
-                                             e.c.case_id.in_(cases))).order_by(e.c.seq)).all()
-        documents = {d.document_id: d for d in c.execute(
-            select(t.documents).where(t.documents.c.petition_id == petition_id))}
-        legacy = {r.organ_id for r in c.execute(
-            select(t.agencies.c.organ_id).where(t.agencies.c.legacy_sha1.is_(True)))}
+        rows = c.execute(
+            select(e)
+            .where(or_(e.c.petition_id == petition_id, e.c.case_id.in_(cases)))
+            .order_by(e.c.seq)
+        ).all()
+        documents = {
+            d.document_id: d
+            for d in c.execute(select(t.documents).where(t.documents.c.petition_id == petition_id))
+        }
+        legacy = {
+            r.organ_id
+            for r in c.execute(
+                select(t.agencies.c.organ_id).where(t.agencies.c.legacy_sha1.is_(True))
+            )
+        }
     checked: dict[str, str | None] = {}
     trail = []
     for r in rows:
-        chained = event_hash(r.prev_hash, r.seq, r.at, r.actor, r.action, r.petition_id,
-                             r.case_id, r.document_id, r.organ_id, r.sha256, r.details) == r.hash
+        chained = (
+            event_hash(
+                r.prev_hash,
+                r.seq,
+                r.at,
+                r.actor,
+                r.action,
+                r.petition_id,
+                r.case_id,
+                r.document_id,
+                r.organ_id,
+                r.sha256,
+                r.details,
+            )
+            == r.hash
+        )
         entry: dict[str, Any] = {
-            "seq": r.seq, "at": r.at.isoformat(), "actor": r.actor, "action": r.action,
-            "agency": r.organ_id, "case_id": r.case_id, "chain_ok": chained,
-            "details": {k: r.details[k] for k in _SHOWN if k in r.details}}
+            "seq": r.seq,
+            "at": r.at.isoformat(),
+            "actor": r.actor,
+            "action": r.action,
+            "agency": r.organ_id,
+            "case_id": r.case_id,
+            "chain_ok": chained,
+            "details": {k: r.details[k] for k in _SHOWN if k in r.details},
+        }
         doc = documents.get(r.document_id) if r.document_id else None
         if doc is not None:
             if doc.document_id not in checked:
                 checked[doc.document_id] = check_document(
-                    svc, bytes(doc.body), doc.sha256, doc.created_at,
-                    legacy=doc.sender in legacy, chained=set())
-            entry["document"] = {"id": doc.document_id, "kind": doc.kind,
-                                 "sha256": doc.sha256,
-                                 "signature_ok": checked[doc.document_id] is None,
-                                 "problem": checked[doc.document_id]}
+                    svc,
+                    bytes(doc.body),
+                    doc.sha256,
+                    doc.created_at,
+                    legacy=doc.sender in legacy,
+                    chained=set(),
+                )
+            entry["document"] = {
+                "id": doc.document_id,
+                "kind": doc.kind,
+                "sha256": doc.sha256,
+                "signature_ok": checked[doc.document_id] is None,
+                "problem": checked[doc.document_id],
+            }
         if r.sha256:
             entry["sha256"] = r.sha256
         receipt = documents.get(r.details.get("receipt_id") or "")
         if receipt is not None:
-            entry["receipt"] = {"id": receipt.document_id, "sha256": receipt.sha256,
-                                "from": receipt.sender}
+            entry["receipt"] = {
+                "id": receipt.document_id,
+                "sha256": receipt.sha256,
+                "from": receipt.sender,
+            }
         trail.append(entry)
     return trail
 
@@ -79,15 +129,20 @@ def render(trail: list[dict[str, Any]], zone: ZoneInfo) -> list[str]:
         mark = "⛓ ✓" if entry["chain_ok"] else "⛓ ✗"
         agency = f" → {entry['agency']}" if entry["agency"] else ""
         details = " ".join(f"{k}={v}" for k, v in entry["details"].items() if v not in (None, ""))
-        lines.append(f"  {when}  #{entry['seq']:<6} {mark}  {entry['actor']:<22} "
-                     f"{entry['action']:<18}{agency}  {details}".rstrip())
+        lines.append(
+            f"  {when}  #{entry['seq']:<6} {mark}  {entry['actor']:<22} "
+            f"{entry['action']:<18}{agency}  {details}".rstrip()
+        )
         doc = entry.get("document")
         if doc is not None:
             sign = "signature ✓" if doc["signature_ok"] else f"signature ✗ ({doc['problem']})"
-            lines.append(f"{'':32}{doc['kind']} {doc['id'][:8]}  sha256 {doc['sha256'][:16]}…"
-                         f"  {sign}")
+            lines.append(
+                f"{'':32}{doc['kind']} {doc['id'][:8]}  sha256 {doc['sha256'][:16]}…  {sign}"
+            )
         receipt = entry.get("receipt")
         if receipt is not None:
-            lines.append(f"{'':32}receipt {receipt['id'][:8]} from {receipt['from']}  "
-                         f"sha256 {receipt['sha256'][:16]}…")
+            lines.append(
+                f"{'':32}receipt {receipt['id'][:8]} from {receipt['from']}  "
+                f"sha256 {receipt['sha256'][:16]}…"
+            )
     return lines

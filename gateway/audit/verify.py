@@ -33,11 +33,20 @@ from gateway.store import tables as t
 Progress = Callable[[int], None]
 """Called with the number of events checked since the last call."""
 
-EVENT_COLUMNS = (t.audit_events.c.seq, t.audit_events.c.at, t.audit_events.c.actor,
-                 t.audit_events.c.action, t.audit_events.c.petition_id,
-                 t.audit_events.c.case_id, t.audit_events.c.document_id,
-                 t.audit_events.c.organ_id, t.audit_events.c.sha256, t.audit_events.c.details,
-                 t.audit_events.c.prev_hash, t.audit_events.c.hash)
+EVENT_COLUMNS = (
+    t.audit_events.c.seq,
+    t.audit_events.c.at,
+    t.audit_events.c.actor,
+    t.audit_events.c.action,
+    t.audit_events.c.petition_id,
+    t.audit_events.c.case_id,
+    t.audit_events.c.document_id,
+    t.audit_events.c.organ_id,
+    t.audit_events.c.sha256,
+    t.audit_events.c.details,
+    t.audit_events.c.prev_hash,
+    t.audit_events.c.hash,
+)
 
 
 @dataclass(frozen=True)
@@ -50,9 +59,15 @@ class Problem:
 
     @property
     def where(self) -> str:
-        return (f"event {self.seq}" if self.seq is not None
-                else f"seal {self.seal_id}" if self.seal_id is not None
-                else f"document {self.document_id}" if self.document_id else "trail")
+        return (
+            f"event {self.seq}"
+            if self.seq is not None
+            else f"seal {self.seal_id}"
+            if self.seal_id is not None
+            else f"document {self.document_id}"
+            if self.document_id
+            else "trail"
+        )
 
     def line(self) -> str:
         return f"{self.where}: {self.code}: {self.what}"
@@ -72,18 +87,23 @@ class Report:
         return not self.problems
 
     def as_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "events": self.events, "first_seq": self.first_seq,
-                "last_seq": self.last_seq, "seals": self.seals, "documents": self.documents,
-                "first_problem": asdict(self.problems[0]) if self.problems else None,
-                "problems": [asdict(p) for p in self.problems]}
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "seals": self.seals,
+            "documents": self.documents,
+            "first_problem": asdict(self.problems[0]) if self.problems else None,
+            "problems": [asdict(p) for p in self.problems],
+        }
 
     def raise_if_broken(self) -> None:
         if self.problems:
             first = self.problems[0]
             rest = len(self.problems) - 1
             more = f" (and {rest} more problem(s))" if rest else ""
-            raise IntegrityBroken(f"{first.where}: {first.what}{more}",
-                                  code=ErrorCode(first.code))
+            raise IntegrityBroken(f"{first.where}: {first.what}{more}", code=ErrorCode(first.code))
 
 
 class ChainChecker:
@@ -102,26 +122,60 @@ class ChainChecker:
         problems = self.report.problems
         expected, last_seq = self.expected, self.last_seq
         count = 0
-        for (seq, at, actor, action, petition_id, case_id, document_id, organ_id, sha256,
-             details, prev_hash, stored_hash) in rows:
+        for (
+            seq,
+            at,
+            actor,
+            action,
+            petition_id,
+            case_id,
+            document_id,
+            organ_id,
+            sha256,
+            details,
+            prev_hash,
+            stored_hash,
+        ) in rows:
             count += 1
             if expected is not None and prev_hash != expected:
                 if last_seq is not None and seq != last_seq + 1:
-                    what = (f"events {last_seq + 1}…{seq - 1} are missing (deleted): this "
-                            "event does not follow the one before it")
+                    what = (
+                        f"events {last_seq + 1}…{seq - 1} are missing (deleted): this "
+                        "event does not follow the one before it"
+                    )
                 elif last_seq is None and seq != 1:
                     what = f"events before {seq} are missing: the chain does not start here"
                 else:
-                    what = (f"prev_hash does not match event {last_seq}'s hash (events "
-                            "reordered, or an earlier one rewritten)")
+                    what = (
+                        f"prev_hash does not match event {last_seq}'s hash (events "
+                        "reordered, or an earlier one rewritten)"
+                    )
                 problems.append(Problem(ErrorCode.AUDIT_CHAIN_BROKEN.value, what, seq=seq))
-            computed = link(prev_hash, hashlib.sha256(canonical(
-                seq, at, actor, action, petition_id, case_id, document_id, organ_id, sha256,
-                details)).digest())
+            computed = link(
+                prev_hash,
+                hashlib.sha256(
+                    canonical(
+                        seq,
+                        at,
+                        actor,
+                        action,
+                        petition_id,
+                        case_id,
+                        document_id,
+                        organ_id,
+                        sha256,
+                        details,
+                    )
+                ).digest(),
+            )
             if computed != stored_hash:
-                problems.append(Problem(
-                    ErrorCode.AUDIT_CHAIN_BROKEN.value,
-                    "its content does not match its hash (the event was edited)", seq=seq))
+                problems.append(
+                    Problem(
+                        ErrorCode.AUDIT_CHAIN_BROKEN.value,
+                        "its content does not match its hash (the event was edited)",
+                        seq=seq,
+                    )
+                )
             if seq in self.wanted:
                 self.hashes[seq] = stored_hash
             if action == SEALED and isinstance(details, dict) and "seal_id" in details:
@@ -136,8 +190,9 @@ class ChainChecker:
         self.report.last_seq = last_seq
 
 
-def stream_events(connection: Connection, *, from_seq: int | None, to_seq: int | None,
-                  batch: int = 20_000) -> Iterator[Sequence[Any]]:
+def stream_events(
+    connection: Connection, *, from_seq: int | None, to_seq: int | None, batch: int = 20_000
+) -> Iterator[Sequence[Any]]:
     """Events in ``seq`` order, in batches (keyset pagination: constant memory)."""
     column = t.audit_events.c.seq
     after = (from_seq - 1) if from_seq is not None else None
@@ -154,11 +209,18 @@ def stream_events(connection: Connection, *, from_seq: int | None, to_seq: int |
         after = rows[-1][0]
 
 
-def verify_trail(svc: Services, *, from_seq: int | None = None, to_seq: int | None = None,
-                 documents: bool = True, progress: Progress | None = None) -> Report:
+def verify_trail(
+    svc: Services,
+    *,
+    from_seq: int | None = None,
+    to_seq: int | None = None,
+    documents: bool = True,
+    progress: Progress | None = None,
+) -> Report:
     with _no_cyclic_gc():
-        return _verify_trail(svc, from_seq=from_seq, to_seq=to_seq, documents=documents,
-                             progress=progress)
+        return _verify_trail(
+            svc, from_seq=from_seq, to_seq=to_seq, documents=documents, progress=progress
+        )
 
 
 @contextmanager
@@ -174,43 +236,56 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _verify_trail(svc: Services, *, from_seq: int | None, to_seq: int | None, documents: bool,
-                  progress: Progress | None) -> Report:
+def _verify_trail(
+    svc: Services,
+    *,
+    from_seq: int | None,
+    to_seq: int | None,
+    documents: bool,
+    progress: Progress | None,
+) -> Report:
     report = Report()
     ranged = from_seq is not None and from_seq > 1
     checker = ChainChecker(report, expected_prev=None if ranged else GENESIS)
     with svc.store.unit_of_work() as uow:
         connection = uow.connection
-        all_seals = [s for s in seals(connection, upto=to_seq)
-                     if from_seq is None or s.seq >= from_seq]
+        all_seals = [
+            s for s in seals(connection, upto=to_seq) if from_seq is None or s.seq >= from_seq
+        ]
         checker.wanted = {s.seq for s in all_seals}
         for rows in stream_events(connection, from_seq=from_seq, to_seq=to_seq):
             checker.feed(rows)
             if progress is not None:
                 progress(len(rows))
         head_seq, head_hash = read_head(connection, lock=False)
-        if to_seq is None and (head_seq != (checker.last_seq or 0)
-                               or head_hash != (checker.expected or GENESIS)):
-            report.problems.append(Problem(
-                ErrorCode.AUDIT_CHAIN_BROKEN.value,
-                f"the chain head names event {head_seq}, but the last event is "
-                f"{checker.last_seq} (events removed from the end, or the head rewritten)",
-                seq=checker.last_seq))
+        if to_seq is None and (
+            head_seq != (checker.last_seq or 0) or head_hash != (checker.expected or GENESIS)
+        ):
+            report.problems.append(
+                Problem(
+                    ErrorCode.AUDIT_CHAIN_BROKEN.value,
+                    f"the chain head names event {head_seq}, but the last event is "
+                    f"{checker.last_seq} (events removed from the end, or the head rewritten)",
+                    seq=checker.last_seq,
+                )
+            )
         _check_seals(svc, checker, all_seals, report, complete=to_seq is None and not ranged)
         if documents:
             _check_documents(svc, connection, checker, report, only=ranged or to_seq is not None)
     return report
 
 
-def _check_seals(svc: Services, checker: ChainChecker, all_seals: list[Any], report: Report,
-                 *, complete: bool) -> None:
+def _check_seals(
+    svc: Services, checker: ChainChecker, all_seals: list[Any], report: Report, *, complete: bool
+) -> None:
     previous = ""
     for seal in all_seals:
         report.seals += 1
 
         def bad(what: str, seal: Any = seal) -> None:
-            report.problems.append(Problem(ErrorCode.AUDIT_SEAL_INVALID.value, what,
-                                           seq=None, seal_id=seal.seal_id))
+            report.problems.append(
+                Problem(ErrorCode.AUDIT_SEAL_INVALID.value, what, seq=None, seal_id=seal.seal_id)
+            )
 
         if hashlib.sha256(seal.body).hexdigest() != seal.sha256:
             bad("its bytes do not match its recorded SHA-256 (the seal was replaced)")
@@ -233,43 +308,65 @@ def _check_seals(svc: Services, checker: ChainChecker, all_seals: list[Any], rep
         if chained is None:
             bad(f"it seals event {content.seq}, which is not in the chain")
         elif chained != content.head_hash:
-            bad(f"it seals hash {content.head_hash[:16]}… for event {content.seq}, but the "
-                f"chain has {chained[:16]}… there (the chain was rewritten)")
+            bad(
+                f"it seals hash {content.head_hash[:16]}… for event {content.seq}, but the "
+                f"chain has {chained[:16]}… there (the chain was rewritten)"
+            )
         if complete and content.previous != previous:
             bad("it does not name the previous seal (a seal was removed or replaced)")
         previous = seal.sha256
 
 
-def _check_documents(svc: Services, connection: Connection, checker: ChainChecker,
-                     report: Report, *, only: bool) -> None:
-    query = select(t.documents.c.document_id, t.documents.c.sender, t.documents.c.sha256,
-                   t.documents.c.body, t.documents.c.created_at).order_by(
-                       t.documents.c.created_at, t.documents.c.document_id)
+def _check_documents(
+    svc: Services, connection: Connection, checker: ChainChecker, report: Report, *, only: bool
+) -> None:
+    query = select(
+        t.documents.c.document_id,
+        t.documents.c.sender,
+        t.documents.c.sha256,
+        t.documents.c.body,
+        t.documents.c.created_at,
+    ).order_by(t.documents.c.created_at, t.documents.c.document_id)
     if only:
         query = query.where(t.documents.c.document_id.in_(list(checker.document_digests)))
-    legacy = {row.organ_id for row in connection.execute(
-        select(t.agencies.c.organ_id).where(t.agencies.c.legacy_sha1.is_(True)))}
+    legacy = {
+        row.organ_id
+        for row in connection.execute(
+            select(t.agencies.c.organ_id).where(t.agencies.c.legacy_sha1.is_(True))
+        )
+    }
     for row in connection.execute(query):
         report.documents += 1
-        problem = check_document(svc, bytes(row.body), row.sha256, row.created_at,
-                                 legacy=row.sender in legacy,
-                                 chained=checker.document_digests.get(row.document_id, set()))
+        problem = check_document(
+            svc,
+            bytes(row.body),
+            row.sha256,
+            row.created_at,
+            legacy=row.sender in legacy,
+            chained=checker.document_digests.get(row.document_id, set()),
+        )
         if problem:
-            report.problems.append(Problem(ErrorCode.DOCUMENT_TAMPERED.value, problem,
-                                           document_id=row.document_id))
+            report.problems.append(
+                Problem(ErrorCode.DOCUMENT_TAMPERED.value, problem, document_id=row.document_id)
+            )
 
 
-def check_document(svc: Services, body: bytes, recorded: str, at: Any, *, legacy: bool,
-                   chained: set[str]) -> str | None:
+def check_document(
+    svc: Services, body: bytes, recorded: str, at: Any, *, legacy: bool, chained: set[str]
+) -> str | None:
     """What is wrong with a stored document, or None."""
     actual = hashlib.sha256(body).hexdigest()
     if actual != recorded:
-        return (f"its bytes hash to {actual[:16]}…, not the recorded {recorded[:16]}… "
-                "(the stored document was altered)")
+        return (
+            f"its bytes hash to {actual[:16]}…, not the recorded {recorded[:16]}… "
+            "(the stored document was altered)"
+        )
     if chained - {actual}:
-        return ("the audit chain recorded another SHA-256 for it "
-                f"({sorted(chained - {actual})[0][:16]}…): the document and its digest were "
-                "both replaced")
+        return (
+            "the audit chain recorded another SHA-256 for it "
+            f"({sorted(chained - {actual})[0][:16]}…): the document and its digest were "
+            "both replaced"
+        )
     try:
         svc.verifier.verify(body, at=at)
     except GatewayError as e:

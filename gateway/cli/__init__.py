@@ -38,9 +38,16 @@ def main() -> None:
 def _register() -> None:
     from gateway.cli import adapters, admin, audit, calendar, lifecycle, petitions, pki, run
 
-    for command in (*run.COMMANDS, *pki.COMMANDS, *admin.COMMANDS, *adapters.COMMANDS,
-                    *petitions.COMMANDS, *calendar.COMMANDS, *lifecycle.COMMANDS,
-                    *audit.COMMANDS):
+    for command in (
+        *run.COMMANDS,
+        *pki.COMMANDS,
+        *admin.COMMANDS,
+        *adapters.COMMANDS,
+        *petitions.COMMANDS,
+        *calendar.COMMANDS,
+        *lifecycle.COMMANDS,
+        *audit.COMMANDS,
+    ):
         main.add_command(command)
 
     from gateway.cli import dlq

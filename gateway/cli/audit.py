@@ -17,14 +17,25 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.option("--from", "from_seq", type=click.IntRange(1), default=None,
-              help="First event to check (default: the first).")
-@click.option("--to", "to_seq", type=click.IntRange(1), default=None,
-              help="Last event to check (default: the last).")
+@click.option(
+    "--from",
+    "from_seq",
+    type=click.IntRange(1),
+    default=None,
+    help="First event to check (default: the first).",
+)
+@click.option(
+    "--to",
+    "to_seq",
+    type=click.IntRange(1),
+    default=None,
+    help="Last event to check (default: the last).",
+)
 @click.option("--no-documents", is_flag=True, help="Check the chain and seals only.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def audit_verify(from_seq: int | None, to_seq: int | None, no_documents: bool,
-                 as_json: bool) -> None:
+def audit_verify(
+    from_seq: int | None, to_seq: int | None, no_documents: bool, as_json: bool
+) -> None:
     """Recompute the hash chain, check every seal and every stored document's digest and
     signature. Exit 0 only if all holds; otherwise name the first broken event."""
     from gateway.audit.verify import verify_trail
@@ -41,12 +52,15 @@ def audit_verify(from_seq: int | None, to_seq: int | None, no_documents: bool,
 
             with Progress(transient=True) as bar:
                 task = bar.add_task("verifying the audit chain", total=total)
-                report = verify_trail(svc, from_seq=from_seq, to_seq=to_seq,
-                                      documents=not no_documents,
-                                      progress=lambda n: bar.advance(task, n))
+                report = verify_trail(
+                    svc,
+                    from_seq=from_seq,
+                    to_seq=to_seq,
+                    documents=not no_documents,
+                    progress=lambda n: bar.advance(task, n),
+                )
         else:
-            report = verify_trail(svc, from_seq=from_seq, to_seq=to_seq,
-                                  documents=not no_documents)
+            report = verify_trail(svc, from_seq=from_seq, to_seq=to_seq, documents=not no_documents)
     finally:
         svc.close()
     if as_json:
@@ -54,8 +68,11 @@ def audit_verify(from_seq: int | None, to_seq: int | None, no_documents: bool,
         if not report.ok:
             sys.exit(1)
         return
-    span = (f"{report.events} events ({report.first_seq}–{report.last_seq})" if report.events
-            else "no events")
+    span = (
+        f"{report.events} events ({report.first_seq}–{report.last_seq})"
+        if report.events
+        else "no events"
+    )
     summary = f"{span}, {report.seals} seal(s), {report.documents} document(s)"
     if report.ok:
         click.echo(f"audit trail OK: {summary}")
@@ -81,9 +98,13 @@ def _count(svc: object, from_seq: int | None, to_seq: int | None) -> int:
 
 
 @audit.command("seal")
-@click.option("--watch", is_flag=True, help="Keep sealing every GATEWAY_AUDIT_SEAL_EVENTS "
-              "events or GATEWAY_AUDIT_SEAL_MINUTES minutes until stopped (what `gateway up` "
-              "runs inside).")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep sealing every GATEWAY_AUDIT_SEAL_EVENTS "
+    "events or GATEWAY_AUDIT_SEAL_MINUTES minutes until stopped (what `gateway up` "
+    "runs inside).",
+)
 def audit_seal(watch: bool) -> None:
     """Seal the chain head now (if anything is unsealed), signed by the gateway."""
     from gateway.audit.seal import seal_now
@@ -99,8 +120,10 @@ def audit_seal(watch: bool) -> None:
     if seal is None:
         click.echo("nothing to seal: the chain head is already sealed")
     else:
-        click.echo(f"sealed event {seal.seq} (hash {seal.head_hash[:16]}…) as seal "
-                   f"{seal.seal_id}, sha256 {seal.sha256}")
+        click.echo(
+            f"sealed event {seal.seq} (hash {seal.head_hash[:16]}…) as seal "
+            f"{seal.seal_id}, sha256 {seal.sha256}"
+        )
 
 
 def _watch(svc: object) -> None:
@@ -122,8 +145,13 @@ def _watch(svc: object) -> None:
 
 @audit.command("export")
 @click.argument("petition_id")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The bundle to write (.zip).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The bundle to write (.zip).",
+)
 def audit_export(petition_id: str, output: Path) -> None:
     """Export PETITION_ID's evidence: its signed documents and receipts (exact bytes), its
     audit events with the hash-chain path to a seal, the seal, the certificates, a manifest."""
@@ -139,9 +167,13 @@ def audit_export(petition_id: str, output: Path) -> None:
 
 @audit.command("verify-bundle")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--trusted-ca", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              multiple=True, help="Trust these CA certificates (PEM) instead of the bundle's "
-              "own (recommended: the gateway operator's published CA).")
+@click.option(
+    "--trusted-ca",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Trust these CA certificates (PEM) instead of the bundle's "
+    "own (recommended: the gateway operator's published CA).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def audit_verify_bundle(bundle: Path, trusted_ca: tuple[Path, ...], as_json: bool) -> None:
     """Verify an exported bundle with no database: every file against the manifest, every

@@ -29,8 +29,10 @@ def dlq_list(include_replayed: bool, as_json: bool) -> None:
         return
     for d in found:
         replayed = f"  replayed {d.replayed_at:%Y-%m-%d %H:%M}" if d.replayed_at else ""
-        click.echo(f"{d.id:>6}  {d.dead_at:%Y-%m-%d %H:%M:%S}  {d.queue:<28} {d.code:<22} "
-                   f"{d.reason[:60]}{replayed}")
+        click.echo(
+            f"{d.id:>6}  {d.dead_at:%Y-%m-%d %H:%M:%S}  {d.queue:<28} {d.code:<22} "
+            f"{d.reason[:60]}{replayed}"
+        )
     click.echo(f"{len(found)} dead letter(s)")
 
 
@@ -47,8 +49,9 @@ def dlq_show(dead_letter_id: int) -> None:
 
 @dlq.command("replay")
 @click.argument("dead_letter_id", type=int, required=False)
-@click.option("--all", "replay_all", is_flag=True, help="Replay every dead letter not yet "
-              "replayed.")
+@click.option(
+    "--all", "replay_all", is_flag=True, help="Replay every dead letter not yet replayed."
+)
 def dlq_replay(dead_letter_id: int | None, replay_all: bool) -> None:
     """Re-queue dead letter DEAD_LETTER_ID (or --all); recorded in the audit trail."""
     from gateway.service import dead_letters

@@ -21,31 +21,62 @@ def petition() -> None:
 @click.option("--title", required=True)
 @click.option("--content", required=True, help="The petition text ('-' reads standard input).")
 @click.option("--name", required=True, help="Petitioner's name (personal data: never logged).")
-@click.option("--kind", type=click.Choice([k.value for k in PetitionerKind]), default="citizen",
-              show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in PetitionerKind]),
+    default="citizen",
+    show_default=True,
+)
 @click.option("--id-number", default="")
 @click.option("--phone", default="")
 @click.option("--email", default="")
 @click.option("--address", default="")
-@click.option("--to", "route_to", multiple=True, metavar="ORGAN_ID",
-              help="Route at once to this agency (repeatable).")
-@click.option("--client-ref", default=None, help="Idempotency key: resubmitting returns the "
-              "same petition.")
-def petition_submit(category: str, title: str, content: str, name: str, kind: str,
-                    id_number: str, phone: str, email: str, address: str,
-                    route_to: tuple[str, ...], client_ref: str | None) -> None:
+@click.option(
+    "--to",
+    "route_to",
+    multiple=True,
+    metavar="ORGAN_ID",
+    help="Route at once to this agency (repeatable).",
+)
+@click.option(
+    "--client-ref", default=None, help="Idempotency key: resubmitting returns the same petition."
+)
+def petition_submit(
+    category: str,
+    title: str,
+    content: str,
+    name: str,
+    kind: str,
+    id_number: str,
+    phone: str,
+    email: str,
+    address: str,
+    route_to: tuple[str, ...],
+    client_ref: str | None,
+) -> None:
     """Record a petition as received from the CLI (operator entry)."""
     from gateway.domain.petition import Petitioner
     from gateway.service.intake import NewPetition, submit_petition
 
     if content == "-":
         content = sys.stdin.read()
-    submitted = submit_petition(services(), NewPetition(
-        category=Category(category), title=title, content=content,
-        petitioner=Petitioner(PetitionerKind(kind), name, id_number, phone, email, address),
-        portal="cli", client_ref=client_ref, route_to=route_to))
-    click.echo(submitted.petition_id if submitted.created
-               else f"{submitted.petition_id} (already submitted)")
+    submitted = submit_petition(
+        services(),
+        NewPetition(
+            category=Category(category),
+            title=title,
+            content=content,
+            petitioner=Petitioner(PetitionerKind(kind), name, id_number, phone, email, address),
+            portal="cli",
+            client_ref=client_ref,
+            route_to=route_to,
+        ),
+    )
+    click.echo(
+        submitted.petition_id
+        if submitted.created
+        else f"{submitted.petition_id} (already submitted)"
+    )
 
 
 @petition.command("route")
@@ -62,8 +93,11 @@ def petition_route(petition_id: str, organ_ids: tuple[str, ...]) -> None:
 @petition.command("show")
 @click.argument("petition_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--trail", is_flag=True, help="Also the audit timeline: who, what, when, "
-              "chain and signature checks, receipt digests.")
+@click.option(
+    "--trail",
+    is_flag=True,
+    help="Also the audit timeline: who, what, when, chain and signature checks, receipt digests.",
+)
 def petition_show(petition_id: str, as_json: bool, trail: bool) -> None:
     """Show a petition's status, cases, deadlines and deliveries (no personal data)."""
     from gateway.service.queries import petition_view
@@ -83,20 +117,25 @@ def petition_show(petition_id: str, as_json: bool, trail: bool) -> None:
     click.echo(f"{view['id']}  {view['status']}  [{view['category']}]  {view['title']}")
     click.echo(f"  received {view['received_at']} via {view['portal']}")
     for case in view["cases"]:
-        click.echo(f"  case {case['case_id']} → {case['agency']}: {case['state']}"
-                   f"  due {case['due_date'] or '—'}{'  OVERDUE' if case['overdue'] else ''}"
-                   f"  transfer {case['transfer_document']}")
+        click.echo(
+            f"  case {case['case_id']} → {case['agency']}: {case['state']}"
+            f"  due {case['due_date'] or '—'}{'  OVERDUE' if case['overdue'] else ''}"
+            f"  transfer {case['transfer_document']}"
+        )
         for d in case["deliveries"]:
             error = f"  ({d['failure_code'] or ''} {d['last_error']})" if d["last_error"] else ""
-            click.echo(f"    delivery {d['delivery_id'][:8]}: {d['state']}, "
-                       f"{d['attempts']} attempt(s){error}")
+            click.echo(
+                f"    delivery {d['delivery_id'][:8]}: {d['state']}, "
+                f"{d['attempts']} attempt(s){error}"
+            )
     for r in view["returns"]:
         rerouted = f", re-routed {r['rerouted_at']}" if r["rerouted_at"] else ""
         click.echo(f"  returned by {r['agency']} {r['returned_at']}: {r['reason']}{rerouted}")
     for e in view["escalations"]:
         related = f" (see {e['related_petition_id']})" if e["related_petition_id"] else ""
-        click.echo(f"  ESCALATED level {e['level']} {e['reason']} {e['raised_at']}: "
-                   f"{e['detail']}{related}")
+        click.echo(
+            f"  ESCALATED level {e['level']} {e['reason']} {e['raised_at']}: {e['detail']}{related}"
+        )
     if trail:
         click.echo("  trail:")
         for line in render(view["trail"], svc.zone):
@@ -109,13 +148,15 @@ def petition_show(petition_id: str, as_json: bool, trail: bool) -> None:
 @click.option("--escalated", is_flag=True, help="Only petitions escalated to VPCP.")
 @click.option("--overdue", is_flag=True, help="Only petitions with an overdue case.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def petition_list(status: str | None, limit: int, escalated: bool, overdue: bool,
-                  as_json: bool) -> None:
+def petition_list(
+    status: str | None, limit: int, escalated: bool, overdue: bool, as_json: bool
+) -> None:
     """List petitions, newest first."""
     from gateway.service.queries import petition_list as list_petitions
 
-    rows = list_petitions(services(), status=status, limit=limit, escalated=escalated,
-                          overdue=overdue)
+    rows = list_petitions(
+        services(), status=status, limit=limit, escalated=escalated, overdue=overdue
+    )
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -148,22 +189,30 @@ def petition_close(petition_id: str) -> None:
 @petition.command("recall")
 @click.argument("petition_id")
 @click.argument("organ_id")
-@click.option("--action", type=click.Choice(["revoke", "update", "replace"]), default="revoke",
-              show_default=True, help="BussinessDocType 1, 2 or 3.")
+@click.option(
+    "--action",
+    type=click.Choice(["revoke", "update", "replace"]),
+    default="revoke",
+    show_default=True,
+    help="BussinessDocType 1, 2 or 3.",
+)
 @click.option("--reason", required=True, help="Why (sent to the agency).")
 def petition_recall(petition_id: str, organ_id: str, action: str, reason: str) -> None:
     """Send ORGAN_ID a signed revoke/update/replace of its transfer; it answers 15 or 16."""
     from gateway.service.recall import request_change
 
-    doc_key = request_change(services(), petition_id, organ_id, action, reason=reason,
-                             actor="cli")
+    doc_key = request_change(services(), petition_id, organ_id, action, reason=reason, actor="cli")
     click.echo(f"{action} sent: {doc_key}")
 
 
 @petition.command("escalate")
 @click.argument("petition_id")
-@click.option("--reason", type=click.Choice(["government_authority", "agencies_disagree"]),
-              default="government_authority", show_default=True)
+@click.option(
+    "--reason",
+    type=click.Choice(["government_authority", "agencies_disagree"]),
+    default="government_authority",
+    show_default=True,
+)
 @click.option("--note", default="", help="Why (shown to operators; no personal data).")
 def petition_escalate(petition_id: str, reason: str, note: str) -> None:
     """Escalate PETITION_ID to VPCP (e.g. the matter is within the Government's authority)."""

@@ -30,15 +30,22 @@ def pki_init() -> None:
 
     settings = Settings.from_env()
     made = dev_pki(settings)
-    click.echo(f"development PKI in {settings.pki_path}: CA {made.ca_path}, "
-               f"gateway certificate {made.gateway_cert_path}")
+    click.echo(
+        f"development PKI in {settings.pki_path}: CA {made.ca_path}, "
+        f"gateway certificate {made.gateway_cert_path}"
+    )
 
 
 @pki.command("issue")
 @click.argument("organ_id")
 @click.option("--name", default=None, help="Agency name for the certificate subject.")
-@click.option("--key-type", type=click.Choice(["rsa", "ec"]), default="rsa", show_default=True,
-              help="RSA-2048 or ECDSA P-256.")
+@click.option(
+    "--key-type",
+    type=click.Choice(["rsa", "ec"]),
+    default="rsa",
+    show_default=True,
+    help="RSA-2048 or ECDSA P-256.",
+)
 @click.option("--force", is_flag=True, help="Issue a new key and certificate even if one exists.")
 def pki_issue(organ_id: str, name: str | None, key_type: str, force: bool) -> None:
     """Issue a development certificate for agency ORGAN_ID (for simulators and tests)."""
@@ -47,8 +54,9 @@ def pki_issue(organ_id: str, name: str | None, key_type: str, force: bool) -> No
 
     for warning in check_organ_id(organ_id):
         click.echo(f"warning: {warning}", err=True)
-    key, cert = dev_pki(Settings.from_env()).issue(organ_id, name or organ_id,
-                                                   key_type=key_type, force=force)
+    key, cert = dev_pki(Settings.from_env()).issue(
+        organ_id, name or organ_id, key_type=key_type, force=force
+    )
     click.echo(f"key {key}\ncertificate {cert}")
 
 
@@ -68,8 +76,10 @@ def pki_import(organ_id: str, pem_file: Path) -> None:
         kept = import_certificate(svc, organ_id, pem_file.read_bytes())
     for entry in kept:
         kind = "CA" if entry.is_ca else "signing certificate"
-        click.echo(f"imported {kind} {entry.certificate.subject.rfc4514_string()} "
-                   f"(serial {entry.serial}) for {organ_id}")
+        click.echo(
+            f"imported {kind} {entry.certificate.subject.rfc4514_string()} "
+            f"(serial {entry.serial}) for {organ_id}"
+        )
 
 
 @pki.command("list")
@@ -86,27 +96,38 @@ def pki_list(as_json: bool) -> None:
     for v in views:
         if v.status.value in ("expiring", "expired", "revoked"):
             who = v.entry.organ_id or v.entry.certificate.subject.rfc4514_string()
-            click.echo(f"warning: {who} certificate {v.entry.serial} is {v.status.value}"
-                       f" ({v.days_left} days left)", err=True)
+            click.echo(
+                f"warning: {who} certificate {v.entry.serial} is {v.status.value}"
+                f" ({v.days_left} days left)",
+                err=True,
+            )
     if as_json:
         click.echo(json.dumps([v.as_json() for v in views], ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'status':<14} {'origin':<12} {'organ_id':<16} {'not after':<10} {'days':>5}  "
-               "serial / subject")
+    click.echo(
+        f"{'status':<14} {'origin':<12} {'organ_id':<16} {'not after':<10} {'days':>5}  "
+        "serial / subject"
+    )
     for v in views:
         c = v.entry.certificate
         organ = v.entry.organ_id or ("CA" if v.entry.is_ca else "-")
-        pinned = f" [trusted for {v.entry.pinned_to} only]" if v.entry.is_ca and \
-            v.entry.pinned_to else ""
-        click.echo(f"{v.status.value:<14} {v.entry.origin.value:<12} {organ:<16} "
-                   f"{c.not_valid_after_utc:%Y-%m-%d} {v.days_left:>5}  "
-                   f"{v.entry.serial[:16]} {c.subject.rfc4514_string()}{pinned}")
+        pinned = (
+            f" [trusted for {v.entry.pinned_to} only]"
+            if v.entry.is_ca and v.entry.pinned_to
+            else ""
+        )
+        click.echo(
+            f"{v.status.value:<14} {v.entry.origin.value:<12} {organ:<16} "
+            f"{c.not_valid_after_utc:%Y-%m-%d} {v.days_left:>5}  "
+            f"{v.entry.serial[:16]} {c.subject.rfc4514_string()}{pinned}"
+        )
 
 
 @pki.command("revoke")
 @click.argument("organ_id")
-@click.option("--serial", default=None,
-              help="Which certificate (hex), when the agency has several.")
+@click.option(
+    "--serial", default=None, help="Which certificate (hex), when the agency has several."
+)
 @click.option("--reason", default="", help="Why (kept in the revocation list and audit trail).")
 def pki_revoke(organ_id: str, serial: str | None, reason: str) -> None:
     """Revoke agency ORGAN_ID's signing certificate (local revocation list; immediate)."""
@@ -125,9 +146,11 @@ def pki_verify(edxml_file: Path) -> None:
 
     with open_services() as svc:
         inbound = verify_file(svc, edxml_file.read_bytes())
-    click.echo(f"OK: signed by {inbound.verified.signer_organ_id} "
-               f"({inbound.verified.certificate.subject.rfc4514_string()}), "
-               f"{inbound.verified.signature_algorithm.rsplit('#', 1)[-1]}")
+    click.echo(
+        f"OK: signed by {inbound.verified.signer_organ_id} "
+        f"({inbound.verified.certificate.subject.rfc4514_string()}), "
+        f"{inbound.verified.signature_algorithm.rsplit('#', 1)[-1]}"
+    )
 
 
 COMMANDS = (pki,)

@@ -50,26 +50,59 @@ RANK: dict[CaseState, int] = {
 }
 
 _HANDLING = {CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.PROCESSING}
-_REVOCABLE = frozenset({CaseState.TRANSFERRED, CaseState.ARRIVED, CaseState.ACCEPTED,
-                        CaseState.ASSIGNED, CaseState.PROCESSING, CaseState.FINISHED})
+_REVOCABLE = frozenset(
+    {
+        CaseState.TRANSFERRED,
+        CaseState.ARRIVED,
+        CaseState.ACCEPTED,
+        CaseState.ASSIGNED,
+        CaseState.PROCESSING,
+        CaseState.FINISHED,
+    }
+)
 
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.TRANSFERRED: frozenset(
-        {CaseState.ARRIVED, CaseState.RETURNED, CaseState.ACCEPTED, CaseState.ASSIGNED,
-         CaseState.PROCESSING, CaseState.FINISHED, CaseState.REPLIED}
+        {
+            CaseState.ARRIVED,
+            CaseState.RETURNED,
+            CaseState.ACCEPTED,
+            CaseState.ASSIGNED,
+            CaseState.PROCESSING,
+            CaseState.FINISHED,
+            CaseState.REPLIED,
+        }
     ),
     CaseState.REOPENED: frozenset(
-        {CaseState.ARRIVED, CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.PROCESSING,
-         CaseState.FINISHED, CaseState.REPLIED, CaseState.RETURNED}
+        {
+            CaseState.ARRIVED,
+            CaseState.ACCEPTED,
+            CaseState.ASSIGNED,
+            CaseState.PROCESSING,
+            CaseState.FINISHED,
+            CaseState.REPLIED,
+            CaseState.RETURNED,
+        }
     ),
     CaseState.ARRIVED: frozenset(
-        {CaseState.RETURNED, CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.PROCESSING,
-         CaseState.FINISHED, CaseState.REPLIED}
+        {
+            CaseState.RETURNED,
+            CaseState.ACCEPTED,
+            CaseState.ASSIGNED,
+            CaseState.PROCESSING,
+            CaseState.FINISHED,
+            CaseState.REPLIED,
+        }
     ),
     CaseState.RETURNED: frozenset(),
     CaseState.ACCEPTED: frozenset(
-        {CaseState.ASSIGNED, CaseState.PROCESSING, CaseState.FINISHED, CaseState.REPLIED,
-         CaseState.RETURNED}
+        {
+            CaseState.ASSIGNED,
+            CaseState.PROCESSING,
+            CaseState.FINISHED,
+            CaseState.REPLIED,
+            CaseState.RETURNED,
+        }
     ),
     CaseState.ASSIGNED: frozenset(
         {CaseState.PROCESSING, CaseState.FINISHED, CaseState.REPLIED, CaseState.RETURNED}
@@ -77,8 +110,9 @@ TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.PROCESSING: frozenset({CaseState.FINISHED, CaseState.REPLIED}),
     CaseState.FINISHED: frozenset({CaseState.REPLIED}),
     # PROCESSING: the agency revoked its reply (BussinessDocType 1); only withdraw_reply goes there
-    CaseState.REPLIED: frozenset({CaseState.PUBLISHED, CaseState.CLOSED, CaseState.REOPENED,
-                                  CaseState.PROCESSING}),
+    CaseState.REPLIED: frozenset(
+        {CaseState.PUBLISHED, CaseState.CLOSED, CaseState.REOPENED, CaseState.PROCESSING}
+    ),
     CaseState.PUBLISHED: frozenset({CaseState.CLOSED, CaseState.REOPENED}),
     CaseState.CLOSED: frozenset({CaseState.REOPENED}),
     CaseState.REVOKED: frozenset(),
@@ -148,8 +182,11 @@ def apply_status(case: Case, code: StatusCode, *, status_time: datetime, at: dat
     """
     target = STATUS_TARGET.get(code)
     if target is None:
-        return Outcome(case, changed=False, note=CHANGE_NOTES.get(
-            code, f"status {code.value} does not move a case"))
+        return Outcome(
+            case,
+            changed=False,
+            note=CHANGE_NOTES.get(code, f"status {code.value} does not move a case"),
+        )
     if case.last_status_at is not None and status_time < case.last_status_at:
         return Outcome(case, changed=False, note="older than the latest status: kept, not applied")
     newer = replace(case, last_status_at=max(status_time, case.last_status_at or status_time))
@@ -159,7 +196,9 @@ def apply_status(case: Case, code: StatusCode, *, status_time: datetime, at: dat
         if case.state in (CaseState.RETURNED, CaseState.CLOSED, CaseState.REVOKED):
             raise IllegalTransition(
                 f"case {case.case_id} is {case.state.value}: status {code.value} refused",
-                case_id=case.case_id, current=case.state.value, target=target.value,
+                case_id=case.case_id,
+                current=case.state.value,
+                target=target.value,
             )
         return Outcome(newer, changed=False, note="would move the case backwards: not applied")
     return Outcome(move(newer, target, at=at), changed=True)
@@ -178,17 +217,24 @@ def withdraw_reply(case: Case, *, at: datetime) -> Outcome:
     if case.state != CaseState.REPLIED:
         raise IllegalTransition(
             f"case {case.case_id} is {case.state.value}: there is no reply to revoke",
-            case_id=case.case_id, current=case.state.value, target=CaseState.PROCESSING.value)
-    return Outcome(move(case, CaseState.PROCESSING, at=at), changed=True,
-                   note="the agency revoked its reply")
+            case_id=case.case_id,
+            current=case.state.value,
+            target=CaseState.PROCESSING.value,
+        )
+    return Outcome(
+        move(case, CaseState.PROCESSING, at=at), changed=True, note="the agency revoked its reply"
+    )
 
 
 def revoke(case: Case, *, at: datetime) -> Outcome:
     """The agency agreed (15) to VPCP's recall of the transfer (BussinessDocType 1)."""
     if case.state == CaseState.REVOKED:
         return Outcome(case, changed=False, note="already revoked")
-    return Outcome(move(case, CaseState.REVOKED, at=at), changed=True,
-                   note="15: the agency agreed to the recall")
+    return Outcome(
+        move(case, CaseState.REVOKED, at=at),
+        changed=True,
+        note="15: the agency agreed to the recall",
+    )
 
 
 def is_open(state: CaseState) -> bool:

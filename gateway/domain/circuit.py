@@ -50,21 +50,27 @@ def admit(circuit: Circuit, now: datetime, *, probe_lease: float) -> Gate:
     until = circuit.open_until or now
     if now < until:
         return Gate(False, circuit, (until - now).total_seconds())
-    probe = replace(circuit, state=CircuitState.HALF_OPEN,
-                    open_until=now + timedelta(seconds=probe_lease))
+    probe = replace(
+        circuit, state=CircuitState.HALF_OPEN, open_until=now + timedelta(seconds=probe_lease)
+    )
     return Gate(True, probe)
 
 
 def succeeded(circuit: Circuit) -> Circuit:
-    return replace(circuit, state=CircuitState.CLOSED, failures=0, open_until=None,
-                   last_error=None)
+    return replace(circuit, state=CircuitState.CLOSED, failures=0, open_until=None, last_error=None)
 
 
-def failed(circuit: Circuit, now: datetime, error: str, *, threshold: int,
-           cooldown: float) -> Circuit:
+def failed(
+    circuit: Circuit, now: datetime, error: str, *, threshold: int, cooldown: float
+) -> Circuit:
     """A transient failure: count it; open the circuit at the threshold or on a failed probe."""
     failures = circuit.failures + 1
     if circuit.state is CircuitState.HALF_OPEN or failures >= threshold:
-        return replace(circuit, state=CircuitState.OPEN, failures=failures,
-                       open_until=now + timedelta(seconds=cooldown), last_error=error)
+        return replace(
+            circuit,
+            state=CircuitState.OPEN,
+            failures=failures,
+            open_until=now + timedelta(seconds=cooldown),
+            last_error=error,
+        )
     return replace(circuit, failures=failures, last_error=error)

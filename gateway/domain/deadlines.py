@@ -49,8 +49,9 @@ def working_days_before(calendar: WorkingCalendar, day: date, days: int) -> date
     return day
 
 
-def reminder_at(due_date: date, policy: ClockPolicy, calendar: WorkingCalendar,
-                zone: tzinfo) -> datetime | None:
+def reminder_at(
+    due_date: date, policy: ClockPolicy, calendar: WorkingCalendar, zone: tzinfo
+) -> datetime | None:
     """When the reminder is due: the end of the working day after which exactly
     ``policy.reminder_days`` working days are left (None if reminders are off)."""
     if policy.reminder_days < 1:
@@ -59,8 +60,8 @@ def reminder_at(due_date: date, policy: ClockPolicy, calendar: WorkingCalendar,
     return datetime.combine(last_quiet_day + timedelta(days=1), time(0, 0), tzinfo=zone)
 
 
-def elapsed_working_days(calendar: WorkingCalendar, since: datetime, now: datetime,
-                         zone: tzinfo) -> int:
+def elapsed_working_days(
+    calendar: WorkingCalendar, since: datetime, now: datetime, zone: tzinfo
+) -> int:
     """Working days elapsed after the day of ``since`` up to and including the day of ``now``."""
-    return calendar.working_days_between(since.astimezone(zone).date(),
-                                         now.astimezone(zone).date())
+    return calendar.working_days_between(since.astimezone(zone).date(), now.astimezone(zone).date())

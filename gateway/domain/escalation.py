@@ -38,8 +38,9 @@ LEVEL: dict[EscalationReason, EscalationLevel] = {
     EscalationReason.GOVERNMENT_AUTHORITY: EscalationLevel.GOVERNMENT,
 }
 
-OPERATOR_REASONS = frozenset({EscalationReason.GOVERNMENT_AUTHORITY,
-                              EscalationReason.AGENCIES_DISAGREE})
+OPERATOR_REASONS = frozenset(
+    {EscalationReason.GOVERNMENT_AUTHORITY, EscalationReason.AGENCIES_DISAGREE}
+)
 """Reasons an operator may raise by hand (disagreement is also detected, below)."""
 
 RETURNS_TO_ESCALATE = 2
@@ -56,10 +57,18 @@ class Escalation:
     related_petition_id: str | None = None
 
 
-def escalation(petition_id: str, reason: EscalationReason, *, detail: str, raised_by: str,
-               at: datetime, related_petition_id: str | None = None) -> Escalation:
-    return Escalation(petition_id, LEVEL[reason], reason, detail, raised_by, at,
-                      related_petition_id)
+def escalation(
+    petition_id: str,
+    reason: EscalationReason,
+    *,
+    detail: str,
+    raised_by: str,
+    at: datetime,
+    related_petition_id: str | None = None,
+) -> Escalation:
+    return Escalation(
+        petition_id, LEVEL[reason], reason, detail, raised_by, at, related_petition_id
+    )
 
 
 def returns_call_for_escalation(returning_agencies: Iterable[str]) -> bool:
@@ -89,7 +98,7 @@ def similarity(a: str, b: str) -> float:
     words = SequenceMatcher(None, left.split(), right.split(), autojunk=False).ratio()
     shared = set(left.split()) & set(right.split())
     overlap = len(shared) / min(len(set(left.split())), len(set(right.split())))
-    return float(max(words, overlap * words ** 0.5))
+    return float(max(words, overlap * words**0.5))
 
 
 def identity_key(kind: str, id_number: str, name: str, phone: str) -> str | None:
@@ -115,8 +124,7 @@ DISAGREEMENT_BELOW = 0.5
 """Two agencies' replies to one petition less alike than this go to VPCP for review."""
 
 
-def replies_disagree(reply: str, other_reply: str,
-                     threshold: float = DISAGREEMENT_BELOW) -> bool:
+def replies_disagree(reply: str, other_reply: str, threshold: float = DISAGREEMENT_BELOW) -> bool:
     """Agencies answering the same petition differently: the machine cannot judge who is
     right, so a clearly different answer is flagged for VPCP (agencies_disagree)."""
     return similarity(reply, other_reply) < threshold

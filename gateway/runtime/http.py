@@ -24,8 +24,9 @@ class BackgroundServer:
             raise ConfigurationError(f"{name}: cannot listen on {host}:{port}: {e.strerror}") from e
         self.socket = sock
         self.host, self.port = sock.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=5)
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 

@@ -20,8 +20,15 @@ log = logging.getLogger("gateway.relay")
 
 
 class OutboxRelay:
-    def __init__(self, store: Store, transport: Transport, clock: Clock, *,
-                 batch: int = 200, idle_seconds: float = 0.05) -> None:
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        clock: Clock,
+        *,
+        batch: int = 200,
+        idle_seconds: float = 0.05,
+    ) -> None:
         self.store = store
         self.transport = transport
         self.clock = clock

@@ -21,8 +21,7 @@ class DeadlineScheduler:
     def run_once(self) -> Tick:
         tick = tick_deadlines(self.svc)
         if tick.overdue or tick.reminders:
-            log.info("deadlines: %d overdue, %d reminders", len(tick.overdue),
-                     len(tick.reminders))
+            log.info("deadlines: %d overdue, %d reminders", len(tick.overdue), len(tick.reminders))
         return tick
 
     def run(self, stop: threading.Event) -> None:

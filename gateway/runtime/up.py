@@ -40,8 +40,21 @@ from schemas import xml
 
 log = logging.getLogger("gateway.up")
 
-ORDER = ("received", "transferred", "arrived", "accepted", "assigned", "processing", "finished",
-         "replied", "published", "closed", "returned", "revoked", "reopened")
+ORDER = (
+    "received",
+    "transferred",
+    "arrived",
+    "accepted",
+    "assigned",
+    "processing",
+    "finished",
+    "replied",
+    "published",
+    "closed",
+    "returned",
+    "revoked",
+    "reopened",
+)
 
 
 @dataclass
@@ -67,35 +80,48 @@ class Running:
         self.svc.close()
 
 
-def start(settings: Settings, *, with_demo: bool, petitions: int | None = None,
-          interval: float = 0.5, agency_delay: float = 0.5,
-          demo_ports: bool = True, clock: Clock | None = None) -> Running:
+def start(
+    settings: Settings,
+    *,
+    with_demo: bool,
+    petitions: int | None = None,
+    interval: float = 0.5,
+    agency_delay: float = 0.5,
+    demo_ports: bool = True,
+    clock: Clock | None = None,
+) -> Running:
     """Start the process group. With the demo, ``petitions`` sample petitions are streamed
     (0 = endless, None = none). ``clock`` replaces the system clock (tests)."""
     svc = bootstrap(settings, clock=clock)
     stop = threading.Event()
     transport = make_transport(settings, svc.store.engine)
-    api = BackgroundServer(create_app(svc), settings.http_host, settings.http_port,
-                           name="API").start()
+    api = BackgroundServer(
+        create_app(svc), settings.http_host, settings.http_port, name="API"
+    ).start()
     if settings.http_port == 0:  # an ephemeral port: tell the simulators where we really are
         svc.settings = settings = settings.with_(http_port=api.port)
     relay = OutboxRelay(svc.store, transport, svc.clock)
     relay_thread = threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True)
     relay_thread.start()
     workers = Worker(svc, transport, threads=settings.worker_threads).start(stop)
-    sealer = threading.Thread(target=AuditSealer(svc).run, args=(stop,), name="audit-sealer",
-                              daemon=True)
+    sealer = threading.Thread(
+        target=AuditSealer(svc).run, args=(stop,), name="audit-sealer", daemon=True
+    )
     sealer.start()
     scheduler_thread = DeadlineScheduler(svc).start(stop)
     running = Running(svc, api, stop, threads=[relay_thread, *workers, sealer, scheduler_thread])
     if with_demo:
         first_port = settings.http_port + 1 if demo_ports and settings.http_port else None
-        running.agencies = demo.start_agencies(svc, first_port=first_port, delay=agency_delay,
-                                               stop=stop)
+        running.agencies = demo.start_agencies(
+            svc, first_port=first_port, delay=agency_delay, stop=stop
+        )
         if petitions is not None:
-            threading.Thread(target=demo.stream_petitions,
-                             args=(api.url, operator_token(settings), petitions, interval, stop),
-                             name="petition-stream", daemon=True).start()
+            threading.Thread(
+                target=demo.stream_petitions,
+                args=(api.url, operator_token(settings), petitions, interval, stop),
+                name="petition-stream",
+                daemon=True,
+            ).start()
     running.transport = transport  # closed at shutdown, after the threads that use it
     return running
 
@@ -116,12 +142,19 @@ def progress_table(svc: Services, recent: int = 12) -> Table:
         for case in view["cases"] or [{}]:
             state = case.get("state", view["status"])
             delivery = (case.get("deliveries") or [{}])[-1]
-            table.add_row(view["id"][:8], view["title"], case.get("agency", "—"),
-                          f"[{STYLE.get(state, 'cyan')}]{state}[/]",
-                          f"{delivery.get('state', '—')}", case.get("due_date") or "—")
+            table.add_row(
+                view["id"][:8],
+                view["title"],
+                case.get("agency", "—"),
+                f"[{STYLE.get(state, 'cyan')}]{state}[/]",
+                f"{delivery.get('state', '—')}",
+                case.get("due_date") or "—",
+            )
     totals = counts["petitions"]
-    table.caption = (" · ".join(f"{s} {totals[s]}" for s in ORDER if s in totals)
-                     + f"  |  outbox pending {counts['outbox_pending']['rows']}")
+    table.caption = (
+        " · ".join(f"{s} {totals[s]}" for s in ORDER if s in totals)
+        + f"  |  outbox pending {counts['outbox_pending']['rows']}"
+    )
     return table
 
 
@@ -131,8 +164,10 @@ def run_up(settings: Settings, *, with_demo: bool, petitions: int, interval: flo
     console.print(f"PAKN Gateway API on {running.api.url}  (docs: {running.api.url}/docs)")
     console.print(f"operator token: {token_source(settings)}")
     for agency in running.agencies:
-        console.print(f"simulated agency {agency.simulator.organ_id} "
-                      f"({agency.simulator.name}) on {agency.server.url}")
+        console.print(
+            f"simulated agency {agency.simulator.organ_id} "
+            f"({agency.simulator.name}) on {agency.server.url}"
+        )
     console.print("Ctrl-C to stop.")
     signal.signal(signal.SIGTERM, lambda *_: running.stop.set())
     try:
@@ -145,8 +180,11 @@ def run_up(settings: Settings, *, with_demo: bool, petitions: int, interval: flo
             while not running.stop.wait(1.0):
                 current = queries.progress(running.svc)["petitions"]
                 if current != last:
-                    print("petitions: " + ", ".join(f"{s} {current[s]}" for s in ORDER
-                                                    if s in current), flush=True)
+                    print(
+                        "petitions: "
+                        + ", ".join(f"{s} {current[s]}" for s in ORDER if s in current),
+                        flush=True,
+                    )
                     last = current
     except KeyboardInterrupt:
         pass
@@ -158,8 +196,14 @@ def run_up(settings: Settings, *, with_demo: bool, petitions: int, interval: flo
 def run_demo(settings: Settings, *, petitions: int, timeout: float, agency_delay: float) -> int:
     """Run the demo to completion; 0 only if every petition got a verified, signed reply."""
     console = Console()
-    running = start(settings.with_(http_port=0), with_demo=True, petitions=petitions,
-                    interval=0.05, agency_delay=agency_delay, demo_ports=False)
+    running = start(
+        settings.with_(http_port=0),
+        with_demo=True,
+        petitions=petitions,
+        interval=0.05,
+        agency_delay=agency_delay,
+        demo_ports=False,
+    )
     started = time.monotonic()
     try:
         while time.monotonic() - started < timeout:
@@ -180,20 +224,21 @@ def run_demo(settings: Settings, *, petitions: int, timeout: float, agency_delay
             for problem in problems:
                 console.print(f"[red]✗[/red] {problem}")
             return 1
-        console.print(f"[green]✓[/green] all {petitions} petitions replied with verified "
-                      "signed replies")
+        console.print(
+            f"[green]✓[/green] all {petitions} petitions replied with verified signed replies"
+        )
         return 0
     finally:
         running.shutdown()
 
 
 def _demo_views(svc: Services) -> list[dict[str, Any]]:
-    return [queries.petition_view(svc, p["id"])
-            for p in queries.petition_list(svc, limit=10_000)]
+    return [queries.petition_view(svc, p["id"]) for p in queries.petition_list(svc, limit=10_000)]
 
 
-def _verify_replies(svc: Services, views: list[dict[str, Any]],
-                    expected: int) -> tuple[list[tuple[str, ...]], list[str]]:
+def _verify_replies(
+    svc: Services, views: list[dict[str, Any]], expected: int
+) -> tuple[list[tuple[str, ...]], list[str]]:
     rows: list[tuple[str, ...]] = []
     problems: list[str] = []
     if len(views) < expected:
@@ -212,16 +257,28 @@ def _verify_replies(svc: Services, views: list[dict[str, Any]],
                     problems.append(f"petition {view['id'][:8]}: reply signature {e.code}")
             if view["status"] != "replied":
                 problems.append(f"petition {view['id'][:8]} is {view['status']}, not replied")
-            deliveries = ", ".join(f"{d['state']}×{d['attempts']}"
-                                   for d in case.get("deliveries", []))
-            rows.append((view["id"][:8], case.get("agency", "—"), view["status"],
-                         case.get("due_date") or "—", deliveries or "—", mark))
+            deliveries = ", ".join(
+                f"{d['state']}×{d['attempts']}" for d in case.get("deliveries", [])
+            )
+            rows.append(
+                (
+                    view["id"][:8],
+                    case.get("agency", "—"),
+                    view["status"],
+                    case.get("due_date") or "—",
+                    deliveries or "—",
+                    mark,
+                )
+            )
     return rows, problems
 
 
 def configure_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def token_source(settings: Settings) -> str:

@@ -33,8 +33,15 @@ HANDLERS: dict[str, Handler] = {"deliver": _deliver}
 
 
 class Worker:
-    def __init__(self, svc: Services, transport: Transport, *, threads: int = 4,
-                 queue_refresh_seconds: float = 2.0, receive_timeout: float = 0.5) -> None:
+    def __init__(
+        self,
+        svc: Services,
+        transport: Transport,
+        *,
+        threads: int = 4,
+        queue_refresh_seconds: float = 2.0,
+        receive_timeout: float = 0.5,
+    ) -> None:
         self.svc = svc
         self.transport = transport
         self.threads = threads
@@ -66,16 +73,20 @@ class Worker:
             handler = HANDLERS[payload["type"]]
         except (ValueError, KeyError, TypeError) as e:
             reason = f"{ErrorCode.MESSAGE_UNDECODABLE}: {type(e).__name__}: {e}"[:500]
-            log.error("message %s on %s is undecodable: dead-lettered", message.message_id,
-                      message.queue)
+            log.error(
+                "message %s on %s is undecodable: dead-lettered", message.message_id, message.queue
+            )
             dead_letters.record(self.svc, message, reason)
             self.transport.dead_letter(received, reason=reason)
             return Settle.DEAD
         if received.deliveries > self.max_deliveries:
-            reason = (f"{ErrorCode.DELIVERY_EXHAUSTED}: handed out {received.deliveries} times "
-                      "without being settled")
-            log.error("message %s on %s: %s; dead-lettered", message.message_id, message.queue,
-                      reason)
+            reason = (
+                f"{ErrorCode.DELIVERY_EXHAUSTED}: handed out {received.deliveries} times "
+                "without being settled"
+            )
+            log.error(
+                "message %s on %s: %s; dead-lettered", message.message_id, message.queue, reason
+            )
             dead_letters.give_up(self.svc, message, reason)
             self.transport.dead_letter(received, reason=reason)
             return Settle.DEAD
@@ -83,8 +94,11 @@ class Worker:
             result = handler(self.svc, payload, message)
         except Exception as e:  # infrastructure trouble (database down…): try again later
             log.exception("message %s failed unexpectedly; will retry", message.message_id)
-            result = Result(Settle.RETRY, delay=min(60.0, 2.0 * received.deliveries),
-                            reason=f"{type(e).__name__}: {e}")
+            result = Result(
+                Settle.RETRY,
+                delay=min(60.0, 2.0 * received.deliveries),
+                reason=f"{type(e).__name__}: {e}",
+            )
         if result.settle is Settle.ACK:
             self.transport.ack(received)
         elif result.settle is Settle.RETRY:
@@ -115,8 +129,10 @@ class Worker:
                 stop.wait(1.0)
 
     def start(self, stop: threading.Event) -> list[threading.Thread]:
-        threads = [threading.Thread(target=self.consume, args=(stop,), name=f"worker-{i}",
-                                    daemon=True) for i in range(self.threads)]
+        threads = [
+            threading.Thread(target=self.consume, args=(stop,), name=f"worker-{i}", daemon=True)
+            for i in range(self.threads)
+        ]
         for thread in threads:
             thread.start()
         return threads

@@ -68,9 +68,11 @@ def redacted(svc: Services, kind: str, config: dict[str, Any]) -> dict[str, Any]
 
 def _require_agency(uow: UnitOfWork, organ_id: str) -> None:
     if uow.agencies.get(organ_id) is None:
-        raise NotFound(f"unknown agency {organ_id}: add it first with "
-                       f"`gateway agency add {organ_id} --name …`",
-                       code=ErrorCode.UNKNOWN_AGENCY)
+        raise NotFound(
+            f"unknown agency {organ_id}: add it first with "
+            f"`gateway agency add {organ_id} --name …`",
+            code=ErrorCode.UNKNOWN_AGENCY,
+        )
 
 
 def _checked(svc: Services, kind: str, config: dict[str, Any]) -> str:
@@ -82,8 +84,15 @@ def _checked(svc: Services, kind: str, config: dict[str, Any]) -> str:
         adapter.close()
 
 
-def add(svc: Services, organ_id: str, kind: str, config: dict[str, Any], *,
-        enabled: bool = False, actor: str = "cli") -> Added:
+def add(
+    svc: Services,
+    organ_id: str,
+    kind: str,
+    config: dict[str, Any],
+    *,
+    enabled: bool = False,
+    actor: str = "cli",
+) -> Added:
     with svc.store.unit_of_work() as uow:
         _require_agency(uow, organ_id)
     adapter_class = svc.adapters.kind(kind)
@@ -93,36 +102,55 @@ def add(svc: Services, organ_id: str, kind: str, config: dict[str, Any], *,
     with svc.store.unit_of_work() as uow:
         _require_agency(uow, organ_id)
         adapter_id = uow.adapters.add(organ_id, kind, config, enabled=enabled, at=at)
-        uow.audit.record("adapter.added", actor=actor, at=at, organ_id=organ_id,
-                         adapter_id=adapter_id, kind=kind, enabled=enabled,
-                         config=adapter_class.redact(config))
+        uow.audit.record(
+            "adapter.added",
+            actor=actor,
+            at=at,
+            organ_id=organ_id,
+            adapter_id=adapter_id,
+            kind=kind,
+            enabled=enabled,
+            config=adapter_class.redact(config),
+        )
         if adapter_class.holds_for_pickup:
             token = TOKEN_PREFIX + secrets.token_urlsafe(32)
             token_id = uow.tokens.add(organ_id, token, at=at)
-            uow.audit.record("agency.token_issued", actor=actor, at=at, organ_id=organ_id,
-                             token_id=token_id)
+            uow.audit.record(
+                "agency.token_issued", actor=actor, at=at, organ_id=organ_id, token_id=token_id
+            )
         uow.commit()
     return Added(adapter_id, diagnosis, token)
 
 
-def issue_token(svc: Services, organ_id: str, *, revoke_old: bool = True,
-                actor: str = "cli") -> tuple[str, int]:
+def issue_token(
+    svc: Services, organ_id: str, *, revoke_old: bool = True, actor: str = "cli"
+) -> tuple[str, int]:
     """A new inbox token for a pull agency (shown once). Returns it and how many old tokens
     were revoked."""
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         _require_agency(uow, organ_id)
-        pull = [r for r in uow.adapters.for_organ(organ_id)
-                if (k := svc.adapters.kinds.get(r.kind)) and k.adapter
-                and k.adapter.holds_for_pickup]
+        pull = [
+            r
+            for r in uow.adapters.for_organ(organ_id)
+            if (k := svc.adapters.kinds.get(r.kind)) and k.adapter and k.adapter.holds_for_pickup
+        ]
         if not pull:
-            raise InputInvalid(f"agency {organ_id} has no pull adapter: tokens are for "
-                               f"pull agencies (gateway adapter add {organ_id} --kind pull)")
+            raise InputInvalid(
+                f"agency {organ_id} has no pull adapter: tokens are for "
+                f"pull agencies (gateway adapter add {organ_id} --kind pull)"
+            )
         revoked = uow.tokens.revoke_all(organ_id, at=at) if revoke_old else 0
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = uow.tokens.add(organ_id, token, at=at)
-        uow.audit.record("agency.token_issued", actor=actor, at=at, organ_id=organ_id,
-                         token_id=token_id, revoked=revoked)
+        uow.audit.record(
+            "agency.token_issued",
+            actor=actor,
+            at=at,
+            organ_id=organ_id,
+            token_id=token_id,
+            revoked=revoked,
+        )
         uow.commit()
     return token, revoked
 
@@ -138,12 +166,10 @@ def resolve(svc: Services, organ_id: str, adapter_id: int | None = None) -> Adap
                 return record
         raise NotFound(f"agency {organ_id} has no adapter {adapter_id}")
     if not records:
-        raise NotFound(f"agency {organ_id} has no adapter: gateway adapter add {organ_id} "
-                       "--kind …")
+        raise NotFound(f"agency {organ_id} has no adapter: gateway adapter add {organ_id} --kind …")
     if len(records) > 1:
         ids = ", ".join(str(r.adapter_id) for r in records)
-        raise InputInvalid(f"agency {organ_id} has several adapters ({ids}): choose one "
-                           "with --id")
+        raise InputInvalid(f"agency {organ_id} has several adapters ({ids}): choose one with --id")
     return records[0]
 
 
@@ -155,16 +181,24 @@ def views(svc: Services, organ_id: str | None = None) -> list[AdapterView]:
     result = []
     for record in records:
         known = svc.adapters.kinds.get(record.kind)
-        broken = (None if known is not None and known.adapter is not None else
-                  (known.error if known is not None else "kind not installed"))
-        result.append(AdapterView(record, redacted(svc, record.kind, record.config),
-                                  circuits.get(record.adapter_id, Circuit(record.adapter_id)),
-                                  tokens[record.organ_id], broken))
+        broken = (
+            None
+            if known is not None and known.adapter is not None
+            else (known.error if known is not None else "kind not installed")
+        )
+        result.append(
+            AdapterView(
+                record,
+                redacted(svc, record.kind, record.config),
+                circuits.get(record.adapter_id, Circuit(record.adapter_id)),
+                tokens[record.organ_id],
+                broken,
+            )
+        )
     return result
 
 
-def set_enabled(svc: Services, record: AdapterRecord, enabled: bool, *,
-                actor: str = "cli") -> bool:
+def set_enabled(svc: Services, record: AdapterRecord, enabled: bool, *, actor: str = "cli") -> bool:
     """Enable or disable an adapter. Returns False when it already was."""
     if record.enabled == enabled:
         return False
@@ -173,14 +207,25 @@ def set_enabled(svc: Services, record: AdapterRecord, enabled: bool, *,
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         uow.adapters.set_enabled(record.adapter_id, enabled, at=at)
-        uow.audit.record("adapter.enabled" if enabled else "adapter.disabled", actor=actor,
-                         at=at, organ_id=record.organ_id, adapter_id=record.adapter_id)
+        uow.audit.record(
+            "adapter.enabled" if enabled else "adapter.disabled",
+            actor=actor,
+            at=at,
+            organ_id=record.organ_id,
+            adapter_id=record.adapter_id,
+        )
         uow.commit()
     return True
 
 
-def edit(svc: Services, record: AdapterRecord, changes: dict[str, Any],
-         unset: tuple[str, ...] = (), *, actor: str = "cli") -> str:
+def edit(
+    svc: Services,
+    record: AdapterRecord,
+    changes: dict[str, Any],
+    unset: tuple[str, ...] = (),
+    *,
+    actor: str = "cli",
+) -> str:
     """Change some configuration keys; the result is checked like a new adapter."""
     if not changes and not unset:
         raise InputInvalid("nothing to change: give options to set, or --unset KEY")
@@ -192,10 +237,15 @@ def edit(svc: Services, record: AdapterRecord, changes: dict[str, Any],
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         uow.adapters.update_config(record.adapter_id, config, at=at)
-        uow.audit.record("adapter.changed", actor=actor, at=at, organ_id=record.organ_id,
-                         adapter_id=record.adapter_id,
-                         changed=sorted({*changes, *unset}),
-                         config=redacted(svc, record.kind, config))
+        uow.audit.record(
+            "adapter.changed",
+            actor=actor,
+            at=at,
+            organ_id=record.organ_id,
+            adapter_id=record.adapter_id,
+            changed=sorted({*changes, *unset}),
+            config=redacted(svc, record.kind, config),
+        )
         uow.commit()
     return diagnosis
 
@@ -211,16 +261,23 @@ def remove(svc: Services, record: AdapterRecord, *, actor: str = "cli") -> int:
         known = svc.adapters.kinds.get(record.kind)
         if known is not None and known.adapter is not None and known.adapter.holds_for_pickup:
             revoked = uow.tokens.revoke_all(record.organ_id, at=at)
-        uow.audit.record("adapter.removed", actor=actor, at=at, organ_id=record.organ_id,
-                         adapter_id=record.adapter_id, kind=record.kind,
-                         config=redacted(svc, record.kind, record.config),
-                         tokens_revoked=revoked)
+        uow.audit.record(
+            "adapter.removed",
+            actor=actor,
+            at=at,
+            organ_id=record.organ_id,
+            adapter_id=record.adapter_id,
+            kind=record.kind,
+            config=redacted(svc, record.kind, record.config),
+            tokens_revoked=revoked,
+        )
         uow.commit()
     return revoked
 
 
-def test(svc: Services, record: AdapterRecord, *, dry_run: bool = False,
-         actor: str = "cli") -> TestReport:
+def test(
+    svc: Services, record: AdapterRecord, *, dry_run: bool = False, actor: str = "cli"
+) -> TestReport:
     """Check the adapter, then (unless ``dry_run``) deliver a signed test document and verify
     the agency's answer. Raises the adapter's error, with its diagnosis, on failure."""
     started = time.perf_counter()
@@ -230,8 +287,9 @@ def test(svc: Services, record: AdapterRecord, *, dry_run: bool = False,
         check = adapter.check()
         if dry_run and (reached := adapter.probe()) is not None:
             check = f"{check}; {reached}"
-        report = TestReport(record.adapter_id, record.kind, check,
-                            (time.perf_counter() - started) * 1000)
+        report = TestReport(
+            record.adapter_id, record.kind, check, (time.perf_counter() - started) * 1000
+        )
         if not dry_run and not adapter.holds_for_pickup:
             report = _round_trip(svc, adapter, record, report)
         outcome = "ok"
@@ -240,28 +298,47 @@ def test(svc: Services, record: AdapterRecord, *, dry_run: bool = False,
         adapter.close()
         at = svc.clock.now()
         with svc.store.unit_of_work() as uow:
-            uow.audit.record("adapter.tested", actor=actor, at=at, organ_id=record.organ_id,
-                             adapter_id=record.adapter_id, dry_run=dry_run, outcome=outcome)
+            uow.audit.record(
+                "adapter.tested",
+                actor=actor,
+                at=at,
+                organ_id=record.organ_id,
+                adapter_id=record.adapter_id,
+                dry_run=dry_run,
+                outcome=outcome,
+            )
             uow.commit()
 
 
-def _round_trip(svc: Services, adapter: Adapter, record: AdapterRecord,
-                report: TestReport) -> TestReport:
+def _round_trip(
+    svc: Services, adapter: Adapter, record: AdapterRecord, report: TestReport
+) -> TestReport:
     body, doc_key = _test_document(svc, record.organ_id)
     digest = sha256_hex(body)
     started = time.perf_counter()
-    response = adapter.deliver(OutboundDocument(str(uuid.uuid4()), record.organ_id, doc_key,
-                                                digest, body))
+    response = adapter.deliver(
+        OutboundDocument(str(uuid.uuid4()), record.organ_id, doc_key, digest, body)
+    )
     elapsed = (time.perf_counter() - started) * 1000
-    receipt = check_agency_receipt(svc, response.body, organ_id=record.organ_id,
-                                   doc_key=doc_key, sha256=digest)
-    answer = ("signed receipt verified (signer bound to the agency, digest matches)"
-              if receipt is not None else f"answered {response.status} without a signed receipt")
+    receipt = check_agency_receipt(
+        svc, response.body, organ_id=record.organ_id, doc_key=doc_key, sha256=digest
+    )
+    answer = (
+        "signed receipt verified (signer bound to the agency, digest matches)"
+        if receipt is not None
+        else f"answered {response.status} without a signed receipt"
+    )
     status = adapter.status(doc_key)
     if status is not None:
         answer += f"; status operation says {status!r}"
-    return TestReport(report.adapter_id, report.kind, report.check, report.check_ms,
-                      f"test document {doc_key} delivered: {answer}", elapsed)
+    return TestReport(
+        report.adapter_id,
+        report.kind,
+        report.check,
+        report.check_ms,
+        f"test document {doc_key} delivered: {answer}",
+        elapsed,
+    )
 
 
 def _test_document(svc: Services, organ_id: str) -> tuple[bytes, str]:
@@ -271,15 +348,24 @@ def _test_document(svc: Services, organ_id: str) -> tuple[bytes, str]:
     local = svc.clock.now().astimezone(svc.zone).replace(microsecond=0, tzinfo=None)
     number = secrets.randbelow(10**9)
     doc_key = f"{svc.organ_id},{local:%Y/%m/%d},{number}/{TEST_NOTATION}"
-    root = edxml.encode_edoc(edxml.Edoc(
-        from_=edxml.Organ(svc.organ_id, organ_name=svc.settings.organ_name,
-                          organization_in_charge=svc.settings.organ_name),
-        to=(edxml.Organ(organ_id, organ_name=name, organization_in_charge=name),),
-        document_id=doc_key, code_number=str(number), code_notation=TEST_NOTATION,
-        promulgation_place="Hà Nội", promulgation_date=local.date(),
-        document_type=edxml.DocumentType(type=1, type_detail=0, type_name="Kiểm tra kết nối"),
-        subject="Kiểm tra kết nối (không xử lý)",
-        content="Văn bản kiểm tra kết nối của cổng PAKN; không cần xử lý.",
-        trace=(edxml.TraceHeader(svc.organ_id, local),),
-        business=edxml.Business(BusinessDocType.NEW, reason="Kiểm tra kết nối")))
+    root = edxml.encode_edoc(
+        edxml.Edoc(
+            from_=edxml.Organ(
+                svc.organ_id,
+                organ_name=svc.settings.organ_name,
+                organization_in_charge=svc.settings.organ_name,
+            ),
+            to=(edxml.Organ(organ_id, organ_name=name, organization_in_charge=name),),
+            document_id=doc_key,
+            code_number=str(number),
+            code_notation=TEST_NOTATION,
+            promulgation_place="Hà Nội",
+            promulgation_date=local.date(),
+            document_type=edxml.DocumentType(type=1, type_detail=0, type_name="Kiểm tra kết nối"),
+            subject="Kiểm tra kết nối (không xử lý)",
+            content="Văn bản kiểm tra kết nối của cổng PAKN; không cần xử lý.",
+            trace=(edxml.TraceHeader(svc.organ_id, local),),
+            business=edxml.Business(BusinessDocType.NEW, reason="Kiểm tra kết nối"),
+        )
+    )
     return svc.signer.sign(root, parent=edxml.header_of(root)), doc_key

@@ -10,8 +10,9 @@ from gateway.service.context import Services
 from gateway.store.repositories import AdapterRecord
 
 
-def add_agency(svc: Services, organ_id: str, name: str, *, legacy_sha1: bool = False,
-               actor: str = "cli") -> list[str]:
+def add_agency(
+    svc: Services, organ_id: str, name: str, *, legacy_sha1: bool = False, actor: str = "cli"
+) -> list[str]:
     """Register an agency. Returns warnings (e.g. a non-standard OrganId)."""
     organ_id = organ_id.strip()
     warnings = check_organ_id(organ_id)
@@ -20,14 +21,14 @@ def add_agency(svc: Services, organ_id: str, name: str, *, legacy_sha1: bool = F
         if uow.agencies.get(organ_id) is not None:
             raise Conflict(f"agency {organ_id} is already registered")
         uow.agencies.add(Agency(organ_id, name.strip() or organ_id, legacy_sha1), at=at)
-        uow.audit.record("agency.added", actor=actor, at=at, organ_id=organ_id,
-                         legacy_sha1=legacy_sha1)
+        uow.audit.record(
+            "agency.added", actor=actor, at=at, organ_id=organ_id, legacy_sha1=legacy_sha1
+        )
         uow.commit()
     return warnings
 
 
-def set_legacy_sha1(svc: Services, organ_id: str, legacy_sha1: bool, *,
-                    actor: str = "cli") -> bool:
+def set_legacy_sha1(svc: Services, organ_id: str, legacy_sha1: bool, *, actor: str = "cli") -> bool:
     """Flag (or unflag) an agency whose old e-office software signs with RSA-SHA1.
 
     Returns whether anything changed (an audit event is recorded only then).
@@ -43,8 +44,9 @@ def set_legacy_sha1(svc: Services, organ_id: str, legacy_sha1: bool, *,
         if agency.legacy_sha1 == legacy_sha1:
             return False
         uow.agencies.set_legacy_sha1(organ_id, legacy_sha1)
-        uow.audit.record("agency.changed", actor=actor, at=at, organ_id=organ_id,
-                         legacy_sha1=legacy_sha1)
+        uow.audit.record(
+            "agency.changed", actor=actor, at=at, organ_id=organ_id, legacy_sha1=legacy_sha1
+        )
         uow.commit()
     return True
 
@@ -54,21 +56,37 @@ def list_agencies(svc: Services) -> list[Agency]:
         return uow.agencies.all()
 
 
-def add_adapter(svc: Services, organ_id: str, kind: str, config: dict[str, Any], *,
-                enabled: bool = False, actor: str = "cli") -> int:
+def add_adapter(
+    svc: Services,
+    organ_id: str,
+    kind: str,
+    config: dict[str, Any],
+    *,
+    enabled: bool = False,
+    actor: str = "cli",
+) -> int:
     """Configure an adapter instance for an agency, after checking that it builds."""
     adapter = svc.adapters.build(kind, config)  # raises InputInvalid on a bad configuration
     adapter.close()
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         if uow.agencies.get(organ_id) is None:
-            raise NotFound(f"unknown agency {organ_id}: add it first with "
-                           f"`gateway agency add {organ_id} --name …`",
-                           code=ErrorCode.UNKNOWN_AGENCY)
+            raise NotFound(
+                f"unknown agency {organ_id}: add it first with "
+                f"`gateway agency add {organ_id} --name …`",
+                code=ErrorCode.UNKNOWN_AGENCY,
+            )
         adapter_id = uow.adapters.add(organ_id, kind, config, enabled=enabled, at=at)
-        uow.audit.record("adapter.added", actor=actor, at=at, organ_id=organ_id,
-                         adapter_id=adapter_id, kind=kind, enabled=enabled,
-                         config=svc.adapters.kind(kind).redact(config))
+        uow.audit.record(
+            "adapter.added",
+            actor=actor,
+            at=at,
+            organ_id=organ_id,
+            adapter_id=adapter_id,
+            kind=kind,
+            enabled=enabled,
+            config=svc.adapters.kind(kind).redact(config),
+        )
         uow.commit()
     return adapter_id
 
@@ -78,8 +96,9 @@ def list_adapters(svc: Services) -> list[AdapterRecord]:
         return uow.adapters.all()
 
 
-def ensure_adapter(svc: Services, organ_id: str, kind: str, config: dict[str, Any], *,
-                   actor: str) -> int:
+def ensure_adapter(
+    svc: Services, organ_id: str, kind: str, config: dict[str, Any], *, actor: str
+) -> int:
     """Make sure the agency's enabled adapter has this configuration (used by the demo)."""
     with svc.store.unit_of_work() as uow:
         current = uow.adapters.enabled_for(organ_id)
@@ -87,9 +106,14 @@ def ensure_adapter(svc: Services, organ_id: str, kind: str, config: dict[str, An
             if current.config != config:
                 at = svc.clock.now()
                 uow.adapters.update_config(current.adapter_id, config, at=at)
-                uow.audit.record("adapter.changed", actor=actor, at=at, organ_id=organ_id,
-                                 adapter_id=current.adapter_id,
-                                 config=svc.adapters.kind(kind).redact(config))
+                uow.audit.record(
+                    "adapter.changed",
+                    actor=actor,
+                    at=at,
+                    organ_id=organ_id,
+                    adapter_id=current.adapter_id,
+                    config=svc.adapters.kind(kind).redact(config),
+                )
                 uow.commit()
             return current.adapter_id
     return add_adapter(svc, organ_id, kind, config, enabled=True, actor=actor)

@@ -71,8 +71,9 @@ class Services:
             self._instances[record.adapter_id] = (record.updated_at, adapter)
             return adapter
 
-    def verify_signed(self, root: etree._Element, organ_id: str | None, *,
-                      at: datetime | None = None) -> VerifiedDocument:
+    def verify_signed(
+        self, root: etree._Element, organ_id: str | None, *, at: datetime | None = None
+    ) -> VerifiedDocument:
         """Verify a document that says it comes from ``organ_id``, and bind its signer to it.
 
         SHA-1 signatures are accepted only when that agency is flagged legacy (old e-office

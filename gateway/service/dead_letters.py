@@ -43,11 +43,18 @@ class DeadLetterRecord:
 
     def summary(self) -> dict[str, Any]:
         """What an operator sees (no body: it can carry a petitioner's personal data)."""
-        return {"id": self.id, "message_id": self.message_id, "queue": self.queue,
-                "code": self.code, "reason": self.reason, "delivery_id": self.delivery_id,
-                "dead_at": self.dead_at.isoformat(), "size": len(self.body),
-                "replayed_at": self.replayed_at.isoformat() if self.replayed_at else None,
-                "replay_message_id": self.replay_message_id}
+        return {
+            "id": self.id,
+            "message_id": self.message_id,
+            "queue": self.queue,
+            "code": self.code,
+            "reason": self.reason,
+            "delivery_id": self.delivery_id,
+            "dead_at": self.dead_at.isoformat(),
+            "size": len(self.body),
+            "replayed_at": self.replayed_at.isoformat() if self.replayed_at else None,
+            "replay_message_id": self.replay_message_id,
+        }
 
 
 def _code(reason: str) -> str:
@@ -71,11 +78,26 @@ def add(uow: UnitOfWork, message: Message, reason: str, *, at: datetime) -> None
     if c.execute(select(dl.c.id).where(dl.c.message_id == message.message_id)).first():
         return
     code, delivery_id = _code(reason), _delivery_id(message.body)
-    c.execute(insert(dl).values(
-        message_id=message.message_id, queue=message.queue, body=message.body, code=code,
-        reason=reason[:4000], delivery_id=delivery_id, dead_at=at))
-    uow.audit.record("message.dead_lettered", actor="worker", at=at, code=code,
-                     queue=message.queue, message_id=message.message_id, delivery_id=delivery_id)
+    c.execute(
+        insert(dl).values(
+            message_id=message.message_id,
+            queue=message.queue,
+            body=message.body,
+            code=code,
+            reason=reason[:4000],
+            delivery_id=delivery_id,
+            dead_at=at,
+        )
+    )
+    uow.audit.record(
+        "message.dead_lettered",
+        actor="worker",
+        at=at,
+        code=code,
+        queue=message.queue,
+        message_id=message.message_id,
+        delivery_id=delivery_id,
+    )
 
 
 def record(svc: Services, message: Message, reason: str) -> None:
@@ -94,23 +116,47 @@ def give_up(svc: Services, message: Message, reason: str) -> None:
     with svc.store.unit_of_work() as uow:
         delivery = uow.deliveries.get(delivery_id, for_update=True) if delivery_id else None
         if delivery is not None and delivery.state not in FINAL:
-            uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.FAILED,
-                                  last_error=reason[:2000], failure_code=_code(reason))
-            uow.audit.record("delivery.failed", actor="worker", at=at, case_id=delivery.case_id,
-                             document_id=delivery.document_id, organ_id=delivery.organ_id,
-                             attempts=delivery.attempts, code=_code(reason), error=reason[:500])
+            uow.deliveries.update(
+                delivery.delivery_id,
+                at=at,
+                state=DeliveryState.FAILED,
+                last_error=reason[:2000],
+                failure_code=_code(reason),
+            )
+            uow.audit.record(
+                "delivery.failed",
+                actor="worker",
+                at=at,
+                case_id=delivery.case_id,
+                document_id=delivery.document_id,
+                organ_id=delivery.organ_id,
+                attempts=delivery.attempts,
+                code=_code(reason),
+                error=reason[:500],
+            )
         add(uow, message, reason, at=at)
         uow.commit()
 
 
 def _row(row: Any) -> DeadLetterRecord:
-    return DeadLetterRecord(row.id, row.message_id, row.queue, bytes(row.body), row.code,
-                            row.reason, row.delivery_id, row.dead_at, row.replayed_at,
-                            row.replayed_by, row.replay_message_id)
+    return DeadLetterRecord(
+        row.id,
+        row.message_id,
+        row.queue,
+        bytes(row.body),
+        row.code,
+        row.reason,
+        row.delivery_id,
+        row.dead_at,
+        row.replayed_at,
+        row.replayed_by,
+        row.replay_message_id,
+    )
 
 
-def listing(svc: Services, *, include_replayed: bool = False,
-            limit: int = 200) -> list[DeadLetterRecord]:
+def listing(
+    svc: Services, *, include_replayed: bool = False, limit: int = 200
+) -> list[DeadLetterRecord]:
     query = select(dl).order_by(dl.c.id).limit(limit)
     if not include_replayed:
         query = query.where(dl.c.replayed_at.is_(None))
@@ -143,37 +189,59 @@ def replay(svc: Services, dead_letter_id: int, *, actor: str = "operator") -> st
         if row is None:
             raise NotFound(f"no dead letter {dead_letter_id}")
         if row.replayed_at is not None:
-            raise Conflict(f"dead letter {dead_letter_id} was already replayed "
-                           f"(as message {row.replay_message_id})")
+            raise Conflict(
+                f"dead letter {dead_letter_id} was already replayed "
+                f"(as message {row.replay_message_id})"
+            )
         case_id = organ_id = None
         if row.delivery_id:
             case_id, organ_id = _reopen_delivery(c, row.delivery_id, at)
         message_id = uow.outbox.add(row.queue, bytes(row.body), at=at, message_id=new_id())
-        c.execute(update(dl).where(dl.c.id == dead_letter_id).values(
-            replayed_at=at, replayed_by=actor, replay_message_id=message_id))
-        uow.audit.record("dead_letter.replayed", actor=actor, at=at, case_id=case_id,
-                         organ_id=organ_id, dead_letter_id=dead_letter_id,
-                         delivery_id=row.delivery_id, message_id=row.message_id,
-                         replay_message_id=message_id, code=row.code)
+        c.execute(
+            update(dl)
+            .where(dl.c.id == dead_letter_id)
+            .values(replayed_at=at, replayed_by=actor, replay_message_id=message_id)
+        )
+        uow.audit.record(
+            "dead_letter.replayed",
+            actor=actor,
+            at=at,
+            case_id=case_id,
+            organ_id=organ_id,
+            dead_letter_id=dead_letter_id,
+            delivery_id=row.delivery_id,
+            message_id=row.message_id,
+            replay_message_id=message_id,
+            code=row.code,
+        )
         uow.commit()
     return message_id
 
 
 def replay_all(svc: Services, *, actor: str = "operator") -> list[str]:
-    return [replay(svc, record.id, actor=actor)
-            for record in listing(svc, limit=100_000)]
+    return [replay(svc, record.id, actor=actor) for record in listing(svc, limit=100_000)]
 
 
-def _reopen_delivery(c: Connection, delivery_id: str, at: datetime
-                     ) -> tuple[int | None, str | None]:
+def _reopen_delivery(
+    c: Connection, delivery_id: str, at: datetime
+) -> tuple[int | None, str | None]:
     """A failed delivery gets a fresh set of attempts."""
     d = t.deliveries
-    row = c.execute(select(d.c.case_id, d.c.organ_id, d.c.state)
-                    .where(d.c.delivery_id == delivery_id)).first()
+    row = c.execute(
+        select(d.c.case_id, d.c.organ_id, d.c.state).where(d.c.delivery_id == delivery_id)
+    ).first()
     if row is None:
         return None, None
     if row.state == DeliveryState.FAILED.value:
-        c.execute(update(d).where(d.c.delivery_id == delivery_id).values(
-            state=DeliveryState.QUEUED.value, attempts=0, failure_code=None,
-            next_attempt_at=None, updated_at=at))
+        c.execute(
+            update(d)
+            .where(d.c.delivery_id == delivery_id)
+            .values(
+                state=DeliveryState.QUEUED.value,
+                attempts=0,
+                failure_code=None,
+                next_attempt_at=None,
+                updated_at=at,
+            )
+        )
     return row.case_id, row.organ_id

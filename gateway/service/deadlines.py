@@ -41,11 +41,17 @@ def tick_deadlines(svc: Services, now: datetime | None = None) -> Tick:
             if lifecycle.emit(record, DeadlineEventKind.OVERDUE.value, at=now):
                 tick.overdue.append(record.case.case_id)
                 uow.audit.record(
-                    "deadline.overdue", actor="scheduler", at=now,
-                    petition_id=record.case.petition_id, case_id=record.case.case_id,
-                    organ_id=record.case.organ_id, state=record.case.state.value,
-                    due_date=str(record.due_date), due_at=_iso(record.due_at),
-                    calendar_version=record.calendar_version)
+                    "deadline.overdue",
+                    actor="scheduler",
+                    at=now,
+                    petition_id=record.case.petition_id,
+                    case_id=record.case.case_id,
+                    organ_id=record.case.organ_id,
+                    state=record.case.state.value,
+                    due_date=str(record.due_date),
+                    due_at=_iso(record.due_at),
+                    calendar_version=record.calendar_version,
+                )
         # a reminder comes at most reminder_days working days before the deadline: look only at
         # deadlines close enough (calendar days, with room for Tết) and not yet passed
         horizon = now + timedelta(days=policy.reminder_days * 2 + 14)
@@ -57,10 +63,15 @@ def tick_deadlines(svc: Services, now: datetime | None = None) -> Tick:
             if lifecycle.emit(record, DeadlineEventKind.REMINDER.value, at=now):
                 tick.reminders.append(record.case.case_id)
                 uow.audit.record(
-                    "deadline.reminder", actor="scheduler", at=now,
-                    petition_id=record.case.petition_id, case_id=record.case.case_id,
-                    organ_id=record.case.organ_id, due_date=str(record.due_date),
-                    working_days_left=policy.reminder_days)
+                    "deadline.reminder",
+                    actor="scheduler",
+                    at=now,
+                    petition_id=record.case.petition_id,
+                    case_id=record.case.case_id,
+                    organ_id=record.case.organ_id,
+                    due_date=str(record.due_date),
+                    working_days_left=policy.reminder_days,
+                )
         uow.commit()
     return tick
 

@@ -61,16 +61,22 @@ def deliver(svc: Services, delivery_id: str, message: Message) -> Result:
     if isinstance(started, Result):
         return started
     delivery, document, adapter_record = started
-    outbound = OutboundDocument(delivery.delivery_id, delivery.organ_id, document.doc_key,
-                                document.sha256, document.body)
+    outbound = OutboundDocument(
+        delivery.delivery_id, delivery.organ_id, document.doc_key, document.sha256, document.body
+    )
     response: AdapterResponse | None = None
     try:
         adapter = svc.adapter_for(adapter_record)
         if adapter.holds_for_pickup:
             return _to_inbox(svc, delivery, document, adapter_record, message_id)
         response = adapter.deliver(outbound)
-        receipt = check_agency_receipt(svc, response.body, organ_id=delivery.organ_id,
-                                       doc_key=document.doc_key, sha256=document.sha256)
+        receipt = check_agency_receipt(
+            svc,
+            response.body,
+            organ_id=delivery.organ_id,
+            doc_key=document.doc_key,
+            sha256=document.sha256,
+        )
     except TransientDeliveryError as e:
         return _transient(svc, delivery, e, adapter_record, message)
     except DeliveryError as e:
@@ -78,13 +84,15 @@ def deliver(svc: Services, delivery_id: str, message: Message) -> Result:
             e.context["envelopes"] = response.envelopes
         return _fail(svc, delivery, e, adapter_record, message)
     except GatewayError as e:  # e.g. the stored adapter configuration no longer builds
-        return _fail(svc, delivery, PermanentDeliveryError(str(e), code=e.code), adapter_record,
-                     message)
+        return _fail(
+            svc, delivery, PermanentDeliveryError(str(e), code=e.code), adapter_record, message
+        )
     return _delivered(svc, delivery, document, response, receipt, message_id, adapter_record)
 
 
-def _start_attempt(svc: Services, delivery_id: str, message_id: str
-                   ) -> Result | tuple[Delivery, StoredDocument, AdapterRecord]:
+def _start_attempt(
+    svc: Services, delivery_id: str, message_id: str
+) -> Result | tuple[Delivery, StoredDocument, AdapterRecord]:
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         if uow.processed.seen(message_id):
@@ -96,11 +104,18 @@ def _start_attempt(svc: Services, delivery_id: str, message_id: str
             return Result(Settle.ACK, reason=f"delivery already {delivery.state.value}")
         record = uow.adapters.enabled_for(delivery.organ_id)
         if record is None:
-            uow.deliveries.update(delivery_id, at=at, last_error="no enabled adapter",
-                                  next_attempt_at=at + timedelta(seconds=NO_ADAPTER_RETRY_SECONDS))
+            uow.deliveries.update(
+                delivery_id,
+                at=at,
+                last_error="no enabled adapter",
+                next_attempt_at=at + timedelta(seconds=NO_ADAPTER_RETRY_SECONDS),
+            )
             uow.commit()
-            return Result(Settle.RETRY, NO_ADAPTER_RETRY_SECONDS,
-                          f"no enabled adapter for {delivery.organ_id}")
+            return Result(
+                Settle.RETRY,
+                NO_ADAPTER_RETRY_SECONDS,
+                f"no enabled adapter for {delivery.organ_id}",
+            )
         if delivery.state is DeliveryState.INBOX:
             return Result(Settle.ACK, reason="already in the agency's inbox")
         document = uow.documents.get(delivery.document_id)
@@ -109,42 +124,83 @@ def _start_attempt(svc: Services, delivery_id: str, message_id: str
         current = uow.circuits.get(record.adapter_id, for_update=True)
         gate = breaker.admit(current, at, probe_lease=svc.settings.adapter_timeout * 2)
         if not gate.allowed:  # the agency system is failing: keep the message queued
-            return Result(Settle.RETRY, max(gate.wait_seconds, 0.1),
-                          f"circuit open for adapter {record.adapter_id} ({delivery.organ_id})")
+            return Result(
+                Settle.RETRY,
+                max(gate.wait_seconds, 0.1),
+                f"circuit open for adapter {record.adapter_id} ({delivery.organ_id})",
+            )
         if gate.circuit != current:
             uow.circuits.save(gate.circuit, at=at)
-            uow.audit.record("adapter.circuit_probe", actor="worker", at=at,
-                             organ_id=delivery.organ_id, adapter_id=record.adapter_id)
+            uow.audit.record(
+                "adapter.circuit_probe",
+                actor="worker",
+                at=at,
+                organ_id=delivery.organ_id,
+                adapter_id=record.adapter_id,
+            )
         attempts = delivery.attempts + 1
         uow.deliveries.update(delivery_id, at=at, state=DeliveryState.SENDING, attempts=attempts)
         uow.commit()
     return replace(delivery, state=DeliveryState.SENDING, attempts=attempts), document, record
 
 
-def _delivered(svc: Services, delivery: Delivery, document: StoredDocument,
-               response: AdapterResponse, receipt: Receipt | None, message_id: str,
-               record: AdapterRecord) -> Result:
+def _delivered(
+    svc: Services,
+    delivery: Delivery,
+    document: StoredDocument,
+    response: AdapterResponse,
+    receipt: Receipt | None,
+    message_id: str,
+    record: AdapterRecord,
+) -> Result:
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         _keep_exchange(uow, delivery, record, "delivered", response.envelopes, at)
         _circuit_outcome(uow, record, at, None)
-        evidence_id = (None if receipt is None else keep_agency_receipt(
-            svc, uow, receipt, response.body, organ_id=delivery.organ_id,
-            petition_id=document.petition_id, case_id=delivery.case_id, at=at))
+        evidence_id = (
+            None
+            if receipt is None
+            else keep_agency_receipt(
+                svc,
+                uow,
+                receipt,
+                response.body,
+                organ_id=delivery.organ_id,
+                petition_id=document.petition_id,
+                case_id=delivery.case_id,
+                at=at,
+            )
+        )
         uow.deliveries.update(
-            delivery.delivery_id, at=at, state=DeliveryState.DELIVERED, delivered_at=at,
-            last_error=None, evidence_document_id=evidence_id,
-            evidence={"status": response.status, "elapsed_ms": round(response.elapsed_ms, 1),
-                      "content_type": response.content_type,
-                      "response_sha256": sha256_hex(response.body),
-                      "signed_receipt": receipt is not None})
+            delivery.delivery_id,
+            at=at,
+            state=DeliveryState.DELIVERED,
+            delivered_at=at,
+            last_error=None,
+            evidence_document_id=evidence_id,
+            evidence={
+                "status": response.status,
+                "elapsed_ms": round(response.elapsed_ms, 1),
+                "content_type": response.content_type,
+                "response_sha256": sha256_hex(response.body),
+                "signed_receipt": receipt is not None,
+            },
+        )
         _start_clock(svc, uow, delivery.case_id, at)
         uow.processed.mark(message_id, HANDLER, at=at)
-        uow.audit.record("delivery.delivered", actor="worker", at=at,
-                         petition_id=document.petition_id, case_id=delivery.case_id,
-                         document_id=document.document_id, organ_id=delivery.organ_id,
-                         sha256=document.sha256, attempts=delivery.attempts,
-                         receipt_id=evidence_id, response=response.status)
+        uow.audit.record(
+            "delivery.delivered",
+            actor="worker",
+            at=at,
+            petition_id=document.petition_id,
+            case_id=delivery.case_id,
+            document_id=document.document_id,
+            organ_id=delivery.organ_id,
+            sha256=document.sha256,
+            attempts=delivery.attempts,
+            receipt_id=evidence_id,
+            response=response.status,
+        )
         uow.commit()
     return Result(Settle.ACK)
 
@@ -160,99 +216,185 @@ def _start_clock(svc: Services, uow: UnitOfWork, case_id: int, at: datetime) -> 
         petition = uow.petitions.get(record.case.petition_id)
         at = petition.petition.received_at if petition else at
     deadline = deadline_from(at, svc.calendar, svc.zone, policy.period_days)
-    uow.cases.set_deadline(case_id, clock_start_at=at, due_date=deadline.due_date,
-                           due_at=deadline.due_at, calendar_version=deadline.calendar_version)
+    uow.cases.set_deadline(
+        case_id,
+        clock_start_at=at,
+        due_date=deadline.due_date,
+        due_at=deadline.due_at,
+        calendar_version=deadline.calendar_version,
+    )
 
 
-def _transient(svc: Services, delivery: Delivery, error: TransientDeliveryError,
-               record: AdapterRecord, message: Message) -> Result:
+def _transient(
+    svc: Services,
+    delivery: Delivery,
+    error: TransientDeliveryError,
+    record: AdapterRecord,
+    message: Message,
+) -> Result:
     if delivery.attempts >= svc.settings.max_attempts:
         exhausted = PermanentDeliveryError(
             f"gave up after {delivery.attempts} attempts; last error: {error.message}",
-            code=ErrorCode.DELIVERY_EXHAUSTED, **error.context)
+            code=ErrorCode.DELIVERY_EXHAUSTED,
+            **error.context,
+        )
         return _fail(svc, delivery, exhausted, record, message, transient=error.message)
-    delay = compute_backoff(delivery.attempts, base=svc.settings.retry_base_seconds,
-                            cap=svc.settings.retry_cap_seconds)
+    delay = compute_backoff(
+        delivery.attempts, base=svc.settings.retry_base_seconds, cap=svc.settings.retry_cap_seconds
+    )
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         _keep_exchange(uow, delivery, record, "transient", error.context.get("envelopes"), at)
         _circuit_outcome(uow, record, at, error.message)
-        uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.RETRYING,
-                              last_error=error.message[:2000],
-                              next_attempt_at=at + timedelta(seconds=delay))
-        uow.audit.record("delivery.retrying", actor="worker", at=at, case_id=delivery.case_id,
-                         document_id=delivery.document_id, organ_id=delivery.organ_id,
-                         attempts=delivery.attempts, delay_s=round(delay, 2),
-                         error=error.message[:500])
+        uow.deliveries.update(
+            delivery.delivery_id,
+            at=at,
+            state=DeliveryState.RETRYING,
+            last_error=error.message[:2000],
+            next_attempt_at=at + timedelta(seconds=delay),
+        )
+        uow.audit.record(
+            "delivery.retrying",
+            actor="worker",
+            at=at,
+            case_id=delivery.case_id,
+            document_id=delivery.document_id,
+            organ_id=delivery.organ_id,
+            attempts=delivery.attempts,
+            delay_s=round(delay, 2),
+            error=error.message[:500],
+        )
         uow.commit()
     return Result(Settle.RETRY, delay, error.message)
 
 
-def _fail(svc: Services, delivery: Delivery, error: DeliveryError, record: AdapterRecord,
-          message: Message, *, transient: str | None = None) -> Result:
+def _fail(
+    svc: Services,
+    delivery: Delivery,
+    error: DeliveryError,
+    record: AdapterRecord,
+    message: Message,
+    *,
+    transient: str | None = None,
+) -> Result:
     at = svc.clock.now()
     reason = f"{error.code.value}: {error.message}"
     with svc.store.unit_of_work() as uow:
         _keep_exchange(uow, delivery, record, "permanent", error.context.get("envelopes"), at)
         # a permanent answer is about this document: the agency system itself is reachable
         _circuit_outcome(uow, record, at, transient)
-        uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.FAILED,
-                              last_error=error.message[:2000], failure_code=error.code.value)
-        uow.audit.record("delivery.failed", actor="worker", at=at, case_id=delivery.case_id,
-                         document_id=delivery.document_id, organ_id=delivery.organ_id,
-                         attempts=delivery.attempts, code=error.code.value,
-                         error=error.message[:500])
+        uow.deliveries.update(
+            delivery.delivery_id,
+            at=at,
+            state=DeliveryState.FAILED,
+            last_error=error.message[:2000],
+            failure_code=error.code.value,
+        )
+        uow.audit.record(
+            "delivery.failed",
+            actor="worker",
+            at=at,
+            case_id=delivery.case_id,
+            document_id=delivery.document_id,
+            organ_id=delivery.organ_id,
+            attempts=delivery.attempts,
+            code=error.code.value,
+            error=error.message[:500],
+        )
         dead_letters.add(uow, message, reason, at=at)
         uow.commit()
     return Result(Settle.DEAD, reason=reason)
 
 
-def _to_inbox(svc: Services, delivery: Delivery, document: StoredDocument,
-              record: AdapterRecord, message_id: str) -> Result:
+def _to_inbox(
+    svc: Services,
+    delivery: Delivery,
+    document: StoredDocument,
+    record: AdapterRecord,
+    message_id: str,
+) -> Result:
     """Pull agencies: the document waits in the agency's inbox; its deadline clock starts only
     when the agency acknowledges it (see :mod:`gateway.service.inbox`)."""
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
-        uow.deliveries.update(delivery.delivery_id, at=at, state=DeliveryState.INBOX,
-                              last_error=None)
+        uow.deliveries.update(
+            delivery.delivery_id, at=at, state=DeliveryState.INBOX, last_error=None
+        )
         uow.processed.mark(message_id, HANDLER, at=at)
-        uow.audit.record("delivery.in_inbox", actor="worker", at=at,
-                         petition_id=document.petition_id, case_id=delivery.case_id,
-                         document_id=document.document_id, organ_id=delivery.organ_id,
-                         sha256=document.sha256, adapter_id=record.adapter_id)
+        uow.audit.record(
+            "delivery.in_inbox",
+            actor="worker",
+            at=at,
+            petition_id=document.petition_id,
+            case_id=delivery.case_id,
+            document_id=document.document_id,
+            organ_id=delivery.organ_id,
+            sha256=document.sha256,
+            adapter_id=record.adapter_id,
+        )
         uow.commit()
     return Result(Settle.ACK)
 
 
-def _keep_exchange(uow: UnitOfWork, delivery: Delivery, record: AdapterRecord, outcome: str,
-                   envelopes: Envelopes | None, at: datetime) -> None:
+def _keep_exchange(
+    uow: UnitOfWork,
+    delivery: Delivery,
+    record: AdapterRecord,
+    outcome: str,
+    envelopes: Envelopes | None,
+    at: datetime,
+) -> None:
     """The exact envelopes of this attempt, as delivery evidence (SOAP, and any adapter that
     captures them)."""
     if isinstance(envelopes, Envelopes):
-        uow.exchanges.add(Exchange(delivery.delivery_id, delivery.attempts, record.kind, outcome,
-                                   envelopes.request, envelopes.response, at))
+        uow.exchanges.add(
+            Exchange(
+                delivery.delivery_id,
+                delivery.attempts,
+                record.kind,
+                outcome,
+                envelopes.request,
+                envelopes.response,
+                at,
+            )
+        )
 
 
 def breaker_settings(record: AdapterRecord) -> tuple[int, float]:
     """(failures before opening, cool-down seconds) of one adapter instance."""
-    return (int(record.config.get("breaker_failures", breaker.DEFAULT_THRESHOLD)),
-            float(record.config.get("breaker_cooldown", breaker.DEFAULT_COOLDOWN_SECONDS)))
+    return (
+        int(record.config.get("breaker_failures", breaker.DEFAULT_THRESHOLD)),
+        float(record.config.get("breaker_cooldown", breaker.DEFAULT_COOLDOWN_SECONDS)),
+    )
 
 
-def _circuit_outcome(uow: UnitOfWork, record: AdapterRecord, at: datetime,
-                     transient_error: str | None) -> None:
+def _circuit_outcome(
+    uow: UnitOfWork, record: AdapterRecord, at: datetime, transient_error: str | None
+) -> None:
     current = uow.circuits.get(record.adapter_id, for_update=True)
     if transient_error is None:
         if current != breaker.succeeded(current):
             uow.circuits.save(breaker.succeeded(current), at=at)
-            uow.audit.record("adapter.circuit_closed", actor="worker", at=at,
-                             organ_id=record.organ_id, adapter_id=record.adapter_id)
+            uow.audit.record(
+                "adapter.circuit_closed",
+                actor="worker",
+                at=at,
+                organ_id=record.organ_id,
+                adapter_id=record.adapter_id,
+            )
         return
     threshold, cooldown = breaker_settings(record)
-    after = breaker.failed(current, at, transient_error[:500], threshold=threshold,
-                           cooldown=cooldown)
+    after = breaker.failed(
+        current, at, transient_error[:500], threshold=threshold, cooldown=cooldown
+    )
     uow.circuits.save(after, at=at)
     if after.state is breaker.CircuitState.OPEN and current.state is not breaker.CircuitState.OPEN:
-        uow.audit.record("adapter.circuit_opened", actor="worker", at=at,
-                         organ_id=record.organ_id, adapter_id=record.adapter_id,
-                         failures=after.failures, cooldown_s=cooldown)
+        uow.audit.record(
+            "adapter.circuit_opened",
+            actor="worker",
+            at=at,
+            organ_id=record.organ_id,
+            adapter_id=record.adapter_id,
+            failures=after.failures,
+            cooldown_s=cooldown,
+        )

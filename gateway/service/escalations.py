@@ -40,22 +40,43 @@ and bounded work at intake, even for an organisation that petitions every day.""
 NO_REASON = "(không nêu lý do)"
 
 
-def raise_escalation(uow: UnitOfWork, petition_id: str, reason: EscalationReason, *,
-                     detail: str, actor: str, at: datetime,
-                     related_petition_id: str | None = None) -> bool:
+def raise_escalation(
+    uow: UnitOfWork,
+    petition_id: str,
+    reason: EscalationReason,
+    *,
+    detail: str,
+    actor: str,
+    at: datetime,
+    related_petition_id: str | None = None,
+) -> bool:
     """Record an escalation (once per petition and reason). True if it is new."""
-    e = escalation(petition_id, reason, detail=detail, raised_by=actor, at=at,
-                   related_petition_id=related_petition_id)
+    e = escalation(
+        petition_id,
+        reason,
+        detail=detail,
+        raised_by=actor,
+        at=at,
+        related_petition_id=related_petition_id,
+    )
     if not Lifecycle.of(uow).add_escalation(e):
         return False
-    uow.audit.record("petition.escalated", actor=actor, at=at, petition_id=petition_id,
-                     level=int(e.level), reason=reason.value, detail=detail,
-                     related_petition_id=related_petition_id)
+    uow.audit.record(
+        "petition.escalated",
+        actor=actor,
+        at=at,
+        petition_id=petition_id,
+        level=int(e.level),
+        reason=reason.value,
+        detail=detail,
+        related_petition_id=related_petition_id,
+    )
     return True
 
 
-def escalate_petition(svc: Services, petition_id: str, reason: str, *, note: str,
-                      actor: str) -> bool:
+def escalate_petition(
+    svc: Services, petition_id: str, reason: str, *, note: str, actor: str
+) -> bool:
     """An operator escalates a petition. Returns False if it was already escalated for that
     reason. Raises NotFound, InputInvalid."""
     try:
@@ -70,8 +91,9 @@ def escalate_petition(svc: Services, petition_id: str, reason: str, *, note: str
     with svc.store.unit_of_work() as uow:
         if uow.petitions.get(petition_id) is None:
             raise NotFound(f"no petition {petition_id}")
-        new = raise_escalation(uow, petition_id, why, detail=note.strip() or why.value,
-                               actor=actor, at=at)
+        new = raise_escalation(
+            uow, petition_id, why, detail=note.strip() or why.value, actor=actor, at=at
+        )
         uow.commit()
     return new
 
@@ -87,33 +109,52 @@ def record_return(uow: UnitOfWork, record: CaseRecord, reason: str, *, at: datet
     if not lifecycle.add_return(record, reason, at=at):
         return
     case = record.case
-    uow.audit.record("case.returned", actor=f"agency:{case.organ_id}", at=at,
-                     petition_id=case.petition_id, case_id=case.case_id,
-                     organ_id=case.organ_id, reason=reason)
+    uow.audit.record(
+        "case.returned",
+        actor=f"agency:{case.organ_id}",
+        at=at,
+        petition_id=case.petition_id,
+        case_id=case.case_id,
+        organ_id=case.organ_id,
+        reason=reason,
+    )
     lifecycle.lock_petition(case.petition_id)  # then count: a concurrent return is seen
     returns = lifecycle.returns_for_petition(case.petition_id)
     organs = sorted({r.organ_id for r in returns})
     if returns_call_for_escalation(organs):
-        raise_escalation(uow, case.petition_id, EscalationReason.AGENCIES_RETURNED,
-                         detail="returned as not competent by " + ", ".join(organs),
-                         actor="gateway", at=at)
+        raise_escalation(
+            uow,
+            case.petition_id,
+            EscalationReason.AGENCIES_RETURNED,
+            detail="returned as not competent by " + ", ".join(organs),
+            actor="gateway",
+            at=at,
+        )
 
 
-def note_reroute(uow: UnitOfWork, petition_id: str, organ_ids: list[str], *, actor: str,
-                 at: datetime) -> None:
+def note_reroute(
+    uow: UnitOfWork, petition_id: str, organ_ids: list[str], *, actor: str, at: datetime
+) -> None:
     """VPCP routes a returned petition again: the returns stay, marked re-routed."""
     pending = Lifecycle.of(uow).mark_rerouted(petition_id, at=at)
     if pending:
-        uow.audit.record("petition.rerouted", actor=actor, at=at, petition_id=petition_id,
-                         returned_by=[r.organ_id for r in pending],
-                         reasons=[r.reason for r in pending], routed_to=organ_ids)
+        uow.audit.record(
+            "petition.rerouted",
+            actor=actor,
+            at=at,
+            petition_id=petition_id,
+            returned_by=[r.organ_id for r in pending],
+            reasons=[r.reason for r in pending],
+            routed_to=organ_ids,
+        )
 
 
 # -- disagreeing replies ------------------------------------------------------------------------
 
 
-def check_disagreement(uow: UnitOfWork, record: CaseRecord, reply: edxml.Edoc, *,
-                       at: datetime) -> None:
+def check_disagreement(
+    uow: UnitOfWork, record: CaseRecord, reply: edxml.Edoc, *, at: datetime
+) -> None:
     """A second agency's reply that clearly differs from another agency's reply to the same
     petition escalates it (agencies_disagree) for VPCP to settle."""
     case = record.case
@@ -126,9 +167,14 @@ def check_disagreement(uow: UnitOfWork, record: CaseRecord, reply: edxml.Edoc, *
             continue
         earlier = edxml.decode(xml.parse(stored.body))
         if isinstance(earlier, edxml.Edoc) and replies_disagree(reply.content, earlier.content):
-            raise_escalation(uow, case.petition_id, EscalationReason.AGENCIES_DISAGREE,
-                             detail=f"the replies of {other.case.organ_id} and {case.organ_id} "
-                                    "differ", actor="gateway", at=at)
+            raise_escalation(
+                uow,
+                case.petition_id,
+                EscalationReason.AGENCIES_DISAGREE,
+                detail=f"the replies of {other.case.organ_id} and {case.organ_id} differ",
+                actor="gateway",
+                at=at,
+            )
             return
 
 
@@ -143,24 +189,39 @@ def detect_repeat(svc: Services, uow: UnitOfWork, petition: Petition, *, at: dat
     if key is None:
         return
     lifecycle = Lifecycle.of(uow)
-    candidates = lifecycle.answered_with_identity(key, excluding=petition.petition_id,
-                                                  answered=ANSWERED, limit=REPEAT_CANDIDATES)
+    candidates = lifecycle.answered_with_identity(
+        key, excluding=petition.petition_id, answered=ANSWERED, limit=REPEAT_CANDIDATES
+    )
     lifecycle.index_identity(petition.petition_id, key)
     text = f"{petition.title}\n{petition.content}"
     for earlier_id, earlier_title, earlier_content in candidates:
-        if not is_repeat(text, f"{earlier_title}\n{earlier_content}",
-                         svc.settings.repeat_similarity):
+        if not is_repeat(
+            text, f"{earlier_title}\n{earlier_content}", svc.settings.repeat_similarity
+        ):
             continue
         answered = [c for c in uow.cases.for_petition(earlier_id) if c.case.state in ANSWERED]
-        raise_escalation(uow, petition.petition_id, EscalationReason.REPEAT_AFTER_REPLY,
-                         detail=f"repeat of petition {earlier_id}, already answered",
-                         actor="gateway", at=at, related_petition_id=earlier_id)
+        raise_escalation(
+            uow,
+            petition.petition_id,
+            EscalationReason.REPEAT_AFTER_REPLY,
+            detail=f"repeat of petition {earlier_id}, already answered",
+            actor="gateway",
+            at=at,
+            related_petition_id=earlier_id,
+        )
         for record in answered:
             reopened = move(record.case, CaseState.REOPENED, at=at)
             uow.cases.save(reopened)
-            uow.audit.record("case.changed", actor="gateway", at=at, petition_id=earlier_id,
-                             case_id=record.case.case_id, organ_id=record.case.organ_id,
-                             previous=record.case.state.value, state=reopened.state.value,
-                             note=f"repeat petition {petition.petition_id}")
+            uow.audit.record(
+                "case.changed",
+                actor="gateway",
+                at=at,
+                petition_id=earlier_id,
+                case_id=record.case.case_id,
+                organ_id=record.case.organ_id,
+                previous=record.case.state.value,
+                state=reopened.state.value,
+                note=f"repeat petition {petition.petition_id}",
+            )
         uow.petitions.set_status(earlier_id, CaseState.REOPENED.value, at=at)
         return

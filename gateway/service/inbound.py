@@ -79,22 +79,41 @@ def _accept(svc: Services, body: bytes, seen: list[etree._Element]) -> Accepted:
                 return duplicate
             agency = uow.agencies.get(sender)
             if agency is None:
-                raise NotFound(f"{sender} is not a registered agency",
-                               code=ErrorCode.UNKNOWN_AGENCY)
+                raise NotFound(
+                    f"{sender} is not a registered agency", code=ErrorCode.UNKNOWN_AGENCY
+                )
             record, kind = _target_case(svc, uow, package, sender)
             document = StoredDocument(
-                document_id=new_id(), direction="in", kind=kind.value, doc_key=key,
-                sender=sender, recipient=svc.organ_id, sha256=digest, body=body, created_at=at,
-                petition_id=record.case.petition_id, case_id=record.case.case_id,
-                signer=verified.signer_organ_id, signature_algorithm=verified.signature_algorithm)
+                document_id=new_id(),
+                direction="in",
+                kind=kind.value,
+                doc_key=key,
+                sender=sender,
+                recipient=svc.organ_id,
+                sha256=digest,
+                body=body,
+                created_at=at,
+                petition_id=record.case.petition_id,
+                case_id=record.case.case_id,
+                signer=verified.signer_organ_id,
+                signature_algorithm=verified.signature_algorithm,
+            )
             uow.documents.add(document)
-            uow.audit.record("document.received", actor=f"agency:{sender}", at=at,
-                             petition_id=document.petition_id, case_id=document.case_id,
-                             document_id=document.document_id, organ_id=sender, sha256=digest,
-                             kind=kind.value, doc_key=key,
-                             signature_algorithm=verified.signature_algorithm,
-                             digest_algorithm=verified.digest_algorithm,
-                             legacy_sha1=_is_sha1(verified))
+            uow.audit.record(
+                "document.received",
+                actor=f"agency:{sender}",
+                at=at,
+                petition_id=document.petition_id,
+                case_id=document.case_id,
+                document_id=document.document_id,
+                organ_id=sender,
+                sha256=digest,
+                kind=kind.value,
+                doc_key=key,
+                signature_algorithm=verified.signature_algorithm,
+                digest_algorithm=verified.digest_algorithm,
+                legacy_sha1=_is_sha1(verified),
+            )
             outcome = _apply(svc, uow, package, record, document, at)
             receipt = issue_receipt(svc, uow, for_document=document, at=at)
             uow.commit()
@@ -109,8 +128,10 @@ def _accept(svc: Services, body: bytes, seen: list[etree._Element]) -> Accepted:
 
 
 def _is_sha1(verified: VerifiedDocument) -> bool:
-    return any(uri.lower().endswith("sha1")
-               for uri in (verified.signature_algorithm, verified.digest_algorithm))
+    return any(
+        uri.lower().endswith("sha1")
+        for uri in (verified.signature_algorithm, verified.digest_algorithm)
+    )
 
 
 def _replay(svc: Services, body: bytes) -> Accepted | None:
@@ -136,52 +157,70 @@ def _existing_receipt(uow: UnitOfWork, sender: str, key: str) -> Accepted | None
     return Accepted(receipt.body, existing.document_id, duplicate=True, note="duplicate")
 
 
-def _target_case(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.StatusPackage,
-                 sender: str) -> tuple[CaseRecord, DocumentKind]:
+def _target_case(
+    svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.StatusPackage, sender: str
+) -> tuple[CaseRecord, DocumentKind]:
     refs: tuple[edxml.ResponseFor, ...]
     if isinstance(package, edxml.StatusPackage):
         if package.response_for.organ_id != svc.organ_id:
-            raise Rejected(f"the status reports on a document of {package.response_for.organ_id}, "
-                           f"not of {svc.organ_id}", code=ErrorCode.WRONG_RECIPIENT)
+            raise Rejected(
+                f"the status reports on a document of {package.response_for.organ_id}, "
+                f"not of {svc.organ_id}",
+                code=ErrorCode.WRONG_RECIPIENT,
+            )
         refs, kind = (package.response_for,), DocumentKind.STATUS
     else:
         if svc.organ_id not in {to.organ_id for to in package.to}:
             addressees = ", ".join(o.organ_id for o in package.to)
-            raise Rejected(f"the document is addressed to {addressees}, not to {svc.organ_id}",
-                           code=ErrorCode.WRONG_RECIPIENT)
+            raise Rejected(
+                f"the document is addressed to {addressees}, not to {svc.organ_id}",
+                code=ErrorCode.WRONG_RECIPIENT,
+            )
         refs, kind = package.response_for, DocumentKind.REPLY
         if not refs:
-            raise Rejected("a reply must name the transfer it answers (ResponseFor)",
-                           code=ErrorCode.UNKNOWN_DOCUMENT)
+            raise Rejected(
+                "a reply must name the transfer it answers (ResponseFor)",
+                code=ErrorCode.UNKNOWN_DOCUMENT,
+            )
     for ref in refs:
-        record = (uow.cases.by_transfer_key(ref.document_id, for_update=True)
-                  or case_for_request(svc, uow, ref.document_id))
+        record = uow.cases.by_transfer_key(ref.document_id, for_update=True) or case_for_request(
+            svc, uow, ref.document_id
+        )
         if record is None:
             continue
         if record.case.organ_id != sender:
-            raise NotFound(f"{ref.document_id} was not sent to {sender}",
-                           code=ErrorCode.NOT_YOUR_CASE)
+            raise NotFound(
+                f"{ref.document_id} was not sent to {sender}", code=ErrorCode.NOT_YOUR_CASE
+            )
         return record, kind
-    raise NotFound(f"no transfer {refs[0].document_id} is known",
-                   code=ErrorCode.UNKNOWN_DOCUMENT)
+    raise NotFound(f"no transfer {refs[0].document_id} is known", code=ErrorCode.UNKNOWN_DOCUMENT)
 
 
-def _apply_edoc(uow: UnitOfWork, package: edxml.Edoc, record: CaseRecord,
-                document: StoredDocument, at: datetime) -> tuple[Outcome, dict[str, Any]]:
+def _apply_edoc(
+    uow: UnitOfWork, package: edxml.Edoc, record: CaseRecord, document: StoredDocument, at: datetime
+) -> tuple[Outcome, dict[str, Any]]:
     """A reply edoc: new (0), or revoking (1), updating (2) or replacing (3) the earlier one."""
     case = record.case
     doc_type = package.business.doc_type if package.business else BusinessDocType.NEW
-    detail: dict[str, Any] = {"reply": True, "business_doc_type": int(doc_type),
-                              "previous_reply_id": record.reply_document_id}
+    detail: dict[str, Any] = {
+        "reply": True,
+        "business_doc_type": int(doc_type),
+        "previous_reply_id": record.reply_document_id,
+    }
     if doc_type == BusinessDocType.REVOKE:
         outcome = withdraw_reply(case, at=at)
         uow.cases.set_reply(case.case_id, None)
         return outcome, detail
-    if doc_type in (BusinessDocType.UPDATE, BusinessDocType.REPLACE) \
-            and record.reply_document_id is None:
-        raise IllegalTransition(f"case {case.case_id} has no reply to "
-                                f"{'update' if doc_type == BusinessDocType.UPDATE else 'replace'}",
-                                case_id=case.case_id, current=case.state.value)
+    if (
+        doc_type in (BusinessDocType.UPDATE, BusinessDocType.REPLACE)
+        and record.reply_document_id is None
+    ):
+        raise IllegalTransition(
+            f"case {case.case_id} has no reply to "
+            f"{'update' if doc_type == BusinessDocType.UPDATE else 'replace'}",
+            case_id=case.case_id,
+            current=case.state.value,
+        )
     outcome = apply_reply(case, at=at)
     uow.cases.set_reply(case.case_id, document.document_id)
     check_disagreement(uow, record, package, at=at)
@@ -190,30 +229,53 @@ def _apply_edoc(uow: UnitOfWork, package: edxml.Edoc, record: CaseRecord,
     return outcome, detail
 
 
-def _apply(svc: Services, uow: UnitOfWork, package: edxml.Edoc | edxml.StatusPackage,
-           record: CaseRecord, document: StoredDocument, at: datetime) -> Outcome:
+def _apply(
+    svc: Services,
+    uow: UnitOfWork,
+    package: edxml.Edoc | edxml.StatusPackage,
+    record: CaseRecord,
+    document: StoredDocument,
+    at: datetime,
+) -> Outcome:
     case = record.case
     if isinstance(package, edxml.StatusPackage):
         status_time = package.timestamp.replace(tzinfo=svc.zone)
-        outcome = (answer_change(svc, uow, record, package, at)
-                   or apply_status(case, package.status_code, status_time=status_time, at=at))
+        outcome = answer_change(svc, uow, record, package, at) or apply_status(
+            case, package.status_code, status_time=status_time, at=at
+        )
         detail: dict[str, Any] = {"status_code": package.status_code.value}
     else:
         outcome, detail = _apply_edoc(uow, package, record, document, at)
     uow.cases.save(outcome.case)
-    if (outcome.changed and isinstance(package, edxml.StatusPackage)
-            and package.status_code == StatusCode.REJECTED):
+    if (
+        outcome.changed
+        and isinstance(package, edxml.StatusPackage)
+        and package.status_code == StatusCode.REJECTED
+    ):
         record_return(uow, record, package.description, at=at)
     policy = clock_policy(svc)
     if outcome.changed and policy.restart_on_status:  # news from the agency: a new period
         deadline = deadline_from(at, svc.calendar, svc.zone, policy.period_days)
-        uow.cases.set_deadline(case.case_id, clock_start_at=at, due_date=deadline.due_date,
-                               due_at=deadline.due_at, calendar_version=deadline.calendar_version)
+        uow.cases.set_deadline(
+            case.case_id,
+            clock_start_at=at,
+            due_date=deadline.due_date,
+            due_at=deadline.due_at,
+            calendar_version=deadline.calendar_version,
+        )
     if outcome.changed:
         refresh_petition_status(uow, case.petition_id, at=at)
     uow.audit.record(
-        "case.changed" if outcome.changed else "case.unchanged", actor=f"agency:{case.organ_id}",
-        at=at, petition_id=case.petition_id, case_id=case.case_id,
-        document_id=document.document_id, organ_id=case.organ_id,
-        previous=case.state.value, state=outcome.case.state.value, note=outcome.note, **detail)
+        "case.changed" if outcome.changed else "case.unchanged",
+        actor=f"agency:{case.organ_id}",
+        at=at,
+        petition_id=case.petition_id,
+        case_id=case.case_id,
+        document_id=document.document_id,
+        organ_id=case.organ_id,
+        previous=case.state.value,
+        state=outcome.case.state.value,
+        note=outcome.note,
+        **detail,
+    )
     return outcome

@@ -35,10 +35,19 @@ def inbox(svc: Services, organ_id: str, *, caller: str, limit: int = 100) -> lis
         raise Forbidden("a token gives access to its own agency's inbox only")
     with svc.store.unit_of_work() as uow:
         items = uow.inbox.waiting(organ_id, limit=limit)
-    return [{"document_id": i.document_id, "doc_key": i.doc_key, "kind": i.kind,
-             "sha256": i.sha256, "size": i.size, "since": i.since.isoformat(),
-             "href": f"/v1/documents/{i.document_id}",
-             "ack": f"/v1/documents/{i.document_id}/ack"} for i in items]
+    return [
+        {
+            "document_id": i.document_id,
+            "doc_key": i.doc_key,
+            "kind": i.kind,
+            "sha256": i.sha256,
+            "size": i.size,
+            "since": i.since.isoformat(),
+            "href": f"/v1/documents/{i.document_id}",
+            "ack": f"/v1/documents/{i.document_id}/ack",
+        }
+        for i in items
+    ]
 
 
 def _not_found(document_id: str) -> NotFound:
@@ -62,8 +71,9 @@ class Acknowledged:
     signed_receipt: bool
 
 
-def acknowledge(svc: Services, document_id: str, *, caller: str,
-                receipt: bytes = b"") -> Acknowledged:
+def acknowledge(
+    svc: Services, document_id: str, *, caller: str, receipt: bytes = b""
+) -> Acknowledged:
     """The agency took the document. Idempotent: a repeated ack answers the same.
 
     ``receipt``: optionally the agency's signed receipt for the exact bytes (kept as evidence).
@@ -84,25 +94,54 @@ def acknowledge(svc: Services, document_id: str, *, caller: str,
         return Acknowledged(document_id, at.isoformat(), True, False)
     if item.state != DeliveryState.INBOX.value:
         raise _not_found(document_id)
-    checked = (check_agency_receipt(svc, receipt, organ_id=caller, doc_key=doc.doc_key,
-                                    sha256=doc.sha256) if receipt.strip() else None)
+    checked = (
+        check_agency_receipt(svc, receipt, organ_id=caller, doc_key=doc.doc_key, sha256=doc.sha256)
+        if receipt.strip()
+        else None
+    )
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         delivery = uow.deliveries.get(item.delivery_id, for_update=True)
         if delivery is None or delivery.state is not DeliveryState.INBOX:
             raise _not_found(document_id)  # acknowledged concurrently: the caller may retry
-        evidence_id = (None if checked is None else keep_agency_receipt(
-            svc, uow, checked, receipt, organ_id=caller, petition_id=doc.petition_id,
-            case_id=delivery.case_id, at=at))
+        evidence_id = (
+            None
+            if checked is None
+            else keep_agency_receipt(
+                svc,
+                uow,
+                checked,
+                receipt,
+                organ_id=caller,
+                petition_id=doc.petition_id,
+                case_id=delivery.case_id,
+                at=at,
+            )
+        )
         uow.deliveries.update(
-            delivery.delivery_id, at=at, state=DeliveryState.DELIVERED, delivered_at=at,
-            last_error=None, evidence_document_id=evidence_id,
-            evidence={"status": "ACK (pull)", "signed_receipt": checked is not None,
-                      "response_sha256": sha256_hex(receipt) if receipt.strip() else None})
+            delivery.delivery_id,
+            at=at,
+            state=DeliveryState.DELIVERED,
+            delivered_at=at,
+            last_error=None,
+            evidence_document_id=evidence_id,
+            evidence={
+                "status": "ACK (pull)",
+                "signed_receipt": checked is not None,
+                "response_sha256": sha256_hex(receipt) if receipt.strip() else None,
+            },
+        )
         _start_clock(svc, uow, delivery.case_id, at)
-        uow.audit.record("delivery.acknowledged", actor=f"agency:{caller}", at=at,
-                         petition_id=doc.petition_id, case_id=delivery.case_id,
-                         document_id=document_id, organ_id=caller, sha256=doc.sha256,
-                         receipt_id=evidence_id)
+        uow.audit.record(
+            "delivery.acknowledged",
+            actor=f"agency:{caller}",
+            at=at,
+            petition_id=doc.petition_id,
+            case_id=delivery.case_id,
+            document_id=document_id,
+            organ_id=caller,
+            sha256=doc.sha256,
+            receipt_id=evidence_id,
+        )
         uow.commit()
     return Acknowledged(document_id, at.isoformat(), False, checked is not None)

@@ -44,13 +44,23 @@ def _clean(cmd: NewPetition) -> NewPetition:
     p = cmd.petitioner
     if not nfc(p.name).strip():
         raise InputInvalid("petitioner name is required")
-    petitioner = replace(p, name=nfc(p.name).strip(), address=nfc(p.address).strip(),
-                         id_number=p.id_number.strip(), phone=p.phone.strip(),
-                         email=p.email.strip())
+    petitioner = replace(
+        p,
+        name=nfc(p.name).strip(),
+        address=nfc(p.address).strip(),
+        id_number=p.id_number.strip(),
+        phone=p.phone.strip(),
+        email=p.email.strip(),
+    )
     if cmd.client_ref is not None and not 0 < len(cmd.client_ref) <= 128:
         raise InputInvalid("client_ref must be 1–128 characters")
-    return replace(cmd, title=title, content=content, petitioner=petitioner,
-                   route_to=tuple(dict.fromkeys(o.strip() for o in cmd.route_to)))
+    return replace(
+        cmd,
+        title=title,
+        content=content,
+        petitioner=petitioner,
+        route_to=tuple(dict.fromkeys(o.strip() for o in cmd.route_to)),
+    )
 
 
 def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
@@ -62,13 +72,26 @@ def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
         if existing:
             return Submitted(existing, created=False)
     at = svc.clock.now()
-    petition = Petition(new_id(), cmd.category, cmd.title, cmd.content, cmd.petitioner, at,
-                        cmd.portal, cmd.client_ref)
+    petition = Petition(
+        new_id(),
+        cmd.category,
+        cmd.title,
+        cmd.content,
+        cmd.petitioner,
+        at,
+        cmd.portal,
+        cmd.client_ref,
+    )
     try:
         with svc.store.unit_of_work() as uow:
             uow.petitions.add(petition, status="received")
-            uow.audit.record("petition.received", actor=f"portal:{cmd.portal}", at=at,
-                             petition_id=petition.petition_id, category=cmd.category.value)
+            uow.audit.record(
+                "petition.received",
+                actor=f"portal:{cmd.portal}",
+                at=at,
+                petition_id=petition.petition_id,
+                category=cmd.category.value,
+            )
             detect_repeat(svc, uow, petition, at=at)
             if cmd.route_to:
                 route_in(svc, uow, petition, cmd.route_to, actor=f"portal:{cmd.portal}", at=at)

@@ -13,8 +13,9 @@ from gateway.store.repositories import CaseRecord, PetitionRecord
 from gateway.store.uow import UnitOfWork
 
 
-def case_clock(svc: Services, uow: UnitOfWork, record: CaseRecord,
-               events: list[Any]) -> dict[str, Any]:
+def case_clock(
+    svc: Services, uow: UnitOfWork, record: CaseRecord, events: list[Any]
+) -> dict[str, Any]:
     """The case's deadline in full: current period, whether it is overdue, and the total
     working days the agency has had the petition (since the first receipt) so far."""
     now = svc.clock.now()
@@ -28,15 +29,25 @@ def case_clock(svc: Services, uow: UnitOfWork, record: CaseRecord,
         "overdue": any(e.kind == "overdue" and e.due_at == record.due_at for e in mine)
         and case.state in OPEN_STATES,
         "first_receipt_at": first_receipt.isoformat() if first_receipt else None,
-        "agency_working_days": (elapsed_working_days(svc.calendar, first_receipt, now, svc.zone)
-                                if first_receipt else None),
-        "deadline_events": [{"kind": e.kind, "due_date": e.due_date.isoformat(),
-                             "emitted_at": e.emitted_at.isoformat()} for e in mine],
+        "agency_working_days": (
+            elapsed_working_days(svc.calendar, first_receipt, now, svc.zone)
+            if first_receipt
+            else None
+        ),
+        "deadline_events": [
+            {
+                "kind": e.kind,
+                "due_date": e.due_date.isoformat(),
+                "emitted_at": e.emitted_at.isoformat(),
+            }
+            for e in mine
+        ],
     }
 
 
-def lifecycle_view(svc: Services, uow: UnitOfWork, record: PetitionRecord,
-                   case_views: list[dict[str, Any]]) -> dict[str, Any]:
+def lifecycle_view(
+    svc: Services, uow: UnitOfWork, record: PetitionRecord, case_views: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Fields added to a petition view; ``case_views`` are completed in place."""
     petition_id = record.petition.petition_id
     lifecycle = Lifecycle.of(uow)
@@ -45,17 +56,31 @@ def lifecycle_view(svc: Services, uow: UnitOfWork, record: PetitionRecord,
     for view in case_views:
         view.update(case_clock(svc, uow, by_id[view["case_id"]], events))
     return {
-        "system_working_days": elapsed_working_days(svc.calendar, record.petition.received_at,
-                                                    svc.clock.now(), svc.zone),
+        "system_working_days": elapsed_working_days(
+            svc.calendar, record.petition.received_at, svc.clock.now(), svc.zone
+        ),
         "overdue": any(v["overdue"] for v in case_views),
-        "returns": [{"case_id": r.case_id, "agency": r.organ_id, "reason": r.reason,
-                     "returned_at": r.returned_at.isoformat(),
-                     "rerouted_at": r.rerouted_at.isoformat() if r.rerouted_at else None}
-                    for r in lifecycle.returns_for_petition(petition_id)],
-        "escalations": [{"level": int(e.level), "reason": e.reason.value, "detail": e.detail,
-                         "raised_by": e.raised_by, "raised_at": e.raised_at.isoformat(),
-                         "related_petition_id": e.related_petition_id}
-                        for e in lifecycle.escalations_for(petition_id)],
+        "returns": [
+            {
+                "case_id": r.case_id,
+                "agency": r.organ_id,
+                "reason": r.reason,
+                "returned_at": r.returned_at.isoformat(),
+                "rerouted_at": r.rerouted_at.isoformat() if r.rerouted_at else None,
+            }
+            for r in lifecycle.returns_for_petition(petition_id)
+        ],
+        "escalations": [
+            {
+                "level": int(e.level),
+                "reason": e.reason.value,
+                "detail": e.detail,
+                "raised_by": e.raised_by,
+                "raised_at": e.raised_at.isoformat(),
+                "related_petition_id": e.related_petition_id,
+            }
+            for e in lifecycle.escalations_for(petition_id)
+        ],
     }
 
 

@@ -27,13 +27,19 @@ class CertificateView:
 
     def as_json(self) -> dict[str, object]:
         c = self.entry.certificate
-        return {"origin": self.entry.origin.value, "subject": c.subject.rfc4514_string(),
-                "organ_id": self.entry.organ_id, "pinned_to": self.entry.pinned_to,
-                "ca": self.entry.is_ca, "serial": self.entry.serial,
-                "not_before": c.not_valid_before_utc.isoformat(),
-                "not_after": c.not_valid_after_utc.isoformat(),
-                "days_left": self.days_left, "status": self.status.value,
-                "path": str(self.entry.path) if str(self.entry.path) != "." else None}
+        return {
+            "origin": self.entry.origin.value,
+            "subject": c.subject.rfc4514_string(),
+            "organ_id": self.entry.organ_id,
+            "pinned_to": self.entry.pinned_to,
+            "ca": self.entry.is_ca,
+            "serial": self.entry.serial,
+            "not_before": c.not_valid_before_utc.isoformat(),
+            "not_after": c.not_valid_after_utc.isoformat(),
+            "days_left": self.days_left,
+            "status": self.status.value,
+            "path": str(self.entry.path) if str(self.entry.path) != "." else None,
+        }
 
 
 def _directory(svc: Services) -> CertificateDirectory:
@@ -48,12 +54,15 @@ def _dev(svc: Services) -> DevPki | None:
 def list_certificates(svc: Services, at: datetime | None = None) -> list[CertificateView]:
     at = at or svc.clock.now()
     trust = svc.trust.current().trust
-    return [CertificateView(e, e.status(at, trust), e.days_left(at))
-            for e in _directory(svc).entries(trust, _dev(svc))]
+    return [
+        CertificateView(e, e.status(at, trust), e.days_left(at))
+        for e in _directory(svc).entries(trust, _dev(svc))
+    ]
 
 
-def import_certificate(svc: Services, organ_id: str, data: bytes, *,
-                       actor: str = "cli") -> list[CertificateEntry]:
+def import_certificate(
+    svc: Services, organ_id: str, data: bytes, *, actor: str = "cli"
+) -> list[CertificateEntry]:
     """Check and keep an agency's certificate or CA chain (see :mod:`signing.certificates`).
 
     Raises:
@@ -64,21 +73,30 @@ def import_certificate(svc: Services, organ_id: str, data: bytes, *,
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         if uow.agencies.get(organ_id) is None:
-            raise NotFound(f"unknown agency {organ_id}: add it first with `gateway agency add`",
-                           code=ErrorCode.UNKNOWN_AGENCY)
+            raise NotFound(
+                f"unknown agency {organ_id}: add it first with `gateway agency add`",
+                code=ErrorCode.UNKNOWN_AGENCY,
+            )
         kept = _directory(svc).import_pem(organ_id, data, svc.trust.current().trust, at)
         for entry in kept:
-            uow.audit.record("certificate.imported", actor=actor, at=at, organ_id=organ_id,
-                             serial=entry.serial, ca=entry.is_ca,
-                             subject=entry.certificate.subject.rfc4514_string(),
-                             not_after=entry.certificate.not_valid_after_utc.isoformat())
+            uow.audit.record(
+                "certificate.imported",
+                actor=actor,
+                at=at,
+                organ_id=organ_id,
+                serial=entry.serial,
+                ca=entry.is_ca,
+                subject=entry.certificate.subject.rfc4514_string(),
+                not_after=entry.certificate.not_valid_after_utc.isoformat(),
+            )
         uow.commit()
     svc.trust.refresh()  # this process at once; a running gateway within a second
     return kept
 
 
-def revoke_certificate(svc: Services, organ_id: str, *, serial: str | None = None,
-                       reason: str = "", actor: str = "cli") -> CertificateEntry:
+def revoke_certificate(
+    svc: Services, organ_id: str, *, serial: str | None = None, reason: str = "", actor: str = "cli"
+) -> CertificateEntry:
     """Put one of the agency's signing certificates on the local revocation list.
 
     Raises:
@@ -90,25 +108,45 @@ def revoke_certificate(svc: Services, organ_id: str, *, serial: str | None = Non
         number = None if serial is None else int(serial.replace(":", ""), 16)
     except ValueError as e:
         raise InputInvalid(f"--serial {serial!r} is not a hexadecimal serial number") from e
-    candidates = [e for e in _directory(svc).entries(svc.trust.current().trust, _dev(svc))
-                  if not e.is_ca and e.organ_id == organ_id
-                  and (number is None or e.certificate.serial_number == number)]
+    candidates = [
+        e
+        for e in _directory(svc).entries(svc.trust.current().trust, _dev(svc))
+        if not e.is_ca
+        and e.organ_id == organ_id
+        and (number is None or e.certificate.serial_number == number)
+    ]
     unique = {e.certificate: e for e in candidates}
     if not unique:
-        raise NotFound(f"no signing certificate of {organ_id}"
-                       f"{f' with serial {serial}' if serial else ''} is known here")
+        raise NotFound(
+            f"no signing certificate of {organ_id}"
+            f"{f' with serial {serial}' if serial else ''} is known here"
+        )
     if len(unique) > 1:
         serials = ", ".join(sorted(e.serial for e in unique.values()))
-        raise InputInvalid(f"{organ_id} has several certificates ({serials}): name one with "
-                           "--serial")
+        raise InputInvalid(
+            f"{organ_id} has several certificates ({serials}): name one with --serial"
+        )
     entry = next(iter(unique.values()))
     c = entry.certificate
-    svc.trust.current().trust.revocations.add_local(LocalRevocation(
-        issuer=c.issuer.rfc4514_string(), serial=entry.serial, organ_id=organ_id,
-        revoked_at=now_text(at), reason=reason))
+    svc.trust.current().trust.revocations.add_local(
+        LocalRevocation(
+            issuer=c.issuer.rfc4514_string(),
+            serial=entry.serial,
+            organ_id=organ_id,
+            revoked_at=now_text(at),
+            reason=reason,
+        )
+    )
     with svc.store.unit_of_work() as uow:
-        uow.audit.record("certificate.revoked", actor=actor, at=at, organ_id=organ_id,
-                         serial=entry.serial, subject=c.subject.rfc4514_string(), reason=reason)
+        uow.audit.record(
+            "certificate.revoked",
+            actor=actor,
+            at=at,
+            organ_id=organ_id,
+            serial=entry.serial,
+            subject=c.subject.rfc4514_string(),
+            reason=reason,
+        )
         uow.commit()
     return entry
 

@@ -31,14 +31,24 @@ def _move_cases(svc: Services, petition_id: str, target: CaseState, *, actor: st
         movable = [c for c in cases if can_move(c.case.state, target)]
         if not movable:
             states = ", ".join(sorted({c.case.state.value for c in cases})) or "no cases"
-            raise IllegalTransition(f"petition {petition_id} cannot be {target.value}: "
-                                    f"its cases are {states}", target=target.value)
+            raise IllegalTransition(
+                f"petition {petition_id} cannot be {target.value}: its cases are {states}",
+                target=target.value,
+            )
         for record in movable:
             moved = move(record.case, target, at=at)
             uow.cases.save(moved)
-            uow.audit.record("case.changed", actor=actor, at=at, petition_id=petition_id,
-                             case_id=record.case.case_id, organ_id=record.case.organ_id,
-                             previous=record.case.state.value, state=target.value, note="")
+            uow.audit.record(
+                "case.changed",
+                actor=actor,
+                at=at,
+                petition_id=petition_id,
+                case_id=record.case.case_id,
+                organ_id=record.case.organ_id,
+                previous=record.case.state.value,
+                state=target.value,
+                note="",
+            )
         refresh_petition_status(uow, petition_id, at=at)
         uow.commit()
     return [c.case.case_id for c in movable]

@@ -19,15 +19,24 @@ def petition_view(svc: Services, petition_id: str) -> dict[str, Any]:
         return _view(svc, uow, record)
 
 
-def petition_list(svc: Services, *, status: str | None = None, limit: int = 100,
-                  escalated: bool = False, overdue: bool = False) -> list[dict[str, Any]]:
+def petition_list(
+    svc: Services,
+    *,
+    status: str | None = None,
+    limit: int = 100,
+    escalated: bool = False,
+    overdue: bool = False,
+) -> list[dict[str, Any]]:
     """Newest first; ``escalated`` / ``overdue`` keep only petitions that are."""
     with svc.store.unit_of_work() as uow:
         if not (escalated or overdue):
             return [_summary(r) for r in uow.petitions.recent(status=status, limit=limit)]
         ids = filtered_ids(uow, escalated=escalated, overdue=overdue)
-        records = [r for r in (uow.petitions.get(i) for i in ids) if r is not None
-                   and (status is None or r.status == status)]
+        records = [
+            r
+            for r in (uow.petitions.get(i) for i in ids)
+            if r is not None and (status is None or r.status == status)
+        ]
         records.sort(key=lambda r: r.petition.received_at, reverse=True)
         return [_summary(r) for r in records[:limit]]
 
@@ -42,16 +51,24 @@ def document(svc: Services, document_id: str) -> StoredDocument:
 
 def progress(svc: Services) -> dict[str, dict[str, int]]:
     with svc.store.unit_of_work() as uow:
-        return {"petitions": uow.petitions.count_by_status(),
-                "deliveries": uow.deliveries.count_by_state(),
-                "outbox_pending": {"rows": uow.outbox.pending_count()}}
+        return {
+            "petitions": uow.petitions.count_by_status(),
+            "deliveries": uow.deliveries.count_by_state(),
+            "outbox_pending": {"rows": uow.outbox.pending_count()},
+        }
 
 
 def _summary(record: PetitionRecord) -> dict[str, Any]:
     p = record.petition
-    return {"id": p.petition_id, "status": record.status, "category": p.category.value,
-            "title": p.title, "portal": p.portal, "received_at": p.received_at.isoformat(),
-            "updated_at": record.updated_at.isoformat()}
+    return {
+        "id": p.petition_id,
+        "status": record.status,
+        "category": p.category.value,
+        "title": p.title,
+        "portal": p.portal,
+        "received_at": p.received_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+    }
 
 
 def _view(svc: Services, uow: UnitOfWork, record: PetitionRecord) -> dict[str, Any]:
@@ -74,7 +91,14 @@ def _case_view(uow: UnitOfWork, record: CaseRecord) -> dict[str, Any]:
         "reply_document_id": record.reply_document_id,
         "due_date": record.due_date.isoformat() if record.due_date else None,
         "calendar_version": record.calendar_version,
-        "deliveries": [{"delivery_id": d.delivery_id, "state": d.state.value,
-                        "attempts": d.attempts, "last_error": d.last_error,
-                        "failure_code": d.failure_code} for d in deliveries],
+        "deliveries": [
+            {
+                "delivery_id": d.delivery_id,
+                "state": d.state.value,
+                "attempts": d.attempts,
+                "last_error": d.last_error,
+                "failure_code": d.failure_code,
+            }
+            for d in deliveries
+        ],
     }

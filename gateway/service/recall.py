@@ -24,14 +24,26 @@ from gateway.store.uow import UnitOfWork
 from gateway.transport.base import outbound_queue
 from schemas import edxml, xml
 
-ACTIONS = {"revoke": BusinessDocType.REVOKE, "update": BusinessDocType.UPDATE,
-           "replace": BusinessDocType.REPLACE}
-PENDING_ANSWER = frozenset({CaseState.TRANSFERRED, CaseState.ARRIVED, CaseState.ACCEPTED,
-                            CaseState.ASSIGNED, CaseState.PROCESSING, CaseState.FINISHED})
+ACTIONS = {
+    "revoke": BusinessDocType.REVOKE,
+    "update": BusinessDocType.UPDATE,
+    "replace": BusinessDocType.REPLACE,
+}
+PENDING_ANSWER = frozenset(
+    {
+        CaseState.TRANSFERRED,
+        CaseState.ARRIVED,
+        CaseState.ACCEPTED,
+        CaseState.ASSIGNED,
+        CaseState.PROCESSING,
+        CaseState.FINISHED,
+    }
+)
 
 
-def request_change(svc: Services, petition_id: str, organ_id: str, action: str, *,
-                   reason: str, actor: str) -> str:
+def request_change(
+    svc: Services, petition_id: str, organ_id: str, action: str, *, reason: str, actor: str
+) -> str:
     """Send the agency a signed revoke/update/replace of its transfer. Returns the new
     document's DocumentId. Raises NotFound, InputInvalid, IllegalTransition (nothing sent)."""
     doc_type = ACTIONS.get(action)
@@ -48,40 +60,76 @@ def request_change(svc: Services, petition_id: str, organ_id: str, action: str, 
         live = [c for c in cases if c.case.state in PENDING_ANSWER]
         if not live:
             states = ", ".join(c.case.state.value for c in cases) or "never routed there"
-            raise IllegalTransition(f"petition {petition_id} has no open case with {organ_id} "
-                                    f"to {action} ({states})")
+            raise IllegalTransition(
+                f"petition {petition_id} has no open case with {organ_id} to {action} ({states})"
+            )
         case = live[-1]
         agency = uow.agencies.get(organ_id)
         assert agency is not None and case.transfer_doc_key is not None
         local = at.astimezone(svc.zone)
-        doc_key = (f"{svc.organ_id},{local:%Y/%m/%d},{case.case.case_id}-"
-                   f"{new_id()[:8]}/{NOTATION}-{action[:2].upper()}")
-        base = _transfer_edoc(svc, record.petition, agency, doc_key, case.case.case_id,
-                              local.replace(tzinfo=None, microsecond=0),
-                              case.due_date or local.date())
-        edoc = replace(base, subject=f"{'Thu hồi' if action == 'revoke' else 'Cập nhật'}: "
-                                     f"{base.subject}"[:2000],
-                       business=edxml.Business(doc_type, reason=reason.strip(),
-                                               document_id=case.transfer_doc_key),
-                       attachments=() if doc_type == BusinessDocType.REVOKE
-                       else base.attachments)
+        doc_key = (
+            f"{svc.organ_id},{local:%Y/%m/%d},{case.case.case_id}-"
+            f"{new_id()[:8]}/{NOTATION}-{action[:2].upper()}"
+        )
+        base = _transfer_edoc(
+            svc,
+            record.petition,
+            agency,
+            doc_key,
+            case.case.case_id,
+            local.replace(tzinfo=None, microsecond=0),
+            case.due_date or local.date(),
+        )
+        edoc = replace(
+            base,
+            subject=f"{'Thu hồi' if action == 'revoke' else 'Cập nhật'}: {base.subject}"[:2000],
+            business=edxml.Business(
+                doc_type, reason=reason.strip(), document_id=case.transfer_doc_key
+            ),
+            attachments=() if doc_type == BusinessDocType.REVOKE else base.attachments,
+        )
         root = edxml.encode_edoc(edoc)
         body = svc.signer.sign(root, parent=edxml.header_of(root))
         document_id = new_id()
-        uow.documents.add(StoredDocument(
-            document_id=document_id, direction="out", kind=DocumentKind.EDOC.value,
-            doc_key=doc_key, sender=svc.organ_id, recipient=organ_id, sha256=sha256_hex(body),
-            body=body, created_at=at, petition_id=petition_id, case_id=case.case.case_id,
-            signer=svc.organ_id, signature_algorithm="rsa-sha256"))
-        delivery = Delivery(new_id(), case.case.case_id, document_id, organ_id,
-                            DeliveryState.QUEUED, attempts=0)
+        uow.documents.add(
+            StoredDocument(
+                document_id=document_id,
+                direction="out",
+                kind=DocumentKind.EDOC.value,
+                doc_key=doc_key,
+                sender=svc.organ_id,
+                recipient=organ_id,
+                sha256=sha256_hex(body),
+                body=body,
+                created_at=at,
+                petition_id=petition_id,
+                case_id=case.case.case_id,
+                signer=svc.organ_id,
+                signature_algorithm="rsa-sha256",
+            )
+        )
+        delivery = Delivery(
+            new_id(), case.case.case_id, document_id, organ_id, DeliveryState.QUEUED, attempts=0
+        )
         uow.deliveries.add(delivery, at=at)
-        uow.outbox.add(outbound_queue(organ_id), json.dumps(
-            {"type": "deliver", "delivery_id": delivery.delivery_id}).encode(), at=at)
-        uow.audit.record("case.change_requested", actor=actor, at=at, petition_id=petition_id,
-                         case_id=case.case.case_id, document_id=document_id,
-                         organ_id=organ_id, change=action, reason=reason.strip(),
-                         doc_key=doc_key, transfer=case.transfer_doc_key)
+        uow.outbox.add(
+            outbound_queue(organ_id),
+            json.dumps({"type": "deliver", "delivery_id": delivery.delivery_id}).encode(),
+            at=at,
+        )
+        uow.audit.record(
+            "case.change_requested",
+            actor=actor,
+            at=at,
+            petition_id=petition_id,
+            case_id=case.case.case_id,
+            document_id=document_id,
+            organ_id=organ_id,
+            change=action,
+            reason=reason.strip(),
+            doc_key=doc_key,
+            transfer=case.transfer_doc_key,
+        )
         uow.commit()
     return doc_key
 
@@ -94,23 +142,33 @@ def case_for_request(svc: Services, uow: UnitOfWork, doc_key: str) -> CaseRecord
     return uow.cases.get(request.case_id, for_update=True)
 
 
-def answer_change(svc: Services, uow: UnitOfWork, record: CaseRecord,
-                  package: edxml.StatusPackage, at: datetime) -> Outcome | None:
+def answer_change(
+    svc: Services, uow: UnitOfWork, record: CaseRecord, package: edxml.StatusPackage, at: datetime
+) -> Outcome | None:
     """Apply a 15/16 that answers one of our change requests (None: it answers nothing of
     ours, so it is an ordinary status)."""
     request = uow.documents.find("out", svc.organ_id, package.response_for.document_id)
-    if (request is None or request.kind != DocumentKind.EDOC.value
-            or package.status_code not in (StatusCode.CHANGE_AGREED, StatusCode.CHANGE_REFUSED)):
+    if (
+        request is None
+        or request.kind != DocumentKind.EDOC.value
+        or package.status_code not in (StatusCode.CHANGE_AGREED, StatusCode.CHANGE_REFUSED)
+    ):
         return None
     sent = edxml.decode(xml.parse(request.body))
     assert isinstance(sent, edxml.Edoc) and sent.business is not None
     action = sent.business.doc_type.name.lower()
     agreed = package.status_code == StatusCode.CHANGE_AGREED
-    uow.audit.record("case.change_agreed" if agreed else "case.change_refused",
-                     actor=f"agency:{record.case.organ_id}", at=at,
-                     petition_id=record.case.petition_id, case_id=record.case.case_id,
-                     document_id=request.document_id, organ_id=record.case.organ_id,
-                     change=action, description=package.description)
+    uow.audit.record(
+        "case.change_agreed" if agreed else "case.change_refused",
+        actor=f"agency:{record.case.organ_id}",
+        at=at,
+        petition_id=record.case.petition_id,
+        case_id=record.case.case_id,
+        document_id=request.document_id,
+        organ_id=record.case.organ_id,
+        change=action,
+        description=package.description,
+    )
     if agreed and sent.business.doc_type == BusinessDocType.REVOKE:
         outcome = revoke(record.case, at=at)
         uow.cases.save(outcome.case)

@@ -13,29 +13,53 @@ from schemas import xml
 from schemas.receipt import decode_receipt, encode_receipt
 
 
-def issue_receipt(svc: Services, uow: UnitOfWork, *, for_document: StoredDocument,
-                  at: datetime) -> bytes:
+def issue_receipt(
+    svc: Services, uow: UnitOfWork, *, for_document: StoredDocument, at: datetime
+) -> bytes:
     """Sign and store a receipt for an accepted document; link it to the document."""
     receipt = Receipt(
-        receipt_id=new_id(), document_id=for_document.doc_key, sender=for_document.sender,
-        receiver=svc.organ_id, digest_sha256=for_document.sha256, received_at=at,
-        outcome=ReceiptOutcome.ACCEPTED)
+        receipt_id=new_id(),
+        document_id=for_document.doc_key,
+        sender=for_document.sender,
+        receiver=svc.organ_id,
+        digest_sha256=for_document.sha256,
+        received_at=at,
+        outcome=ReceiptOutcome.ACCEPTED,
+    )
     body = svc.signer.sign(encode_receipt(receipt))
-    uow.documents.add(StoredDocument(
-        document_id=receipt.receipt_id, direction="out", kind=DocumentKind.RECEIPT.value,
-        doc_key=receipt.receipt_id, sender=svc.organ_id, recipient=for_document.sender,
-        sha256=sha256_hex(body), body=body, created_at=at,
-        petition_id=for_document.petition_id, case_id=for_document.case_id))
+    uow.documents.add(
+        StoredDocument(
+            document_id=receipt.receipt_id,
+            direction="out",
+            kind=DocumentKind.RECEIPT.value,
+            doc_key=receipt.receipt_id,
+            sender=svc.organ_id,
+            recipient=for_document.sender,
+            sha256=sha256_hex(body),
+            body=body,
+            created_at=at,
+            petition_id=for_document.petition_id,
+            case_id=for_document.case_id,
+        )
+    )
     uow.documents.set_receipt(for_document.document_id, receipt.receipt_id)
-    uow.audit.record("receipt.issued", actor="gateway", at=at,
-                     petition_id=for_document.petition_id, case_id=for_document.case_id,
-                     document_id=for_document.document_id, organ_id=for_document.sender,
-                     sha256=for_document.sha256, receipt_id=receipt.receipt_id)
+    uow.audit.record(
+        "receipt.issued",
+        actor="gateway",
+        at=at,
+        petition_id=for_document.petition_id,
+        case_id=for_document.case_id,
+        document_id=for_document.document_id,
+        organ_id=for_document.sender,
+        sha256=for_document.sha256,
+        receipt_id=receipt.receipt_id,
+    )
     return body
 
 
-def check_agency_receipt(svc: Services, body: bytes, *, organ_id: str, doc_key: str,
-                         sha256: str) -> Receipt | None:
+def check_agency_receipt(
+    svc: Services, body: bytes, *, organ_id: str, doc_key: str, sha256: str
+) -> Receipt | None:
     """Verify an agency's answer as a signed receipt for exactly what we sent.
 
     Returns the receipt, or None when the answer is not a receipt at all (some systems answer
@@ -57,26 +81,49 @@ def check_agency_receipt(svc: Services, body: bytes, *, organ_id: str, doc_key: 
         verified = svc.verify_signed(root, organ_id)
         receipt = decode_receipt(verified.signed_root)
     except GatewayError as e:
-        raise PermanentDeliveryError(f"the agency's receipt is not acceptable: {e}",
-                                     code=ErrorCode.RECEIPT_MISMATCH) from e
+        raise PermanentDeliveryError(
+            f"the agency's receipt is not acceptable: {e}", code=ErrorCode.RECEIPT_MISMATCH
+        ) from e
     if receipt.document_id != doc_key or receipt.digest_sha256 != sha256:
         raise PermanentDeliveryError(
             f"the agency's receipt names {receipt.document_id} / {receipt.digest_sha256[:12]}…, "
-            f"not what was sent ({doc_key} / {sha256[:12]}…)", code=ErrorCode.RECEIPT_MISMATCH)
+            f"not what was sent ({doc_key} / {sha256[:12]}…)",
+            code=ErrorCode.RECEIPT_MISMATCH,
+        )
     if receipt.outcome != ReceiptOutcome.ACCEPTED:
         raise PermanentDeliveryError(
-            f"the agency rejected the document: {receipt.reason_code} {receipt.reason or ''}")
+            f"the agency rejected the document: {receipt.reason_code} {receipt.reason or ''}"
+        )
     return receipt
 
 
-def keep_agency_receipt(svc: Services, uow: UnitOfWork, receipt: Receipt, body: bytes, *,
-                        organ_id: str, petition_id: str | None, case_id: int,
-                        at: datetime) -> str:
+def keep_agency_receipt(
+    svc: Services,
+    uow: UnitOfWork,
+    receipt: Receipt,
+    body: bytes,
+    *,
+    organ_id: str,
+    petition_id: str | None,
+    case_id: int,
+    at: datetime,
+) -> str:
     """Store an agency's signed receipt as evidence of a delivery (once); its document id."""
     if uow.documents.get(receipt.receipt_id) is None:
-        uow.documents.add(StoredDocument(
-            document_id=receipt.receipt_id, direction="in", kind=DocumentKind.RECEIPT.value,
-            doc_key=receipt.receipt_id, sender=organ_id, recipient=svc.organ_id,
-            sha256=sha256_hex(body), body=body, created_at=at, petition_id=petition_id,
-            case_id=case_id, signer=organ_id))
+        uow.documents.add(
+            StoredDocument(
+                document_id=receipt.receipt_id,
+                direction="in",
+                kind=DocumentKind.RECEIPT.value,
+                doc_key=receipt.receipt_id,
+                sender=organ_id,
+                recipient=svc.organ_id,
+                sha256=sha256_hex(body),
+                body=body,
+                created_at=at,
+                petition_id=petition_id,
+                case_id=case_id,
+                signer=organ_id,
+            )
+        )
     return receipt.receipt_id

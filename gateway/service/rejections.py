@@ -27,11 +27,15 @@ from schemas.receipt import encode_receipt
 UNKNOWN = "unknown"
 _ORGAN = re.compile(r"\A\S{1,64}\Z")
 _DOCUMENT_ID = re.compile(r"\A[^\s<>&]{1,255}\Z")
-_DOCUMENT_ID_PATH = (f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/"
-                     f"{{{edxml.NS}}}MessageHeader/{{{edxml.NS}}}DocumentId")
-_RESPONSE_FOR_PATH = (f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/"
-                      f"{{{edxml.NS}}}MessageHeader/{{{edxml.NS}}}ResponseFor/"
-                      f"{{{edxml.NS}}}DocumentId")
+_DOCUMENT_ID_PATH = (
+    f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/"
+    f"{{{edxml.NS}}}MessageHeader/{{{edxml.NS}}}DocumentId"
+)
+_RESPONSE_FOR_PATH = (
+    f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/"
+    f"{{{edxml.NS}}}MessageHeader/{{{edxml.NS}}}ResponseFor/"
+    f"{{{edxml.NS}}}DocumentId"
+)
 
 
 def reject(svc: Services, body: bytes, error: Rejected, root: etree._Element | None) -> bytes:
@@ -41,14 +45,29 @@ def reject(svc: Services, body: bytes, error: Rejected, root: etree._Element | N
     sender = _claimed(claimed_sender(root) if root is not None else None, _ORGAN)
     document_id = _claimed(_claimed_document_id(root), _DOCUMENT_ID)
     receipt = Receipt(
-        receipt_id=new_id(), document_id=document_id, sender=sender, receiver=svc.organ_id,
-        digest_sha256=digest, received_at=at, outcome=ReceiptOutcome.REJECTED,
-        reason_code=error.code.value, reason=error.message[:2000])
+        receipt_id=new_id(),
+        document_id=document_id,
+        sender=sender,
+        receiver=svc.organ_id,
+        digest_sha256=digest,
+        received_at=at,
+        outcome=ReceiptOutcome.REJECTED,
+        reason_code=error.code.value,
+        reason=error.message[:2000],
+    )
     signed = svc.signer.sign(encode_receipt(receipt))
     with svc.store.unit_of_work() as uow:
-        uow.audit.record("document.rejected", actor="gateway", at=at, sha256=digest,
-                         code=error.code.value, size=len(body), receipt_id=receipt.receipt_id,
-                         claimed_sender=sender, claimed_document_id=document_id)
+        uow.audit.record(
+            "document.rejected",
+            actor="gateway",
+            at=at,
+            sha256=digest,
+            code=error.code.value,
+            size=len(body),
+            receipt_id=receipt.receipt_id,
+            claimed_sender=sender,
+            claimed_document_id=document_id,
+        )
         uow.commit()
     return signed
 

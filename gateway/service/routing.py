@@ -32,8 +32,9 @@ NOTATION = "VPCP-PAKN"
 PETITION_CONTENT_ID = "cid:pakn-petition"
 
 
-def route_petition(svc: Services, petition_id: str, organ_ids: Sequence[str], *,
-                   actor: str) -> list[int]:
+def route_petition(
+    svc: Services, petition_id: str, organ_ids: Sequence[str], *, actor: str
+) -> list[int]:
     """Transfer an already received petition to ``organ_ids``. Returns the new case ids."""
     if not organ_ids:
         raise Conflict("name at least one agency to route to")
@@ -47,11 +48,21 @@ def route_petition(svc: Services, petition_id: str, organ_ids: Sequence[str], *,
     return case_ids
 
 
-def route_in(svc: Services, uow: UnitOfWork, petition: Petition, organ_ids: Sequence[str], *,
-             actor: str, at: datetime) -> list[int]:
+def route_in(
+    svc: Services,
+    uow: UnitOfWork,
+    petition: Petition,
+    organ_ids: Sequence[str],
+    *,
+    actor: str,
+    at: datetime,
+) -> list[int]:
     """Route inside the caller's unit of work."""
-    open_cases = {c.case.organ_id for c in uow.cases.for_petition(petition.petition_id)
-                  if c.case.state not in (CaseState.RETURNED, CaseState.REVOKED)}
+    open_cases = {
+        c.case.organ_id
+        for c in uow.cases.for_petition(petition.petition_id)
+        if c.case.state not in (CaseState.RETURNED, CaseState.REVOKED)
+    }
     case_ids = []
     for organ_id in organ_ids:
         agency = uow.agencies.get(organ_id)
@@ -65,15 +76,21 @@ def route_in(svc: Services, uow: UnitOfWork, petition: Petition, organ_ids: Sequ
     return case_ids
 
 
-def route_by_configured_rules(svc: Services, uow: UnitOfWork, petition: Petition, *,
-                              at: datetime) -> list[int]:
+def route_by_configured_rules(
+    svc: Services, uow: UnitOfWork, petition: Petition, *, at: datetime
+) -> list[int]:
     """Route by the first matching rule of GATEWAY_ROUTING_RULES (none: stay with VPCP)."""
     rule = route_by_rules(rules_from_file(svc.settings.routing_rules), petition)
     if rule is None:
         return []
-    uow.audit.record("petition.rule_matched", actor="gateway", at=at,
-                     petition_id=petition.petition_id, rule=rule.name,
-                     agencies=list(rule.agencies))
+    uow.audit.record(
+        "petition.rule_matched",
+        actor="gateway",
+        at=at,
+        petition_id=petition.petition_id,
+        rule=rule.name,
+        agencies=list(rule.agencies),
+    )
     return route_in(svc, uow, petition, rule.agencies, actor=f"rule:{rule.name}"[:64], at=at)
 
 
@@ -82,49 +99,102 @@ def refresh_petition_status(uow: UnitOfWork, petition_id: str, *, at: datetime) 
     uow.petitions.set_status(petition_id, petition_status(states), at=at)
 
 
-def _transfer(svc: Services, uow: UnitOfWork, petition: Petition, agency: Agency, *,
-              actor: str, at: datetime) -> int:
+def _transfer(
+    svc: Services, uow: UnitOfWork, petition: Petition, agency: Agency, *, actor: str, at: datetime
+) -> int:
     case_id = uow.cases.add(petition.petition_id, agency.organ_id, at=at)
     local = at.astimezone(svc.zone)
     doc_key = f"{svc.organ_id},{local:%Y/%m/%d},{case_id}/{NOTATION}"
     indicative = deadline_from(at, svc.calendar, svc.zone)
-    root = edxml.encode_edoc(_transfer_edoc(svc, petition, agency, doc_key, case_id,
-                                            local.replace(tzinfo=None), indicative.due_date))
+    root = edxml.encode_edoc(
+        _transfer_edoc(
+            svc, petition, agency, doc_key, case_id, local.replace(tzinfo=None), indicative.due_date
+        )
+    )
     body = svc.signer.sign(root, parent=edxml.header_of(root))
     digest = sha256_hex(body)
     document_id = new_id()
-    uow.documents.add(StoredDocument(
-        document_id=document_id, direction="out", kind=DocumentKind.TRANSFER.value,
-        doc_key=doc_key, sender=svc.organ_id, recipient=agency.organ_id, sha256=digest,
-        body=body, created_at=at, petition_id=petition.petition_id, case_id=case_id,
-        signer=svc.organ_id, signature_algorithm="rsa-sha256"))
+    uow.documents.add(
+        StoredDocument(
+            document_id=document_id,
+            direction="out",
+            kind=DocumentKind.TRANSFER.value,
+            doc_key=doc_key,
+            sender=svc.organ_id,
+            recipient=agency.organ_id,
+            sha256=digest,
+            body=body,
+            created_at=at,
+            petition_id=petition.petition_id,
+            case_id=case_id,
+            signer=svc.organ_id,
+            signature_algorithm="rsa-sha256",
+        )
+    )
     uow.cases.set_transfer_key(case_id, doc_key)
-    delivery = Delivery(new_id(), case_id, document_id, agency.organ_id, DeliveryState.QUEUED,
-                        attempts=0)
+    delivery = Delivery(
+        new_id(), case_id, document_id, agency.organ_id, DeliveryState.QUEUED, attempts=0
+    )
     uow.deliveries.add(delivery, at=at)
-    uow.outbox.add(outbound_queue(agency.organ_id),
-                   json.dumps({"type": "deliver", "delivery_id": delivery.delivery_id}).encode(),
-                   at=at)
-    uow.audit.record("petition.routed", actor=actor, at=at, petition_id=petition.petition_id,
-                     case_id=case_id, organ_id=agency.organ_id)
-    uow.audit.record("document.signed", actor="gateway", at=at,
-                     petition_id=petition.petition_id, case_id=case_id, document_id=document_id,
-                     organ_id=agency.organ_id, sha256=digest, doc_key=doc_key,
-                     kind=DocumentKind.TRANSFER.value)
-    uow.audit.record("delivery.queued", actor="gateway", at=at, petition_id=petition.petition_id,
-                     case_id=case_id, document_id=document_id, organ_id=agency.organ_id,
-                     delivery_id=delivery.delivery_id)
+    uow.outbox.add(
+        outbound_queue(agency.organ_id),
+        json.dumps({"type": "deliver", "delivery_id": delivery.delivery_id}).encode(),
+        at=at,
+    )
+    uow.audit.record(
+        "petition.routed",
+        actor=actor,
+        at=at,
+        petition_id=petition.petition_id,
+        case_id=case_id,
+        organ_id=agency.organ_id,
+    )
+    uow.audit.record(
+        "document.signed",
+        actor="gateway",
+        at=at,
+        petition_id=petition.petition_id,
+        case_id=case_id,
+        document_id=document_id,
+        organ_id=agency.organ_id,
+        sha256=digest,
+        doc_key=doc_key,
+        kind=DocumentKind.TRANSFER.value,
+    )
+    uow.audit.record(
+        "delivery.queued",
+        actor="gateway",
+        at=at,
+        petition_id=petition.petition_id,
+        case_id=case_id,
+        document_id=document_id,
+        organ_id=agency.organ_id,
+        delivery_id=delivery.delivery_id,
+    )
     return case_id
 
 
-def _transfer_edoc(svc: Services, petition: Petition, agency: Agency, doc_key: str,
-                   number: int, local_now: datetime, due: date) -> edxml.Edoc:
+def _transfer_edoc(
+    svc: Services,
+    petition: Petition,
+    agency: Agency,
+    doc_key: str,
+    number: int,
+    local_now: datetime,
+    due: date,
+) -> edxml.Edoc:
     payload = tostring(encode_petition(petition))
     return edxml.Edoc(
-        from_=edxml.Organ(svc.organ_id, organ_name=svc.settings.organ_name,
-                          organization_in_charge=svc.settings.organ_name),
-        to=(edxml.Organ(agency.organ_id, organ_name=agency.name,
-                        organization_in_charge=agency.name),),
+        from_=edxml.Organ(
+            svc.organ_id,
+            organ_name=svc.settings.organ_name,
+            organization_in_charge=svc.settings.organ_name,
+        ),
+        to=(
+            edxml.Organ(
+                agency.organ_id, organ_name=agency.name, organization_in_charge=agency.name
+            ),
+        ),
         document_id=doc_key,
         code_number=str(number),
         code_notation=NOTATION,
@@ -136,9 +206,15 @@ def _transfer_edoc(svc: Services, petition: Petition, agency: Agency, doc_key: s
         due_date=due,
         trace=(edxml.TraceHeader(svc.organ_id, local_now.replace(microsecond=0)),),
         business=edxml.Business(BusinessDocType.NEW, reason="Chuyển phản ánh, kiến nghị"),
-        attachments=(edxml.Attachment(PETITION_CONTENT_ID, "pakn-petition.xml",
-                                      "application/xml", payload,
-                                      description="urn:vn:gov:vpcp:pakn:petition:1"),),
+        attachments=(
+            edxml.Attachment(
+                PETITION_CONTENT_ID,
+                "pakn-petition.xml",
+                "application/xml",
+                payload,
+                description="urn:vn:gov:vpcp:pakn:petition:1",
+            ),
+        ),
     )
 
 

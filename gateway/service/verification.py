@@ -23,8 +23,10 @@ from schemas import edxml, xml
 from schemas.xml import XmlLimits
 from signing import VerifiedDocument
 
-_FROM = (f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/{{{edxml.NS}}}MessageHeader/"
-         f"{{{edxml.NS}}}From/{{{edxml.NS}}}OrganId")
+_FROM = (
+    f"./{{{edxml.NS}}}edXMLEnvelope/{{{edxml.NS}}}edXMLHeader/{{{edxml.NS}}}MessageHeader/"
+    f"{{{edxml.NS}}}From/{{{edxml.NS}}}OrganId"
+)
 
 
 @dataclass(frozen=True)

@@ -93,9 +93,18 @@ class Behaviour:
 
 
 class SimulatedAgency:
-    def __init__(self, organ_id: str, name: str, *, signer: XmlSigner, verifier: Verifier,
-                 gateway_url: str, state_path: Path, behaviour: Behaviour | None = None,
-                 gateway_organ_id: str = VPCP_ORGAN_ID) -> None:
+    def __init__(
+        self,
+        organ_id: str,
+        name: str,
+        *,
+        signer: XmlSigner,
+        verifier: Verifier,
+        gateway_url: str,
+        state_path: Path,
+        behaviour: Behaviour | None = None,
+        gateway_organ_id: str = VPCP_ORGAN_ID,
+    ) -> None:
         self.organ_id = organ_id
         self.name = name
         self.signer = signer
@@ -104,8 +113,9 @@ class SimulatedAgency:
         self.gateway_organ_id = gateway_organ_id
         self.behaviour = behaviour or Behaviour()
         state_path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(state_path, check_same_thread=False, isolation_level=None,
-                                  timeout=30)
+        self.db = sqlite3.connect(
+            state_path, check_same_thread=False, isolation_level=None, timeout=30
+        )
         self.db.executescript("PRAGMA journal_mode=WAL;" + SCHEMA)
         self.lock = threading.Lock()
         self.requests = 0
@@ -132,11 +142,14 @@ class SimulatedAgency:
         if not isinstance(doc, edxml.Edoc) or self.organ_id not in {t.organ_id for t in doc.to}:
             return 400, b"WRONG_RECIPIENT: not addressed to this agency", "text/plain"
         with self.lock:
-            row = self.db.execute("SELECT receipt FROM applied WHERE doc_key = ?",
-                                  (doc.document_id,)).fetchone()
+            row = self.db.execute(
+                "SELECT receipt FROM applied WHERE doc_key = ?", (doc.document_id,)
+            ).fetchone()
             if row is not None:
-                self.db.execute("UPDATE applied SET received_count = received_count + 1 "
-                                "WHERE doc_key = ?", (doc.document_id,))
+                self.db.execute(
+                    "UPDATE applied SET received_count = received_count + 1 WHERE doc_key = ?",
+                    (doc.document_id,),
+                )
                 return 200, bytes(row[0]), "application/xml"
             receipt = self._receipt(doc.document_id, body)
             self.db.execute("BEGIN IMMEDIATE")
@@ -144,8 +157,14 @@ class SimulatedAgency:
                 self.db.execute(
                     "INSERT INTO applied (doc_key, sha256, petition_id, receipt, applied_at) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (doc.document_id, hashlib.sha256(body).hexdigest(), _petition_id(doc),
-                     receipt, time.time()))
+                    (
+                        doc.document_id,
+                        hashlib.sha256(body).hexdigest(),
+                        _petition_id(doc),
+                        receipt,
+                        time.time(),
+                    ),
+                )
                 if doc.code_notation == TEST_NOTATION:
                     pass  # connection tests get no statuses
                 elif doc.business is not None and doc.business.doc_type != BusinessDocType.NEW:
@@ -159,9 +178,15 @@ class SimulatedAgency:
         return 200, receipt, "application/xml"
 
     def _receipt(self, doc_key: str, body: bytes) -> bytes:
-        receipt = Receipt(str(uuid.uuid4()), doc_key, self.gateway_organ_id, self.organ_id,
-                          hashlib.sha256(body).hexdigest(), datetime.now(UTC),
-                          ReceiptOutcome.ACCEPTED)
+        receipt = Receipt(
+            str(uuid.uuid4()),
+            doc_key,
+            self.gateway_organ_id,
+            self.organ_id,
+            hashlib.sha256(body).hexdigest(),
+            datetime.now(UTC),
+            ReceiptOutcome.ACCEPTED,
+        )
         return self.signer.sign(encode_receipt(receipt))
 
     def _plan_answer(self, change: edxml.Edoc) -> None:
@@ -170,31 +195,47 @@ class SimulatedAgency:
         assert change.business is not None
         refused = self.behaviour.refuse_changes
         code = StatusCode.CHANGE_REFUSED if refused else StatusCode.CHANGE_AGREED
-        ref = edxml.ResponseFor(self.gateway_organ_id, code=f"{change.code_number}/"
-                                f"{change.code_notation}",
-                                promulgation_date=change.promulgation_date,
-                                document_id=change.document_id)
+        ref = edxml.ResponseFor(
+            self.gateway_organ_id,
+            code=f"{change.code_number}/{change.code_notation}",
+            promulgation_date=change.promulgation_date,
+            document_id=change.document_id,
+        )
         me = edxml.Organ(self.organ_id, organ_name=self.name, organization_in_charge=self.name)
         package = edxml.StatusPackage(
-            me, ref, code, datetime.now(ZONE).replace(microsecond=0, tzinfo=None),
+            me,
+            ref,
+            code,
+            datetime.now(ZONE).replace(microsecond=0, tzinfo=None),
             description="Không đồng ý" if refused else "Đồng ý",
-            staff_info=edxml.StaffInfo(department="Văn phòng", staff="Cán bộ đầu mối PAKN"))
+            staff_info=edxml.StaffInfo(department="Văn phòng", staff="Cán bộ đầu mối PAKN"),
+        )
         root = edxml.encode_status(package)
         if not refused and change.business.doc_type == BusinessDocType.REVOKE:
-            self.db.execute("UPDATE pushes SET done = -1 WHERE doc_key = ? AND done = 0",
-                            (change.business.document_id,))
-        self.db.execute("INSERT INTO pushes (doc_key, seq, kind, body, due) VALUES (?, 1, ?, ?, ?)",
-                        (change.document_id, f"status:{code.value}",
-                         self.signer.sign(root, edxml.header_of(root)),
-                         time.time() + self.behaviour.delay))
+            self.db.execute(
+                "UPDATE pushes SET done = -1 WHERE doc_key = ? AND done = 0",
+                (change.business.document_id,),
+            )
+        self.db.execute(
+            "INSERT INTO pushes (doc_key, seq, kind, body, due) VALUES (?, 1, ?, ?, ?)",
+            (
+                change.document_id,
+                f"status:{code.value}",
+                self.signer.sign(root, edxml.header_of(root)),
+                time.time() + self.behaviour.delay,
+            ),
+        )
 
     def _plan_pushes(self, transfer: edxml.Edoc) -> None:
         if self.behaviour.silent:
             return
         start = datetime.now(ZONE).replace(microsecond=0, tzinfo=None)
-        ref = edxml.ResponseFor(self.gateway_organ_id, code=f"{transfer.code_number}/"
-                                f"{transfer.code_notation}", promulgation_date=
-                                transfer.promulgation_date, document_id=transfer.document_id)
+        ref = edxml.ResponseFor(
+            self.gateway_organ_id,
+            code=f"{transfer.code_number}/{transfer.code_notation}",
+            promulgation_date=transfer.promulgation_date,
+            document_id=transfer.document_id,
+        )
         me = edxml.Organ(self.organ_id, organ_name=self.name, organization_in_charge=self.name)
         staff = edxml.StaffInfo(department="Văn phòng", staff="Cán bộ đầu mối PAKN")
         docs: list[tuple[str, bytes]] = []
@@ -202,10 +243,16 @@ class SimulatedAgency:
         if self.behaviour.return_reason is not None:
             plan, reply = (PLAN[0], (StatusCode.REJECTED, self.behaviour.return_reason)), False
         elif self.behaviour.statuses is not None:
-            plan, reply = PLAN[:self.behaviour.statuses], False
+            plan, reply = PLAN[: self.behaviour.statuses], False
         for i, (code, description) in enumerate(plan):
-            package = edxml.StatusPackage(me, ref, code, start + timedelta(seconds=i),
-                                          description=description, staff_info=staff)
+            package = edxml.StatusPackage(
+                me,
+                ref,
+                code,
+                start + timedelta(seconds=i),
+                description=description,
+                staff_info=staff,
+            )
             root = edxml.encode_status(package)
             docs.append((f"status:{code.value}", self.signer.sign(root, edxml.header_of(root))))
         if reply:
@@ -213,27 +260,33 @@ class SimulatedAgency:
             docs.append(("reply", self.signer.sign(root, edxml.header_of(root))))
         now = time.time()
         for seq, (kind, body) in enumerate(docs, start=1):
-            self.db.execute("INSERT INTO pushes (doc_key, seq, kind, body, due) "
-                            "VALUES (?, ?, ?, ?, ?)",
-                            (transfer.document_id, seq, kind, body,
-                             now + seq * self.behaviour.delay))
+            self.db.execute(
+                "INSERT INTO pushes (doc_key, seq, kind, body, due) VALUES (?, ?, ?, ?, ?)",
+                (transfer.document_id, seq, kind, body, now + seq * self.behaviour.delay),
+            )
 
-    def _reply(self, transfer: edxml.Edoc, me: edxml.Organ, ref: edxml.ResponseFor,
-               start: datetime) -> edxml.Edoc:
+    def _reply(
+        self, transfer: edxml.Edoc, me: edxml.Organ, ref: edxml.ResponseFor, start: datetime
+    ) -> edxml.Edoc:
         number = int(hashlib.sha256(transfer.document_id.encode()).hexdigest()[:6], 16)
         return edxml.Edoc(
             from_=me,
             to=(edxml.Organ(self.gateway_organ_id, organ_name="Văn phòng Chính phủ"),),
             document_id=f"{self.organ_id},{start:%Y/%m/%d},{number}/TL-PAKN",
-            code_number=str(number), code_notation="TL-PAKN", promulgation_place="Hà Nội",
+            code_number=str(number),
+            code_notation="TL-PAKN",
+            promulgation_place="Hà Nội",
             promulgation_date=start.date(),
             document_type=edxml.DocumentType(type=1, type_detail=0, type_name="Công văn"),
             subject=f"Trả lời phản ánh, kiến nghị ({transfer.document_id})",
-            content=self.behaviour.reply_content or (
+            content=self.behaviour.reply_content
+            or (
                 "Cơ quan đã xem xét nội dung phản ánh, kiến nghị và trả lời như sau: "
-                "nội dung đã được tiếp thu và xử lý theo quy định."),
-            signer=edxml.SignerInfo(competence="KT. BỘ TRƯỞNG", position="Thứ trưởng",
-                                    full_name="Người ký mô phỏng"),
+                "nội dung đã được tiếp thu và xử lý theo quy định."
+            ),
+            signer=edxml.SignerInfo(
+                competence="KT. BỘ TRƯỞNG", position="Thứ trưởng", full_name="Người ký mô phỏng"
+            ),
             response_for=(ref,),
             trace=(edxml.TraceHeader(self.organ_id, start),),
             business=edxml.Business(BusinessDocType.NEW, reason="Văn bản trả lời"),
@@ -248,25 +301,32 @@ class SimulatedAgency:
                 "SELECT p.id, p.body, p.tries FROM pushes p WHERE p.done = 0 AND p.due <= ? "
                 "AND NOT EXISTS (SELECT 1 FROM pushes q WHERE q.doc_key = p.doc_key "
                 "AND q.seq < p.seq AND q.done = 0) ORDER BY p.due LIMIT 50",
-                (time.time(),)).fetchall()
+                (time.time(),),
+            ).fetchall()
         pushed = 0
         for push_id, body, tries in rows:
             try:
-                response = self.http.post(f"{self.gateway_url}/v1/edxml", content=bytes(body),
-                                          headers={"Content-Type": "application/xml"})
+                response = self.http.post(
+                    f"{self.gateway_url}/v1/edxml",
+                    content=bytes(body),
+                    headers={"Content-Type": "application/xml"},
+                )
                 ok = response.status_code == 200
                 permanent = 400 <= response.status_code < 500 and response.status_code != 429
             except httpx.HTTPError:
                 ok, permanent = False, False
             with self.lock:
                 if ok or (permanent and tries >= 5):
-                    self.db.execute("UPDATE pushes SET done = ? WHERE id = ?",
-                                    (1 if ok else -1, push_id))
+                    self.db.execute(
+                        "UPDATE pushes SET done = ? WHERE id = ?", (1 if ok else -1, push_id)
+                    )
                     pushed += ok
                 else:
-                    delay = min(30.0, 0.5 * 2 ** tries)
-                    self.db.execute("UPDATE pushes SET tries = tries + 1, due = ? WHERE id = ?",
-                                    (time.time() + delay, push_id))
+                    delay = min(30.0, 0.5 * 2**tries)
+                    self.db.execute(
+                        "UPDATE pushes SET tries = tries + 1, due = ? WHERE id = ?",
+                        (time.time() + delay, push_id),
+                    )
         return pushed
 
     def run_pusher(self, stop: threading.Event, interval: float = 0.1) -> None:
@@ -280,18 +340,25 @@ class SimulatedAgency:
     def knows(self, doc_key: str) -> bool:
         """Whether this agency has received the document ``doc_key``."""
         with self.lock:
-            return self.db.execute("SELECT 1 FROM applied WHERE doc_key = ?",
-                                   (doc_key,)).fetchone() is not None
+            return (
+                self.db.execute("SELECT 1 FROM applied WHERE doc_key = ?", (doc_key,)).fetchone()
+                is not None
+            )
 
     def state(self) -> dict[str, Any]:
         with self.lock:
             applied = self.db.execute(
-                "SELECT doc_key, petition_id, sha256, received_count FROM applied").fetchall()
+                "SELECT doc_key, petition_id, sha256, received_count FROM applied"
+            ).fetchall()
             pending = self.db.execute("SELECT count(*) FROM pushes WHERE done = 0").fetchone()[0]
-        return {"organ_id": self.organ_id, "applied": [
-            {"doc_key": k, "petition_id": p, "sha256": s, "received": n}
-            for k, p, s, n in applied],
-            "pending_pushes": pending}
+        return {
+            "organ_id": self.organ_id,
+            "applied": [
+                {"doc_key": k, "petition_id": p, "sha256": s, "received": n}
+                for k, p, s, n in applied
+            ],
+            "pending_pushes": pending,
+        }
 
     def app(self) -> FastAPI:
         app = FastAPI(title=f"Simulated e-office {self.organ_id}", docs_url=None, redoc_url=None)

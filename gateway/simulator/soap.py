@@ -41,8 +41,9 @@ def soap_application(receive: Receive, *, known: Callable[[str], bool] | None = 
             from spyne.server.wsgi import WsgiApplication
             from spyne.util import six
         except ImportError as e:
-            raise ConfigurationError("the SOAP simulator needs spyne: "
-                                     "pip install 'pakn-gateway[simulate]'") from e
+            raise ConfigurationError(
+                "the SOAP simulator needs spyne: pip install 'pakn-gateway[simulate]'"
+            ) from e
     _modernise_six_importer(six._SixMetaPathImporter)
 
     # a fault is this simulator's intended answer, not an error of the server: no tracebacks
@@ -70,8 +71,13 @@ def soap_application(receive: Receive, *, known: Callable[[str], bool] | None = 
         def GetStatus(ctx: Any, documentId: str) -> str:
             return "received" if known is not None and known(documentId) else "unknown"
 
-    application = Application([EofficeService], tns=TNS, name="EofficeSimulator",
-                              in_protocol=Soap11(validator="lxml"), out_protocol=Soap11())
+    application = Application(
+        [EofficeService],
+        tns=TNS,
+        name="EofficeSimulator",
+        in_protocol=Soap11(validator="lxml"),
+        out_protocol=Soap11(),
+    )
     return WsgiApplication(application)
 
 
@@ -110,14 +116,15 @@ class _QuietHandler(WSGIRequestHandler):
 class SoapServer:
     """Serve a WSGI SOAP application on a background thread; ``wsdl_url`` is its WSDL."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, *,
-                 name: str = "SOAP simulator") -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, *, name: str = "SOAP simulator"
+    ) -> None:
         try:
-            self.httpd = make_server(host, port, app, server_class=_ThreadingServer,
-                                     handler_class=_QuietHandler)
+            self.httpd = make_server(
+                host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+            )
         except OSError as e:
-            raise ConfigurationError(f"{name}: cannot listen on {host}:{port}: "
-                                     f"{e.strerror}") from e
+            raise ConfigurationError(f"{name}: cannot listen on {host}:{port}: {e.strerror}") from e
         self.host, self.port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, name=name, daemon=True)
 

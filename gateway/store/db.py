@@ -34,8 +34,9 @@ def make_engine(url: str, **overrides: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               **overrides)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **overrides
+        )
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
@@ -49,8 +50,9 @@ def make_engine(url: str, **overrides: Any) -> Engine:
         }
         options.update(overrides)
         return create_engine(url, **options)
-    raise ConfigurationError(f"unsupported database {parsed.get_backend_name()!r}: "
-                             "use sqlite:///… or postgresql://…")
+    raise ConfigurationError(
+        f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///… or postgresql://…"
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -109,8 +109,12 @@ documents = Table(
     Column("sender", String(64), nullable=False),
     Column("recipient", String(64), nullable=False),
     Column("petition_id", String(36), ForeignKey("petitions.petition_id"), index=True),
-    Column("case_id", BigInteger().with_variant(Integer(), "sqlite"),
-           ForeignKey("cases.case_id"), index=True),
+    Column(
+        "case_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("cases.case_id"),
+        index=True,
+    ),
     Column("sha256", String(64), nullable=False),
     Column("size", Integer, nullable=False),
     Column("body", LargeBinary, nullable=False),  # the exact bytes sent or received
@@ -125,8 +129,9 @@ cases = Table(
     "cases",
     metadata,
     Column("case_id", Serial, primary_key=True, autoincrement=True),
-    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False,
-           index=True),
+    Column(
+        "petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False, index=True
+    ),
     Column("organ_id", String(64), ForeignKey("agencies.organ_id"), nullable=False, index=True),
     Column("state", String(16), nullable=False, index=True),
     Column("state_changed_at", UtcDateTime, nullable=False),
@@ -144,8 +149,13 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("delivery_id", String(36), primary_key=True),
-    Column("case_id", BigInteger().with_variant(Integer(), "sqlite"),
-           ForeignKey("cases.case_id"), nullable=False, index=True),
+    Column(
+        "case_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("cases.case_id"),
+        nullable=False,
+        index=True,
+    ),
     Column("document_id", String(36), ForeignKey("documents.document_id"), nullable=False),
     Column("organ_id", String(64), nullable=False),
     Column("state", String(16), nullable=False, index=True),
@@ -241,10 +251,15 @@ deadline_events = Table(
     "deadline_events",
     metadata,
     Column("event_id", Serial, primary_key=True, autoincrement=True),
-    Column("case_id", BigInteger().with_variant(Integer(), "sqlite"),
-           ForeignKey("cases.case_id"), nullable=False),
-    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False,
-           index=True),
+    Column(
+        "case_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("cases.case_id"),
+        nullable=False,
+    ),
+    Column(
+        "petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False, index=True
+    ),
     Column("organ_id", String(64), nullable=False),
     Column("kind", String(16), nullable=False),  # overdue | reminder
     Column("due_at", UtcDateTime, nullable=False),  # the deadline the event is about
@@ -260,10 +275,16 @@ case_returns = Table(
     "case_returns",
     metadata,
     Column("return_id", Serial, primary_key=True, autoincrement=True),
-    Column("case_id", BigInteger().with_variant(Integer(), "sqlite"),
-           ForeignKey("cases.case_id"), nullable=False, unique=True),
-    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False,
-           index=True),
+    Column(
+        "case_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("cases.case_id"),
+        nullable=False,
+        unique=True,
+    ),
+    Column(
+        "petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False, index=True
+    ),
     Column("organ_id", String(64), nullable=False),
     Column("reason", Text, nullable=False),
     Column("returned_at", UtcDateTime, nullable=False),
@@ -274,8 +295,9 @@ escalations = Table(
     "escalations",
     metadata,
     Column("escalation_id", Serial, primary_key=True, autoincrement=True),
-    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False,
-           index=True),
+    Column(
+        "petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False, index=True
+    ),
     Column("level", Integer, nullable=False),
     Column("reason", String(32), nullable=False),
     Column("detail", Text, nullable=False),

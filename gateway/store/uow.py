@@ -1,10 +1,10 @@
 """Unit of work: one database transaction, rolled back unless the use case commits.
 
-    with store.unit_of_work() as uow:
-        uow.petitions.add(...)
-        uow.audit.record(...)
-        uow.outbox.add(...)
-        uow.commit()          # state change, audit events and outgoing messages: all or nothing
+with store.unit_of_work() as uow:
+    uow.petitions.add(...)
+    uow.audit.record(...)
+    uow.outbox.add(...)
+    uow.commit()          # state change, audit events and outgoing messages: all or nothing
 """
 
 from __future__ import annotations

@@ -27,8 +27,14 @@ q = t.queue_messages
 
 
 class EmbeddedTransport(Transport):
-    def __init__(self, engine: Engine, *, lease_seconds: float = 30.0,
-                 clock: Clock | None = None, poll_interval: float = 0.05) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        lease_seconds: float = 30.0,
+        clock: Clock | None = None,
+        poll_interval: float = 0.05,
+    ) -> None:
         self.engine = engine
         self.lease = timedelta(seconds=lease_seconds)
         self.clock = clock or SystemClock()
@@ -50,9 +56,21 @@ class EmbeddedTransport(Transport):
         if not messages:
             return
         now = self.clock.now()
-        connection.execute(insert(q), [
-            {"message_id": m.message_id, "queue": m.queue, "body": m.body, "attempts": 0,
-             "available_at": now, "dead": False, "created_at": now} for m in messages])
+        connection.execute(
+            insert(q),
+            [
+                {
+                    "message_id": m.message_id,
+                    "queue": m.queue,
+                    "body": m.body,
+                    "attempts": 0,
+                    "available_at": now,
+                    "dead": False,
+                    "created_at": now,
+                }
+                for m in messages
+            ],
+        )
 
     def notify(self) -> None:
         """Wake consumers in this process waiting in :meth:`receive`."""
@@ -75,11 +93,17 @@ class EmbeddedTransport(Transport):
         if not queues:
             return None
         now = self.clock.now()
-        query = (select(q.c.id, q.c.message_id, q.c.queue, q.c.body, q.c.attempts)
-                 .where(q.c.dead.is_(False), q.c.queue.in_(list(queues)),
-                        q.c.available_at <= now,
-                        or_(q.c.lease_until.is_(None), q.c.lease_until < now))
-                 .order_by(q.c.available_at, q.c.id).limit(1))
+        query = (
+            select(q.c.id, q.c.message_id, q.c.queue, q.c.body, q.c.attempts)
+            .where(
+                q.c.dead.is_(False),
+                q.c.queue.in_(list(queues)),
+                q.c.available_at <= now,
+                or_(q.c.lease_until.is_(None), q.c.lease_until < now),
+            )
+            .order_by(q.c.available_at, q.c.id)
+            .limit(1)
+        )
         if self.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         owner = uuid.uuid4().hex
@@ -88,8 +112,13 @@ class EmbeddedTransport(Transport):
                 row = c.execute(query).first()
                 if row is None:
                     return None
-                c.execute(update(q).where(q.c.id == row.id).values(
-                    lease_until=now + self.lease, lease_owner=owner, attempts=row.attempts + 1))
+                c.execute(
+                    update(q)
+                    .where(q.c.id == row.id)
+                    .values(
+                        lease_until=now + self.lease, lease_owner=owner, attempts=row.attempts + 1
+                    )
+                )
         except OperationalError as e:
             raise TransportUnavailable(f"embedded queue unavailable: {e.orig}") from e
         message = Message(row.queue, bytes(row.body), row.message_id)
@@ -109,18 +138,30 @@ class EmbeddedTransport(Transport):
 
     def retry(self, received: Received, *, delay: float, reason: str) -> None:
         available = self.clock.now() + timedelta(seconds=delay)
-        self._settle(received, update(q).values(available_at=available, lease_until=None,
-                                                lease_owner=None, last_error=reason[:2000]))
+        self._settle(
+            received,
+            update(q).values(
+                available_at=available, lease_until=None, lease_owner=None, last_error=reason[:2000]
+            ),
+        )
 
     def dead_letter(self, received: Received, *, reason: str) -> None:
-        self._settle(received, update(q).values(dead=True, lease_until=None, lease_owner=None,
-                                                last_error=reason[:2000]))
+        self._settle(
+            received,
+            update(q).values(
+                dead=True, lease_until=None, lease_owner=None, last_error=reason[:2000]
+            ),
+        )
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         with self.engine.connect() as c:
             rows = c.execute(select(q).where(q.c.dead.is_(True)).order_by(q.c.id).limit(limit))
-            return [DeadLetter(Message(r.queue, bytes(r.body), r.message_id), r.last_error or "",
-                               r.created_at) for r in rows]
+            return [
+                DeadLetter(
+                    Message(r.queue, bytes(r.body), r.message_id), r.last_error or "", r.created_at
+                )
+                for r in rows
+            ]
 
     def close(self) -> None:
         with self._wakeup:

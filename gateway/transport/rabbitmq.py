@@ -56,8 +56,23 @@ from gateway.transport.base import (
 
 log = logging.getLogger("gateway.transport.rabbitmq")
 
-DELAY_TIERS_MS = (50, 100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000,
-                  300_000, 600_000, 1_800_000, 3_600_000)
+DELAY_TIERS_MS = (
+    50,
+    100,
+    250,
+    500,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    30_000,
+    60_000,
+    120_000,
+    300_000,
+    600_000,
+    1_800_000,
+    3_600_000,
+)
 ATTEMPTS = "x-gateway-attempts"
 REASON = "x-gateway-reason"
 ORIGIN = "x-gateway-queue"
@@ -108,9 +123,17 @@ class _Buffered:
 
 
 class RabbitTransport(Transport):
-    def __init__(self, url: str, *, prefix: str = "pakn", prefetch: int = 2,
-                 heartbeat: int = 30, confirm_window: int = 1000, timeout: float = 30.0,
-                 delivery_limit: int = 50) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "pakn",
+        prefetch: int = 2,
+        heartbeat: int = 30,
+        confirm_window: int = 1000,
+        timeout: float = 30.0,
+        delivery_limit: int = 50,
+    ) -> None:
         self.params = pika.URLParameters(url)
         self.params.heartbeat = heartbeat
         self.params.connection_attempts = 1
@@ -155,14 +178,14 @@ class RabbitTransport(Transport):
 
     def _route(self, queue: str) -> tuple[str, str]:
         if queue.startswith(OUTBOUND_PREFIX):
-            return self._x("outbound"), queue[len(OUTBOUND_PREFIX):]
+            return self._x("outbound"), queue[len(OUTBOUND_PREFIX) :]
         return self._x("direct"), queue
 
     # -- the port ---------------------------------------------------------------------------
 
     def publish(self, messages: Sequence[Message]) -> None:
         for start in range(0, len(messages), self.confirm_window):
-            window = list(messages[start:start + self.confirm_window])
+            window = list(messages[start : start + self.confirm_window])
             self._call(lambda fut, w=window: self._publish(w, fut))  # type: ignore[misc]
 
     def receive(self, queues: Sequence[str], *, timeout: float) -> Received | None:
@@ -183,8 +206,11 @@ class RabbitTransport(Transport):
                     buffered = self._buffer.get(queue)
                     if buffered:
                         item = buffered.popleft()
-                        return Received(item.message, item.deliveries,
-                                        token=(item.generation, item.delivery_tag, item.headers))
+                        return Received(
+                            item.message,
+                            item.deliveries,
+                            token=(item.generation, item.delivery_tag, item.headers),
+                        )
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     if not self._up:
@@ -210,19 +236,22 @@ class RabbitTransport(Transport):
             exchange, key = self._route(message.queue)
         else:
             exchange, key = self._x("delay"), f"{delay_tier(delay)}.{message.queue}"
-        self._call(lambda fut: self._republish(exchange, key, message, copy, generation, tag,
-                                               fut))
+        self._call(lambda fut: self._republish(exchange, key, message, copy, generation, tag, fut))
 
     def dead_letter(self, received: Received, *, reason: str) -> None:
         generation, tag, headers = received.token
         if not self._owned(generation):
             return
         message = received.message
-        copy = {**{k: v for k, v in headers.items() if k.startswith("x-gateway")},
-                REASON: reason[:2000], ORIGIN: message.queue,
-                DIED_AT: datetime.now(UTC).isoformat(timespec="seconds")}
-        self._call(lambda fut: self._republish(self._x("dead"), "", message, copy, generation,
-                                               tag, fut))
+        copy = {
+            **{k: v for k, v in headers.items() if k.startswith("x-gateway")},
+            REASON: reason[:2000],
+            ORIGIN: message.queue,
+            DIED_AT: datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self._call(
+            lambda fut: self._republish(self._x("dead"), "", message, copy, generation, tag, fut)
+        )
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """A look at the dead-letter queue (messages stay in it)."""
@@ -240,10 +269,13 @@ class RabbitTransport(Transport):
                     break
                 headers = properties.headers or {}
                 died = headers.get(DIED_AT)
-                found.append(DeadLetter(
-                    Message(str(headers.get(ORIGIN, "")), body, properties.message_id or ""),
-                    str(headers.get(REASON) or _death_reason(headers)),
-                    datetime.fromisoformat(died) if isinstance(died, str) else None))
+                found.append(
+                    DeadLetter(
+                        Message(str(headers.get(ORIGIN, "")), body, properties.message_id or ""),
+                        str(headers.get(REASON) or _death_reason(headers)),
+                        datetime.fromisoformat(died) if isinstance(died, str) else None,
+                    )
+                )
         finally:
             connection.close()  # unacked gets go back to the queue
         return found
@@ -304,8 +336,7 @@ class RabbitTransport(Transport):
     def _start(self) -> None:
         with self._cond:
             if self._thread is None and not self._closing.is_set():
-                self._thread = threading.Thread(target=self._run, name="rabbitmq-io",
-                                                daemon=True)
+                self._thread = threading.Thread(target=self._run, name="rabbitmq-io", daemon=True)
                 self._thread.start()
 
     def _run(self) -> None:
@@ -313,8 +344,11 @@ class RabbitTransport(Transport):
         while not self._closing.is_set():
             opened_before = self._generation
             connection = pika.SelectConnection(
-                self.params, on_open_callback=self._on_open,
-                on_open_error_callback=self._on_open_error, on_close_callback=self._on_closed)
+                self.params,
+                on_open_callback=self._on_open,
+                on_open_error_callback=self._on_open_error,
+                on_close_callback=self._on_closed,
+            )
             with self._cond:
                 self._connection = connection
             try:
@@ -342,8 +376,9 @@ class RabbitTransport(Transport):
             self._cond.notify_all()
         for future in list(self._pending):
             if not future.done():
-                future.set_exception(TransportUnavailable(
-                    f"RabbitMQ connection was lost: {self._last_error}"))
+                future.set_exception(
+                    TransportUnavailable(f"RabbitMQ connection was lost: {self._last_error}")
+                )
         self._pending.clear()
         self._confirms.clear()
         self._returned.clear()
@@ -351,8 +386,7 @@ class RabbitTransport(Transport):
         self._consumer_queue.clear()
         self._publisher = self._consumer = None
 
-    def _on_open_error(self, connection: pika.SelectConnection, error: BaseException | str
-                       ) -> None:
+    def _on_open_error(self, connection: pika.SelectConnection, error: BaseException | str) -> None:
         self._last_error = repr(error)
         connection.ioloop.stop()
 
@@ -387,24 +421,28 @@ class RabbitTransport(Transport):
         x = self._x
         steps: list[Step] = [
             lambda cb: channel.confirm_delivery(self._on_confirm, callback=cb),
-            lambda cb: channel.exchange_declare(x("outbound"), "direct", durable=True,
-                                                callback=cb),
+            lambda cb: channel.exchange_declare(x("outbound"), "direct", durable=True, callback=cb),
             lambda cb: channel.exchange_declare(x("direct"), "direct", durable=True, callback=cb),
             lambda cb: channel.exchange_declare(x("delay"), "topic", durable=True, callback=cb),
             lambda cb: channel.exchange_declare(x("requeue"), "topic", durable=True, callback=cb),
             lambda cb: channel.exchange_declare(x("dead"), "fanout", durable=True, callback=cb),
-            lambda cb: channel.queue_declare(x("dead"), durable=True,
-                                             arguments={"x-queue-type": "quorum"}, callback=cb),
+            lambda cb: channel.queue_declare(
+                x("dead"), durable=True, arguments={"x-queue-type": "quorum"}, callback=cb
+            ),
             lambda cb: channel.queue_bind(x("dead"), x("dead"), callback=cb),
         ]
         for tier in DELAY_TIERS_MS:
             name = x(f"delay.{tier}")
             steps += [
                 lambda cb, n=name, t=tier: channel.queue_declare(  # type: ignore[misc]
-                    n, durable=True, callback=cb, arguments={
-                        "x-message-ttl": t, "x-dead-letter-exchange": x("requeue")}),
+                    n,
+                    durable=True,
+                    callback=cb,
+                    arguments={"x-message-ttl": t, "x-dead-letter-exchange": x("requeue")},
+                ),
                 lambda cb, n=name, t=tier: channel.queue_bind(  # type: ignore[misc]
-                    n, x("delay"), routing_key=f"{t}.#", callback=cb),
+                    n, x("delay"), routing_key=f"{t}.#", callback=cb
+                ),
             ]
         steps += self._declare_steps(channel, [INBOUND_QUEUE])
 
@@ -434,14 +472,17 @@ class RabbitTransport(Transport):
         """Declare one work queue with its bindings (idempotent)."""
         name = self.physical(queue)
         exchange, key = self._route(queue)
-        arguments = {"x-queue-type": "quorum", "x-dead-letter-exchange": self._x("dead"),
-                     "x-delivery-limit": self.delivery_limit}
+        arguments = {
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": self._x("dead"),
+            "x-delivery-limit": self.delivery_limit,
+        }
         return [
-            lambda cb: channel.queue_declare(name, durable=True, arguments=arguments,
-                                             callback=cb),
+            lambda cb: channel.queue_declare(name, durable=True, arguments=arguments, callback=cb),
             lambda cb: channel.queue_bind(name, exchange, routing_key=key, callback=cb),
-            lambda cb: channel.queue_bind(name, self._x("requeue"), routing_key=f"*.{queue}",
-                                          callback=cb),
+            lambda cb: channel.queue_bind(
+                name, self._x("requeue"), routing_key=f"*.{queue}", callback=cb
+            ),
         ]
 
     def _declare_steps(self, channel: Channel, queues: Sequence[str]) -> list[Step]:
@@ -462,31 +503,49 @@ class RabbitTransport(Transport):
             for m in messages:
                 exchange, key = self._route(m.queue)
                 self._confirms[next(self._tags)] = batch
-                channel.basic_publish(exchange, key, m.body, _properties(m.message_id, {}),
-                                      mandatory=True)
+                channel.basic_publish(
+                    exchange, key, m.body, _properties(m.message_id, {}), mandatory=True
+                )
 
         _chain(self._declare_steps(channel, queues), write)
 
-    def _republish(self, exchange: str, key: str, message: Message, headers: dict[str, Any],
-                   generation: int, tag: int, future: Future[None]) -> None:
+    def _republish(
+        self,
+        exchange: str,
+        key: str,
+        message: Message,
+        headers: dict[str, Any],
+        generation: int,
+        tag: int,
+        future: Future[None],
+    ) -> None:
         """Publish a copy (to a delay queue, the work queue or the dead-letter queue) and ack the
         original once the copy is confirmed."""
         channel = self._publisher
         assert channel is not None
 
         def write() -> None:
-            batch = _Batch(future, 1, {message.message_id},
-                           then=lambda: self._settle(generation, tag, None))
+            batch = _Batch(
+                future, 1, {message.message_id}, then=lambda: self._settle(generation, tag, None)
+            )
             self._confirms[next(self._tags)] = batch
-            channel.basic_publish(exchange, key, message.body,
-                                  _properties(message.message_id, headers), mandatory=True)
+            channel.basic_publish(
+                exchange,
+                key,
+                message.body,
+                _properties(message.message_id, headers),
+                mandatory=True,
+            )
 
         _chain(self._declare_steps(channel, [message.queue]), write)
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
-        tags = ([t for t in self._confirms if t <= method.delivery_tag] if method.multiple
-                else [method.delivery_tag])
+        tags = (
+            [t for t in self._confirms if t <= method.delivery_tag]
+            if method.multiple
+            else [method.delivery_tag]
+        )
         for tag in tags:
             batch = self._confirms.pop(tag, None)
             if batch is None:
@@ -497,15 +556,17 @@ class RabbitTransport(Transport):
                 lost = batch.message_ids & self._returned
                 self._returned -= batch.message_ids
                 if batch.nacked or lost:
-                    batch.future.set_exception(TransportUnavailable(
-                        "RabbitMQ refused (nack) or could not route a message"))
+                    batch.future.set_exception(
+                        TransportUnavailable("RabbitMQ refused (nack) or could not route a message")
+                    )
                     continue
                 if batch.then is not None:
                     batch.then()
                 batch.future.set_result(None)
 
-    def _on_return(self, channel: Channel, method: Any, properties: BasicProperties,
-                   body: bytes) -> None:
+    def _on_return(
+        self, channel: Channel, method: Any, properties: BasicProperties, body: bytes
+    ) -> None:
         if properties.message_id:
             self._returned.add(properties.message_id)
         self._declared.clear()  # a queue went missing: declare them again on the next publish
@@ -526,8 +587,12 @@ class RabbitTransport(Transport):
         for queue in todo:
             tag = f"{queue}@{next(self._consumer_tags)}"
             self._consumer_queue[tag] = queue
-            steps.append(lambda cb, q=queue, t=tag: channel.basic_consume(  # type: ignore[misc]
-                self.physical(q), self._on_message, consumer_tag=t, callback=cb))
+            steps.append(
+                lambda cb, q=queue, t=tag: channel.basic_consume(  # type: ignore[misc]
+                    self.physical(q), self._on_message, consumer_tag=t, callback=cb
+                )
+            )
+
         def done() -> None:
             if not future.done():
                 future.set_result(None)
@@ -544,8 +609,9 @@ class RabbitTransport(Transport):
                 self._consuming.discard(queue)
             log.warning("RabbitMQ cancelled the consumer of %s", queue)
 
-    def _on_message(self, channel: Channel, method: Any, properties: BasicProperties,
-                    body: bytes) -> None:
+    def _on_message(
+        self, channel: Channel, method: Any, properties: BasicProperties, body: bytes
+    ) -> None:
         queue = self._consumer_queue.get(method.consumer_tag)
         if queue is None:  # its consumer was cancelled meanwhile: the broker hands it out again
             channel.basic_nack(method.delivery_tag, requeue=True)
@@ -556,21 +622,25 @@ class RabbitTransport(Transport):
         message = Message(queue, body, properties.message_id or f"amqp-{method.delivery_tag}")
         with self._cond:
             self._buffer.setdefault(queue, deque()).append(
-                _Buffered(self._generation, method.delivery_tag, message, deliveries, headers))
+                _Buffered(self._generation, method.delivery_tag, message, deliveries, headers)
+            )
             self._cond.notify()
 
     # -- blocking helpers (tools, tests) -------------------------------------------------------
 
     def _declare_dead_blocking(self, channel: Any) -> None:
         channel.exchange_declare(self._x("dead"), "fanout", durable=True)
-        channel.queue_declare(self._x("dead"), durable=True,
-                              arguments={"x-queue-type": "quorum"})
+        channel.queue_declare(self._x("dead"), durable=True, arguments={"x-queue-type": "quorum"})
         channel.queue_bind(self._x("dead"), self._x("dead"))
 
 
 def _properties(message_id: str, headers: dict[str, Any]) -> BasicProperties:
-    return BasicProperties(message_id=message_id, delivery_mode=2, headers=headers or None,
-                           content_type="application/json")
+    return BasicProperties(
+        message_id=message_id,
+        delivery_mode=2,
+        headers=headers or None,
+        content_type="application/json",
+    )
 
 
 def _death_reason(headers: dict[str, Any]) -> str:

@@ -14,8 +14,11 @@ from gateway.cli import main
 def cli(tmp_path: Path, pki_dir: Path):
     """Run `gateway …` in-process on a fresh SQLite home; asserts exit 0 unless ``ok=False``."""
     runner = CliRunner()
-    env = {"GATEWAY_HOME": str(tmp_path), "GATEWAY_PKI_DIR": str(pki_dir),
-           "GATEWAY_DATABASE_URL": ""}
+    env = {
+        "GATEWAY_HOME": str(tmp_path),
+        "GATEWAY_PKI_DIR": str(pki_dir),
+        "GATEWAY_DATABASE_URL": "",
+    }
 
     def run(*args: str, ok: bool = True):
         result = runner.invoke(main, list(args), env=env, catch_exceptions=False)

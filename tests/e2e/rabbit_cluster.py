@@ -38,20 +38,29 @@ class Cluster:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "GATEWAY_HOME": str(self.home), "GATEWAY_DATABASE_URL": self.db_url,
-                "GATEWAY_HTTP_PORT": str(self.port), "GATEWAY_BROKER_URL": AMQP_URL,
-                "GATEWAY_BROKER_PREFIX": self.prefix, "GATEWAY_RETRY_BASE_SECONDS": "0.2",
-                "GATEWAY_RETRY_CAP_SECONDS": "2", "GATEWAY_MAX_ATTEMPTS": "1000",
-                "GATEWAY_ADAPTER_TIMEOUT": "10", "GATEWAY_BROKER_PREFETCH": "8",
-                "GATEWAY_API_TOKEN": OPERATOR_TOKEN}
+        return {
+            **os.environ,
+            "GATEWAY_HOME": str(self.home),
+            "GATEWAY_DATABASE_URL": self.db_url,
+            "GATEWAY_HTTP_PORT": str(self.port),
+            "GATEWAY_BROKER_URL": AMQP_URL,
+            "GATEWAY_BROKER_PREFIX": self.prefix,
+            "GATEWAY_RETRY_BASE_SECONDS": "0.2",
+            "GATEWAY_RETRY_CAP_SECONDS": "2",
+            "GATEWAY_MAX_ATTEMPTS": "1000",
+            "GATEWAY_ADAPTER_TIMEOUT": "10",
+            "GATEWAY_BROKER_PREFETCH": "8",
+            "GATEWAY_API_TOKEN": OPERATOR_TOKEN,
+        }
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def gateway(self, *args: str) -> str:
-        done = subprocess.run([GATEWAY, *args], env=self.env, capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            [GATEWAY, *args], env=self.env, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -60,27 +69,52 @@ class Cluster:
         self.gateway("db", "upgrade")
         for i, (organ_id, name) in enumerate(AGENCIES, start=1):
             self.gateway("agency", "add", organ_id, "--name", name)
-            self.gateway("adapter", "add", organ_id, "--kind", "rest", "--url",
-                         f"http://127.0.0.1:{self.port + i}/edxml", "--enable")
+            self.gateway(
+                "adapter",
+                "add",
+                organ_id,
+                "--kind",
+                "rest",
+                "--url",
+                f"http://127.0.0.1:{self.port + i}/edxml",
+                "--enable",
+            )
 
     def start(self, name: str) -> None:
-        args = {"api": ["api"], "relay": ["relay"],
-                "worker": ["worker", "--threads", str(self.worker_threads)]}.get(name)
+        args = {
+            "api": ["api"],
+            "relay": ["relay"],
+            "worker": ["worker", "--threads", str(self.worker_threads)],
+        }.get(name)
         if args is None:
             i = next(i for i, (o, _) in enumerate(AGENCIES, 1) if o == name)
-            args = ["simulate", "agency", "--organ-id", name, "--port", str(self.port + i),
-                    "--gateway-url", self.api_url, "--silent", *self.agency_args.get(name, [])]
+            args = [
+                "simulate",
+                "agency",
+                "--organ-id",
+                name,
+                "--port",
+                str(self.port + i),
+                "--gateway-url",
+                self.api_url,
+                "--silent",
+                *self.agency_args.get(name, []),
+            ]
         assert self.log is not None
-        self.processes[name] = subprocess.Popen([GATEWAY, *args], env=self.env, stdout=self.log,
-                                                stderr=subprocess.STDOUT)
+        self.processes[name] = subprocess.Popen(
+            [GATEWAY, *args], env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
 
     def start_all(self) -> None:
         for name in ("api", "relay", "worker", *(o for o, _ in AGENCIES)):
             self.start(name)
         wait_until(lambda: _answers(f"{self.api_url}/healthz"), timeout=60, what="the API")
         for i in range(1, len(AGENCIES) + 1):
-            wait_until(lambda i=i: _answers(f"http://127.0.0.1:{self.port + i}/state"),
-                       timeout=60, what="a simulated agency")
+            wait_until(
+                lambda i=i: _answers(f"http://127.0.0.1:{self.port + i}/state"),
+                timeout=60,
+                what="a simulated agency",
+            )
 
     def kill(self, name: str) -> None:
         process = self.processes.pop(name)
@@ -105,8 +139,7 @@ class Cluster:
 
         def one(i: int) -> str:
             if not hasattr(local, "client"):
-                local.client = httpx.Client(base_url=self.api_url, timeout=30,
-                                              headers=OPERATOR)
+                local.client = httpx.Client(base_url=self.api_url, timeout=30, headers=OPERATOR)
                 clients.append(local.client)
             body: dict[str, Any] = {**sample_petition(i), "client_ref": f"fault-{i}"}
             for _ in range(600):
@@ -140,9 +173,19 @@ def _answers(url: str) -> bool:
 
 def broker_queues(prefix: str) -> dict[str, tuple[int, int]]:
     """Queue name → (ready, unacknowledged) for the queues under ``prefix``."""
-    out = subprocess.run(["rabbitmqctl", "list_queues", "--silent", "name", "messages_ready",
-                          "messages_unacknowledged"], capture_output=True, text=True,
-                         timeout=60).stdout
+    out = subprocess.run(
+        [
+            "rabbitmqctl",
+            "list_queues",
+            "--silent",
+            "name",
+            "messages_ready",
+            "messages_unacknowledged",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     found = {}
     for line in out.splitlines():
         parts = line.split()

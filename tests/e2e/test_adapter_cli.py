@@ -35,9 +35,22 @@ def soap(pki_dir, tmp_path):
 
 
 def soap_args(server: SoapServer, *extra: str) -> list[str]:
-    return ["adapter", "add", G17, "--kind", "soap", "--wsdl", server.wsdl_url,
-            "--operation", "ReceiveEdxmlBase64", "--encoding", "base64",
-            "--status-operation", "GetStatus", *extra]
+    return [
+        "adapter",
+        "add",
+        G17,
+        "--kind",
+        "soap",
+        "--wsdl",
+        server.wsdl_url,
+        "--operation",
+        "ReceiveEdxmlBase64",
+        "--encoding",
+        "base64",
+        "--status-operation",
+        "GetStatus",
+        *extra,
+    ]
 
 
 def listed(cli) -> list[dict]:
@@ -49,8 +62,12 @@ def audit_actions(tmp_path: Path) -> list[str]:
 
     engine = create_engine(f"sqlite:///{tmp_path / 'gateway.db'}")
     with engine.connect() as c:
-        actions = [r[0] for r in c.execute(text("SELECT action FROM audit_events "
-                                                "WHERE action LIKE 'adapter.%' ORDER BY seq"))]
+        actions = [
+            r[0]
+            for r in c.execute(
+                text("SELECT action FROM audit_events WHERE action LIKE 'adapter.%' ORDER BY seq")
+            )
+        ]
     engine.dispose()
     return actions
 
@@ -69,8 +86,7 @@ def test_kinds_lists_the_installed_kinds(cli):
     assert "WSDL" in cli("adapter", "kinds").output
 
 
-def test_a_soap_adapter_is_checked_added_disabled_and_tested_with_a_signed_round_trip(
-        cli, soap):
+def test_a_soap_adapter_is_checked_added_disabled_and_tested_with_a_signed_round_trip(cli, soap):
     added = cli(*soap_args(soap)).output
     assert "added for 000.00.00.G17, disabled" in added and "WSDL loaded" in added
     tested = cli("adapter", "test", G17).output
@@ -81,15 +97,35 @@ def test_a_soap_adapter_is_checked_added_disabled_and_tested_with_a_signed_round
 
 
 def test_an_unreachable_wsdl_is_refused_and_nothing_is_saved(cli):
-    result = cli("adapter", "add", G17, "--kind", "soap", "--wsdl", "http://127.0.0.1:9/?wsdl",
-                 "--operation", "ReceiveEdxml", ok=False)
+    result = cli(
+        "adapter",
+        "add",
+        G17,
+        "--kind",
+        "soap",
+        "--wsdl",
+        "http://127.0.0.1:9/?wsdl",
+        "--operation",
+        "ReceiveEdxml",
+        ok=False,
+    )
     assert "cannot load the WSDL" in one_error_line(result, "INPUT_INVALID")
     assert listed(cli) == []
 
 
 def test_a_missing_operation_is_refused_naming_the_ones_there_and_nothing_is_saved(cli, soap):
-    result = cli("adapter", "add", G17, "--kind", "soap", "--wsdl", soap.wsdl_url,
-                 "--operation", "Deliver", ok=False)
+    result = cli(
+        "adapter",
+        "add",
+        G17,
+        "--kind",
+        "soap",
+        "--wsdl",
+        soap.wsdl_url,
+        "--operation",
+        "Deliver",
+        ok=False,
+    )
     line = one_error_line(result, "INPUT_INVALID")
     assert "no operation 'Deliver'" in line and "ReceiveEdxml" in line
     assert listed(cli) == []
@@ -102,18 +138,21 @@ def test_a_wrong_document_parameter_is_refused(cli, soap):
 
 
 def test_an_unknown_kind_is_refused_naming_the_known_ones(cli):
-    line = one_error_line(cli("adapter", "add", G17, "--kind", "fax", ok=False),
-                          "INPUT_INVALID")
+    line = one_error_line(cli("adapter", "add", G17, "--kind", "fax", ok=False), "INPUT_INVALID")
     assert "unknown adapter kind 'fax'" in line and "soap" in line
     assert listed(cli) == []
 
 
 def test_an_unknown_agency_is_refused_for_every_command(cli, soap):
-    for args in ([*soap_args(soap)[:2], "000.00.00.G99", *soap_args(soap)[3:]],
-                 ["adapter", "show", "000.00.00.G99"], ["adapter", "test", "000.00.00.G99"],
-                 ["adapter", "enable", "000.00.00.G99"], ["adapter", "disable", "000.00.00.G99"],
-                 ["adapter", "edit", "000.00.00.G99", "--timeout", "3"],
-                 ["adapter", "remove", "000.00.00.G99"]):
+    for args in (
+        [*soap_args(soap)[:2], "000.00.00.G99", *soap_args(soap)[3:]],
+        ["adapter", "show", "000.00.00.G99"],
+        ["adapter", "test", "000.00.00.G99"],
+        ["adapter", "enable", "000.00.00.G99"],
+        ["adapter", "disable", "000.00.00.G99"],
+        ["adapter", "edit", "000.00.00.G99", "--timeout", "3"],
+        ["adapter", "remove", "000.00.00.G99"],
+    ):
         one_error_line(cli(*args, ok=False), "UNKNOWN_AGENCY")
     assert listed(cli) == []
 
@@ -123,18 +162,36 @@ def test_enable_disable_edit_remove_are_audited_and_secrets_never_printed(cli, s
     assert "enabled" in cli("adapter", "enable", G17).output
     assert "already enabled" in cli("adapter", "enable", G17).output
     assert listed(cli)[0]["enabled"] is True
-    cli("adapter", "edit", G17, "--timeout", "4", "--unset", "auth", "--unset", "username",
-        "--unset", "password")
+    cli(
+        "adapter",
+        "edit",
+        G17,
+        "--timeout",
+        "4",
+        "--unset",
+        "auth",
+        "--unset",
+        "username",
+        "--unset",
+        "password",
+    )
     shown = json.loads(cli("adapter", "show", G17, "--json").output)
     assert shown["config"]["timeout"] == 4 and "password" not in shown["config"]
     cli("adapter", "disable", G17)
-    everything = "".join(cli(*a).output for a in (["adapter", "list"], ["adapter", "show", G17],
-                                                  ["adapter", "list", "--json"]))
+    everything = "".join(
+        cli(*a).output
+        for a in (["adapter", "list"], ["adapter", "show", G17], ["adapter", "list", "--json"])
+    )
     assert "s3cr3t-pw" not in everything
     assert "removed" in cli("adapter", "remove", G17).output
     assert listed(cli) == []
-    assert audit_actions(tmp_path) == ["adapter.added", "adapter.enabled", "adapter.changed",
-                                       "adapter.disabled", "adapter.removed"]
+    assert audit_actions(tmp_path) == [
+        "adapter.added",
+        "adapter.enabled",
+        "adapter.changed",
+        "adapter.disabled",
+        "adapter.removed",
+    ]
 
 
 def test_a_bad_edit_is_refused_and_the_old_configuration_kept(cli, soap):
@@ -166,22 +223,45 @@ def test_several_adapters_for_one_agency_need_an_id(cli, soap):
     cli("adapter", "add", G17, "--kind", "rest", "--url", "http://127.0.0.1:9/edxml")
     one_error_line(cli("adapter", "show", G17, ok=False), "INPUT_INVALID")
     second = listed(cli)[1]["adapter_id"]
-    assert json.loads(cli("adapter", "show", G17, "--id", str(second), "--json")
-                      .output)["kind"] == "rest"
+    assert (
+        json.loads(cli("adapter", "show", G17, "--id", str(second), "--json").output)["kind"]
+        == "rest"
+    )
 
 
 def test_the_circuit_state_is_listed(cli):
-    cli("adapter", "add", G17, "--kind", "rest", "--url", "http://127.0.0.1:9/edxml",
-        "--breaker-failures", "2")
+    cli(
+        "adapter",
+        "add",
+        G17,
+        "--kind",
+        "rest",
+        "--url",
+        "http://127.0.0.1:9/edxml",
+        "--breaker-failures",
+        "2",
+    )
     assert "circuit closed" in cli("adapter", "list").output
     assert listed(cli)[0]["circuit"]["state"] == "closed"
 
 
 def test_help_of_every_adapter_command_touches_nothing(tmp_path):
-    env = {"GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
-           "GATEWAY_PKI_DIR": str(tmp_path / "absent")}
-    for command in ("kinds", "add", "list", "show", "test", "enable", "disable", "edit",
-                    "token", "remove"):
+    env = {
+        "GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "GATEWAY_PKI_DIR": str(tmp_path / "absent"),
+    }
+    for command in (
+        "kinds",
+        "add",
+        "list",
+        "show",
+        "test",
+        "enable",
+        "disable",
+        "edit",
+        "token",
+        "remove",
+    ):
         result = CliRunner().invoke(main, ["adapter", command, "--help"], env=env)
         assert result.exit_code == 0 and "Usage:" in result.output
     assert not (tmp_path / "absent").exists()
@@ -196,14 +276,14 @@ def test_a_new_token_replaces_the_old_one_and_only_pull_agencies_get_tokens(cli,
     assert [t["revoked_at"] is None for t in shown] == [False, True]
     cli("adapter", "remove", G17)
     cli("adapter", "add", G17, "--kind", "rest", "--url", "http://127.0.0.1:9/edxml")
-    assert "no pull adapter" in one_error_line(cli("adapter", "token", G17, ok=False),
-                                               "INPUT_INVALID")
+    assert "no pull adapter" in one_error_line(
+        cli("adapter", "token", G17, ok=False), "INPUT_INVALID"
+    )
 
 
 def test_a_dry_run_reaches_a_rest_endpoint_without_sending_anything(cli, soap):
     cli("adapter", "add", G17, "--kind", "rest", "--url", f"{soap.url}edxml")
     assert "TCP connection to 127.0.0.1" in cli("adapter", "test", G17, "--dry-run").output
     cli("adapter", "edit", G17, "--url", "http://127.0.0.1:9/edxml")
-    line = one_error_line(cli("adapter", "test", G17, "--dry-run", ok=False),
-                          "DELIVERY_TRANSIENT")
+    line = one_error_line(cli("adapter", "test", G17, "--dry-run", ok=False), "DELIVERY_TRANSIENT")
     assert "cannot reach 127.0.0.1:9" in line and "firewall" in line

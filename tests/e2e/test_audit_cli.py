@@ -16,8 +16,11 @@ from gateway.cli import main
 @pytest.fixture
 def cli(tmp_path: Path, pki_dir: Path):
     runner = CliRunner()
-    env = {"GATEWAY_HOME": str(tmp_path), "GATEWAY_PKI_DIR": str(pki_dir),
-           "GATEWAY_DATABASE_URL": ""}
+    env = {
+        "GATEWAY_HOME": str(tmp_path),
+        "GATEWAY_PKI_DIR": str(pki_dir),
+        "GATEWAY_DATABASE_URL": "",
+    }
 
     def run(*args: str, code: int = 0):
         result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
@@ -28,11 +31,18 @@ def cli(tmp_path: Path, pki_dir: Path):
 
 
 def test_audit_help_touches_no_database_or_keys(tmp_path):
-    env = {"GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
-           "GATEWAY_PKI_DIR": str(tmp_path / "absent")}
-    for args in (["audit", "--help"], ["audit", "verify", "--help"],
-                 ["audit", "export", "--help"], ["audit", "verify-bundle", "--help"],
-                 ["audit", "seal", "--help"], ["petition", "show", "--help"]):
+    env = {
+        "GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "GATEWAY_PKI_DIR": str(tmp_path / "absent"),
+    }
+    for args in (
+        ["audit", "--help"],
+        ["audit", "verify", "--help"],
+        ["audit", "export", "--help"],
+        ["audit", "verify-bundle", "--help"],
+        ["audit", "seal", "--help"],
+        ["petition", "show", "--help"],
+    ):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 0 and "Usage:" in result.output, args
     assert not (tmp_path / "absent").exists()
@@ -40,9 +50,20 @@ def test_audit_help_touches_no_database_or_keys(tmp_path):
 
 def test_verify_passes_then_names_the_first_broken_event_after_tampering(cli, tmp_path):
     cli("agency", "add", "000.00.00.G17", "--name", "Bộ Xây dựng")
-    petition_id = cli("petition", "submit", "--category", "policy", "--title", "T",
-                      "--content", "C", "--name", "Nguyễn Văn Mẫu", "--to",
-                      "000.00.00.G17").output.strip()
+    petition_id = cli(
+        "petition",
+        "submit",
+        "--category",
+        "policy",
+        "--title",
+        "T",
+        "--content",
+        "C",
+        "--name",
+        "Nguyễn Văn Mẫu",
+        "--to",
+        "000.00.00.G17",
+    ).output.strip()
     assert "sealed event" in cli("audit", "seal").output
     assert "nothing to seal" in cli("audit", "seal").output
     ok = cli("audit", "verify")
@@ -55,8 +76,9 @@ def test_verify_passes_then_names_the_first_broken_event_after_tampering(cli, tm
         c.exec_driver_sql("UPDATE audit_events SET action = 'petition.withdrawn' WHERE seq = 3")
     engine.dispose()
     broken = cli("audit", "verify", code=1)
-    assert "error: AUDIT_CHAIN_BROKEN: event 3: its content does not match its hash" \
-        in broken.output
+    assert (
+        "error: AUDIT_CHAIN_BROKEN: event 3: its content does not match its hash" in broken.output
+    )
     report = json.loads(cli("audit", "verify", "--json", code=1).output)
     assert report["first_problem"]["seq"] == 3
     assert cli("audit", "verify", "--to", "2").output.startswith("audit trail OK")
@@ -65,10 +87,14 @@ def test_verify_passes_then_names_the_first_broken_event_after_tampering(cli, tm
 
 
 def test_bad_ranges_and_unknown_petitions_are_one_line_errors(cli, tmp_path):
-    assert "error: INPUT_INVALID: --from 5 is after --to 2" in \
-        cli("audit", "verify", "--from", "5", "--to", "2", code=1).output
-    assert "error: NOT_FOUND" in cli("audit", "export", "nope", "-o",
-                                     str(tmp_path / "x.zip"), code=1).output
+    assert (
+        "error: INPUT_INVALID: --from 5 is after --to 2"
+        in cli("audit", "verify", "--from", "5", "--to", "2", code=1).output
+    )
+    assert (
+        "error: NOT_FOUND"
+        in cli("audit", "export", "nope", "-o", str(tmp_path / "x.zip"), code=1).output
+    )
     assert not (tmp_path / "x.zip").exists()
     assert "error: NOT_FOUND" in cli("petition", "show", "nope", "--trail", code=1).output
     garbage = tmp_path / "garbage.zip"

@@ -42,9 +42,13 @@ def _free(port: int) -> bool:
 
 
 def test_gateway_demo_exits_0_when_every_petition_got_a_verified_signed_reply(tmp_path):
-    done = subprocess.run([GATEWAY, "demo", "--petitions", "6", "--timeout", "90"],
-                          capture_output=True, text=True, timeout=150,
-                          env={**os.environ, "GATEWAY_HOME": str(tmp_path)})
+    done = subprocess.run(
+        [GATEWAY, "demo", "--petitions", "6", "--timeout", "90"],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        env={**os.environ, "GATEWAY_HOME": str(tmp_path)},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "all 6 petitions replied with verified signed replies" in done.stdout
     assert done.stdout.count("✓ verified") == 6
@@ -52,8 +56,9 @@ def test_gateway_demo_exits_0_when_every_petition_got_a_verified_signed_reply(tm
 
 def replied_count(url: str) -> int:
     try:
-        petitions = httpx.get(f"{url}/v1/petitions", params={"limit": 1000}, timeout=5,
-                              headers=OPERATOR).json()
+        petitions = httpx.get(
+            f"{url}/v1/petitions", params={"limit": 1000}, timeout=5, headers=OPERATOR
+        ).json()
     except httpx.HTTPError:
         return 0
     return sum(p["status"] == "replied" for p in petitions["petitions"])
@@ -62,10 +67,15 @@ def replied_count(url: str) -> int:
 def test_killing_gateway_up_mid_demo_and_starting_it_again_loses_nothing(tmp_path):
     port = free_port_block()
     total = 20
-    env = {**os.environ, "GATEWAY_HOME": str(tmp_path), "GATEWAY_HTTP_PORT": str(port),
-           "GATEWAY_API_TOKEN": OPERATOR_TOKEN,
-           "GATEWAY_LEASE_SECONDS": "3", "GATEWAY_RETRY_BASE_SECONDS": "0.2",
-           "GATEWAY_RETRY_CAP_SECONDS": "1"}
+    env = {
+        **os.environ,
+        "GATEWAY_HOME": str(tmp_path),
+        "GATEWAY_HTTP_PORT": str(port),
+        "GATEWAY_API_TOKEN": OPERATOR_TOKEN,
+        "GATEWAY_LEASE_SECONDS": "3",
+        "GATEWAY_RETRY_BASE_SECONDS": "0.2",
+        "GATEWAY_RETRY_CAP_SECONDS": "1",
+    }
     command = [GATEWAY, "up", "--demo", "--petitions", str(total), "--interval", "0.15"]
     url = f"http://127.0.0.1:{port}"
     log = (tmp_path / "up.log").open("w")
@@ -73,15 +83,21 @@ def test_killing_gateway_up_mid_demo_and_starting_it_again_loses_nothing(tmp_pat
     # killed twice, at different stages of the flow, then left to finish
     for replied_before_kill in (3, 9):
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        wait_until(lambda n=replied_before_kill: replied_count(url) >= n, timeout=60,
-                   what=f"{replied_before_kill} replies")
+        wait_until(
+            lambda n=replied_before_kill: replied_count(url) >= n,
+            timeout=60,
+            what=f"{replied_before_kill} replies",
+        )
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
 
     last = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until(lambda: replied_count(url) == total, timeout=120,
-                   what=f"all {total} petitions replied after the restarts")
+        wait_until(
+            lambda: replied_count(url) == total,
+            timeout=120,
+            what=f"all {total} petitions replied after the restarts",
+        )
     finally:
         last.send_signal(signal.SIGTERM)
         assert last.wait(timeout=30) == 0

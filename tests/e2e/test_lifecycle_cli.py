@@ -23,9 +23,19 @@ def cli(cli):
 
 def submit(cli, *route: str) -> str:
     args = [a for organ in route for a in ("--to", organ)]
-    return cli("petition", "submit", "--category", "policy", "--title", "Thủ tục mẫu",
-               "--content", "Nội dung mẫu", "--name", "Trần Thị Riêng Tư", *args
-               ).output.strip()
+    return cli(
+        "petition",
+        "submit",
+        "--category",
+        "policy",
+        "--title",
+        "Thủ tục mẫu",
+        "--content",
+        "Nội dung mẫu",
+        "--name",
+        "Trần Thị Riêng Tư",
+        *args,
+    ).output.strip()
 
 
 def test_an_unrouted_petition_is_routed_to_two_agencies_each_with_its_own_case(cli):
@@ -40,8 +50,10 @@ def test_an_unrouted_petition_is_routed_to_two_agencies_each_with_its_own_case(c
 
 def test_an_operator_escalation_shows_in_the_list_and_the_petition(cli):
     quiet, escalated = submit(cli, G17), submit(cli, G17)
-    assert "escalated: government_authority" in cli(
-        "petition", "escalate", escalated, "--note", "Thẩm quyền của Thủ tướng").output
+    assert (
+        "escalated: government_authority"
+        in cli("petition", "escalate", escalated, "--note", "Thẩm quyền của Thủ tướng").output
+    )
     assert "already escalated" in cli("petition", "escalate", escalated).output
     listed = cli("petition", "list", "--escalated").output
     assert escalated in listed and quiet not in listed
@@ -63,10 +75,15 @@ def test_nothing_is_overdue_before_any_deadline_and_the_scheduler_says_so(cli):
 
 
 def test_scheduler_help_touches_no_database(tmp_path):
-    env = {"GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
-           "GATEWAY_PKI_DIR": str(tmp_path / "absent")}
-    for args in (["scheduler", "--help"], ["calendar", "due", "--help"],
-                 ["petition", "escalate", "--help"]):
+    env = {
+        "GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "GATEWAY_PKI_DIR": str(tmp_path / "absent"),
+    }
+    for args in (
+        ["scheduler", "--help"],
+        ["calendar", "due", "--help"],
+        ["petition", "escalate", "--help"],
+    ):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 0 and "Usage:" in result.output
     assert not (tmp_path / "absent").exists()
@@ -76,7 +93,10 @@ def test_publishing_a_petition_without_a_reply_is_refused_and_changes_nothing(cl
     petition_id = submit(cli, G17)
     result = cli("petition", "publish", petition_id, ok=False)
     assert result.exit_code == 1
-    assert result.output.strip() == (f"error: ILLEGAL_TRANSITION: petition {petition_id} cannot "
-                                     "be published: its cases are transferred")
-    assert json.loads(cli("petition", "show", petition_id, "--json").output)["status"] == \
-        "transferred"
+    assert result.output.strip() == (
+        f"error: ILLEGAL_TRANSITION: petition {petition_id} cannot "
+        "be published: its cases are transferred"
+    )
+    assert (
+        json.loads(cli("petition", "show", petition_id, "--json").output)["status"] == "transferred"
+    )

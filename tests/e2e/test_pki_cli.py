@@ -25,8 +25,12 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def cli(home: Path):
     runner = CliRunner()
-    env = {"GATEWAY_HOME": str(home), "GATEWAY_PKI_DIR": str(home / "pki"),
-           "GATEWAY_DATABASE_URL": "", "GATEWAY_CRL_DIR": ""}
+    env = {
+        "GATEWAY_HOME": str(home),
+        "GATEWAY_PKI_DIR": str(home / "pki"),
+        "GATEWAY_DATABASE_URL": "",
+        "GATEWAY_CRL_DIR": "",
+    }
 
     def run(*args: str, ok: bool = True):
         result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
@@ -42,10 +46,15 @@ def cli(home: Path):
 
 
 def status_signed_by(key: Path, cert: Path, path: Path, sender: str = G17) -> Path:
-    root = edxml.encode_status(edxml.StatusPackage(
-        edxml.Organ(sender, organ_name="Cơ quan"),
-        edxml.ResponseFor("000.00.00.G22", document_id="000.00.00.G22,2026/01/05,1/VPCP-PAKN"),
-        StatusCode.ARRIVED, datetime(2026, 1, 5, 9), description="Đã đến"))
+    root = edxml.encode_status(
+        edxml.StatusPackage(
+            edxml.Organ(sender, organ_name="Cơ quan"),
+            edxml.ResponseFor("000.00.00.G22", document_id="000.00.00.G22,2026/01/05,1/VPCP-PAKN"),
+            StatusCode.ARRIVED,
+            datetime(2026, 1, 5, 9),
+            description="Đã đến",
+        )
+    )
     path.write_bytes(XmlSigner(load_key_pair(key, cert)).sign(root, edxml.header_of(root)))
     return path
 
@@ -55,11 +64,18 @@ def last_line(result) -> str:
 
 
 def test_pki_help_touches_no_key_or_database(tmp_path: Path) -> None:
-    env = {"GATEWAY_PKI_DIR": str(tmp_path / "absent"),
-           "GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
-    for args in (["pki", "--help"], ["pki", "import", "--help"], ["pki", "list", "--help"],
-                 ["pki", "revoke", "--help"], ["pki", "verify", "--help"],
-                 ["agency", "set", "--help"]):
+    env = {
+        "GATEWAY_PKI_DIR": str(tmp_path / "absent"),
+        "GATEWAY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+    }
+    for args in (
+        ["pki", "--help"],
+        ["pki", "import", "--help"],
+        ["pki", "list", "--help"],
+        ["pki", "revoke", "--help"],
+        ["pki", "verify", "--help"],
+        ["agency", "set", "--help"],
+    ):
         result = CliRunner().invoke(main, args, env=env)
         assert result.exit_code == 0 and "Usage:" in result.output
     assert not (tmp_path / "absent").exists()
@@ -100,8 +116,7 @@ def test_revoking_an_unknown_certificate_is_one_error_line(cli) -> None:
     assert result.exit_code == 1 and last_line(result).startswith("error: NOT_FOUND: ")
 
 
-def test_an_imported_agency_ca_is_trusted_for_that_agency_only(
-        cli, tmp_path: Path) -> None:
+def test_an_imported_agency_ca_is_trusted_for_that_agency_only(cli, tmp_path: Path) -> None:
     ministry = DevPki(tmp_path / "ministry-ca")  # a CA the gateway does not run
     ministry.init()
     g18_key, g18_cert = ministry.issue(G18, "Bộ Y tế")
@@ -110,7 +125,8 @@ def test_an_imported_agency_ca_is_trusted_for_that_agency_only(
     bundle.write_bytes(g18_cert.read_bytes() + ministry.ca_path.read_bytes())
     document = status_signed_by(g18_key, g18_cert, tmp_path / "g18.edxml", sender=G18)
     assert last_line(cli("pki", "verify", str(document), ok=False)).startswith(
-        "error: CERT_UNTRUSTED: ")
+        "error: CERT_UNTRUSTED: "
+    )
 
     imported = cli("pki", "import", G18, str(bundle))
 
@@ -119,14 +135,17 @@ def test_an_imported_agency_ca_is_trusted_for_that_agency_only(
     # the same CA speaking for G17 is not trusted: it was imported for G18 only
     forged = status_signed_by(g17_key, g17_cert, tmp_path / "g17.edxml")
     assert last_line(cli("pki", "verify", str(forged), ok=False)).startswith(
-        "error: CERT_UNTRUSTED: ")
+        "error: CERT_UNTRUSTED: "
+    )
     listed = json.loads(cli("pki", "list", "--json").stdout)
-    assert {(e["origin"], e["pinned_to"], e["ca"]) for e in listed if e["origin"] == "imported"} \
-        == {("imported", G18, True), ("imported", G18, False)}
+    assert {
+        (e["origin"], e["pinned_to"], e["ca"]) for e in listed if e["origin"] == "imported"
+    } == {("imported", G18, True), ("imported", G18, False)}
 
 
 def test_importing_a_certificate_bound_to_another_agency_is_refused_and_keeps_nothing(
-        cli, home: Path, tmp_path: Path) -> None:
+    cli, home: Path, tmp_path: Path
+) -> None:
     ministry = DevPki(tmp_path / "ministry-ca")
     ministry.init()
     _, g17_cert = ministry.issue(G17, "Bộ Xây dựng")
@@ -143,7 +162,8 @@ def test_importing_a_file_without_a_certificate_is_input_invalid(cli, tmp_path: 
     junk = tmp_path / "junk.pem"
     junk.write_text("not a certificate")
     assert last_line(cli("pki", "import", G18, str(junk), ok=False)).startswith(
-        "error: INPUT_INVALID: ")
+        "error: INPUT_INVALID: "
+    )
 
 
 def test_the_legacy_sha1_flag_is_set_and_cleared_after_creation(cli) -> None:
@@ -152,5 +172,6 @@ def test_the_legacy_sha1_flag_is_set_and_cleared_after_creation(cli) -> None:
 
     cli("agency", "set", G17, "--no-legacy-sha1")
     assert json.loads(cli("agency", "list", "--json").stdout)[0]["legacy_sha1"] is False
-    assert last_line(cli("agency", "set", "000.00.00.G99", "--legacy-sha1", ok=False)) \
-        .startswith("error: UNKNOWN_AGENCY: ")
+    assert last_line(cli("agency", "set", "000.00.00.G99", "--legacy-sha1", ok=False)).startswith(
+        "error: UNKNOWN_AGENCY: "
+    )

@@ -35,8 +35,9 @@ def counts(db_url: str) -> dict[str, int]:
     engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as c:
-            states = dict(c.execute(text("SELECT state, count(*) FROM deliveries "
-                                         "GROUP BY state")).all())
+            states = dict(
+                c.execute(text("SELECT state, count(*) FROM deliveries GROUP BY state")).all()
+            )
             pending = c.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
             states["outbox_pending"] = pending.scalar_one()
             dead = c.execute(text("SELECT count(*) FROM dead_letters"))
@@ -69,15 +70,22 @@ def assert_nothing_lost(cluster: Cluster, petition_ids: list[str]) -> dict[str, 
     assert set(by_petition.values()) == {1}  # ... exactly once
     duplicates_absorbed = sum(a["received"] - 1 for a in applied)
     # redelivered duplicates may still be settling: they are acked without effect
-    wait_until(lambda: not broker_left(cluster.prefix), timeout=30, interval=1,
-               what="an empty broker")
-    return {"sent": len(petition_ids), "delivered": final["delivered"],
-            "applied": len(applied), "duplicates_applied": 0, "lost": 0,
-            "duplicate_transfers_absorbed": duplicates_absorbed}
+    wait_until(
+        lambda: not broker_left(cluster.prefix), timeout=30, interval=1, what="an empty broker"
+    )
+    return {
+        "sent": len(petition_ids),
+        "delivered": final["delivered"],
+        "applied": len(applied),
+        "duplicates_applied": 0,
+        "lost": 0,
+        "duplicate_transfers_absorbed": duplicates_absorbed,
+    }
 
 
 def test_two_thousand_petitions_survive_a_worker_sigkilled_several_times_and_the_relay_once(
-        cluster, capsys):
+    cluster, capsys
+):
     cluster.start_all()
     rng = random.Random(20261122)
     total = 2000
@@ -95,8 +103,9 @@ def test_two_thousand_petitions_survive_a_worker_sigkilled_several_times_and_the
         cluster.start("worker")
         if chunk == 1:
             cluster.start("relay")
-    wait_until(lambda: all_delivered(cluster, total), timeout=240, interval=1,
-               what=f"{total} deliveries")
+    wait_until(
+        lambda: all_delivered(cluster, total), timeout=240, interval=1, what=f"{total} deliveries"
+    )
     elapsed = time.monotonic() - started
     report = assert_nothing_lost(cluster, submitted)
     codes = cluster.stop_all()
@@ -118,8 +127,12 @@ def test_the_broker_stopped_and_started_mid_flow_loses_nothing(cluster, capsys):
         rabbitmqctl("start_app")
     rabbitmqctl("await_startup")
     submitted += during + cluster.submit(range(400, 500))
-    wait_until(lambda: all_delivered(cluster, len(submitted)), timeout=180, interval=1,
-               what="every delivery after the broker came back")
+    wait_until(
+        lambda: all_delivered(cluster, len(submitted)),
+        timeout=180,
+        interval=1,
+        what="every delivery after the broker came back",
+    )
     report = assert_nothing_lost(cluster, submitted)
     codes = cluster.stop_all()
     assert set(codes.values()) == {0}, codes
@@ -148,7 +161,11 @@ def test_sigterm_lets_the_worker_finish_what_it_holds_and_exit_0(cluster):
     assert after.get("sending", 0) == 0, after  # finished, not abandoned mid-call
     assert after.get("delivered", 0) >= 1, after
     cluster.start("worker")  # the rest were handed back to the queue
-    wait_until(lambda: all_delivered(cluster, len(submitted)), timeout=120, interval=1,
-               what="the remaining deliveries")
+    wait_until(
+        lambda: all_delivered(cluster, len(submitted)),
+        timeout=120,
+        interval=1,
+        what="the remaining deliveries",
+    )
     assert_nothing_lost(cluster, submitted)
     assert set(cluster.stop_all().values()) == {0}

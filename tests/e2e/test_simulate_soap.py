@@ -28,24 +28,57 @@ def free_port() -> int:
 
 
 def test_a_soap_agency_is_added_and_tested_from_the_cli_against_the_simulator(tmp_path, pki_dir):
-    env = {**os.environ, "GATEWAY_HOME": str(tmp_path), "GATEWAY_PKI_DIR": str(pki_dir),
-           "GATEWAY_DATABASE_URL": ""}
+    env = {
+        **os.environ,
+        "GATEWAY_HOME": str(tmp_path),
+        "GATEWAY_PKI_DIR": str(pki_dir),
+        "GATEWAY_DATABASE_URL": "",
+    }
     port = free_port()
     simulator = subprocess.Popen(
-        [GATEWAY, "simulate", "agency", "--organ-id", G17, "--protocol", "soap", "--port",
-         str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            GATEWAY,
+            "simulate",
+            "agency",
+            "--organ-id",
+            G17,
+            "--protocol",
+            "soap",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
+
         def run(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([GATEWAY, *args], env=env, capture_output=True, text=True,
-                                  timeout=120)
+            return subprocess.run(
+                [GATEWAY, *args], env=env, capture_output=True, text=True, timeout=120
+            )
 
         wsdl = f"http://127.0.0.1:{port}/?wsdl"
         assert run("agency", "add", G17, "--name", "Bộ Xây dựng").returncode == 0
 
         def added() -> subprocess.CompletedProcess[str] | None:
-            result = run("adapter", "add", G17, "--kind", "soap", "--wsdl", wsdl,
-                         "--operation", "ReceiveEdxmlBase64", "--encoding", "base64",
-                         "--status-operation", "GetStatus", "--enable")
+            result = run(
+                "adapter",
+                "add",
+                G17,
+                "--kind",
+                "soap",
+                "--wsdl",
+                wsdl,
+                "--operation",
+                "ReceiveEdxmlBase64",
+                "--encoding",
+                "base64",
+                "--status-operation",
+                "GetStatus",
+                "--enable",
+            )
             return result if result.returncode == 0 else None
 
         result = wait_until(added, timeout=60, interval=0.5, what="the simulator's WSDL")

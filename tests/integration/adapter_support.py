@@ -27,15 +27,20 @@ def services_with_agencies(settings: Settings, db_url: str) -> Services:
     return svc
 
 
-def simulated_agency(pki_dir: Path, tmp_path: Path, organ_id: str = AGENCY_A[0],
-                     behaviour: Behaviour | None = None) -> SimulatedAgency:
+def simulated_agency(
+    pki_dir: Path, tmp_path: Path, organ_id: str = AGENCY_A[0], behaviour: Behaviour | None = None
+) -> SimulatedAgency:
     pki = DevPki(pki_dir)
     key, cert = pki.issue(organ_id, organ_id)
-    return SimulatedAgency(organ_id, organ_id, signer=XmlSigner(load_key_pair(key, cert)),
-                           verifier=Verifier(TrustStore.from_pem_files((pki.ca_path,))),
-                           gateway_url="http://127.0.0.1:9",
-                           state_path=tmp_path / f"sim-{uuid.uuid4().hex[:6]}.db",
-                           behaviour=behaviour or Behaviour(reply=False))
+    return SimulatedAgency(
+        organ_id,
+        organ_id,
+        signer=XmlSigner(load_key_pair(key, cert)),
+        verifier=Verifier(TrustStore.from_pem_files((pki.ca_path,))),
+        gateway_url="http://127.0.0.1:9",
+        state_path=tmp_path / f"sim-{uuid.uuid4().hex[:6]}.db",
+        behaviour=behaviour or Behaviour(reply=False),
+    )
 
 
 def routed_delivery(svc: Services, organ_id: str = AGENCY_A[0], i: int = 1) -> Delivery:

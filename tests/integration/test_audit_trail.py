@@ -42,8 +42,11 @@ def first_problem(svc: Services) -> tuple[str, int | None, str | None, str]:
 
 def seqs_of(svc: Services, action: str) -> list[int]:
     with svc.store.engine.connect() as c:
-        return list(c.execute(text("SELECT seq FROM audit_events WHERE action = :a ORDER BY seq"),
-                              {"a": action}).scalars())
+        return list(
+            c.execute(
+                text("SELECT seq FROM audit_events WHERE action = :a ORDER BY seq"), {"a": action}
+            ).scalars()
+        )
 
 
 def test_every_event_is_chained_in_order_and_the_untouched_trail_verifies(svc):
@@ -63,10 +66,12 @@ def test_every_event_is_chained_in_order_and_the_untouched_trail_verifies(svc):
 def test_the_database_refuses_to_update_or_delete_audit_events_and_seals(svc):
     populate(svc, 1)
     seal_now(svc, force=True)
-    for statement in ("UPDATE audit_events SET actor = 'intruder' WHERE seq = 1",
-                      "DELETE FROM audit_events WHERE seq = 1",
-                      "UPDATE audit_seals SET head_hash = 'x'",
-                      "DELETE FROM audit_seals"):
+    for statement in (
+        "UPDATE audit_events SET actor = 'intruder' WHERE seq = 1",
+        "DELETE FROM audit_events WHERE seq = 1",
+        "UPDATE audit_seals SET head_hash = 'x'",
+        "DELETE FROM audit_seals",
+    ):
         with svc.store.engine.connect() as c, pytest.raises(DBAPIError, match="append-only"):
             c.begin()
             c.exec_driver_sql(statement)
@@ -81,20 +86,27 @@ def test_a_unit_of_work_that_does_not_commit_leaves_no_event_and_the_head_unmove
         uow.audit.record("operator.note", actor="cli", at=svc.clock.now(), note="never kept")
     with svc.store.engine.connect() as c:
         assert c.execute(text("SELECT seq, hash FROM audit_chain_head")).one() == before
-        assert c.execute(text("SELECT count(*) FROM audit_events WHERE action = 'operator.note'")
-                         ).scalar_one() == 0
+        assert (
+            c.execute(
+                text("SELECT count(*) FROM audit_events WHERE action = 'operator.note'")
+            ).scalar_one()
+            == 0
+        )
 
 
 def test_one_byte_changed_in_a_stored_document_is_found_and_named(svc):
     populate(svc)
     with svc.store.engine.begin() as c:
-        doc_id, body = c.execute(text("SELECT document_id, body FROM documents "
-                                      "ORDER BY created_at LIMIT 1 OFFSET 1")).one()
+        doc_id, body = c.execute(
+            text("SELECT document_id, body FROM documents ORDER BY created_at LIMIT 1 OFFSET 1")
+        ).one()
         body = bytes(body)
         i = body.index(b"Subject>") + len(b"Subject>")
-        altered = body[:i] + bytes([body[i] ^ 0x01]) + body[i + 1:]
-        c.execute(text("UPDATE documents SET body = :b WHERE document_id = :d"),
-                  {"b": altered, "d": doc_id})
+        altered = body[:i] + bytes([body[i] ^ 0x01]) + body[i + 1 :]
+        c.execute(
+            text("UPDATE documents SET body = :b WHERE document_id = :d"),
+            {"b": altered, "d": doc_id},
+        )
     code, _seq, document_id, what = first_problem(svc)
     assert (code, document_id) == (ErrorCode.DOCUMENT_TAMPERED, doc_id)
     assert "altered" in what
@@ -105,8 +117,10 @@ def test_a_document_replaced_together_with_its_recorded_digest_is_caught_by_the_
     with svc.store.engine.begin() as c:
         doc_id, body = c.execute(text("SELECT document_id, body FROM documents LIMIT 1")).one()
         forged = bytes(body).replace(b"Subject>", b"Subject>X", 1)
-        c.execute(text("UPDATE documents SET body = :b, sha256 = :s WHERE document_id = :d"),
-                  {"b": forged, "s": hashlib.sha256(forged).hexdigest(), "d": doc_id})
+        c.execute(
+            text("UPDATE documents SET body = :b, sha256 = :s WHERE document_id = :d"),
+            {"b": forged, "s": hashlib.sha256(forged).hexdigest(), "d": doc_id},
+        )
     code, _seq, document_id, what = first_problem(svc)
     assert (code, document_id) == (ErrorCode.DOCUMENT_TAMPERED, doc_id)
     assert "audit chain recorded another SHA-256" in what
@@ -116,8 +130,9 @@ def test_an_event_edited_in_the_database_is_found_at_its_seq(svc):
     populate(svc)
     target = seqs_of(svc, "petition.routed")[1]
     with tampering(svc) as c:
-        c.execute(text("UPDATE audit_events SET actor = 'someone-else' WHERE seq = :s"),
-                  {"s": target})
+        c.execute(
+            text("UPDATE audit_events SET actor = 'someone-else' WHERE seq = :s"), {"s": target}
+        )
     code, seq, _doc, what = first_problem(svc)
     assert (code, seq) == (ErrorCode.AUDIT_CHAIN_BROKEN, target)
     assert "edited" in what
@@ -160,8 +175,13 @@ def test_a_chain_rewritten_consistently_after_an_edit_is_caught_by_the_seal(svc)
     assert seal is not None
     target = seqs_of(svc, "petition.routed")[0]
     with tampering(svc) as c:
-        rows = c.execute(text("SELECT seq FROM audit_events WHERE seq >= :s ORDER BY seq"),
-                         {"s": target}).scalars().all()
+        rows = (
+            c.execute(
+                text("SELECT seq FROM audit_events WHERE seq >= :s ORDER BY seq"), {"s": target}
+            )
+            .scalars()
+            .all()
+        )
         prev = event_row(c, target)["prev_hash"]
         for seq in rows:
             row = event_row(c, seq)
@@ -169,9 +189,18 @@ def test_a_chain_rewritten_consistently_after_an_edit_is_caught_by_the_seal(svc)
                 row["actor"] = "someone-else"
             row["prev_hash"] = prev
             row["hash"] = prev = event_hash(
-                prev, seq, row["at"], row["actor"], row["action"], row["petition_id"],
-                row["case_id"], row["document_id"], row["organ_id"], row["sha256"],
-                row["details"])
+                prev,
+                seq,
+                row["at"],
+                row["actor"],
+                row["action"],
+                row["petition_id"],
+                row["case_id"],
+                row["document_id"],
+                row["organ_id"],
+                row["sha256"],
+                row["details"],
+            )
             overwrite_event(c, seq, row)
         c.execute(text("UPDATE audit_chain_head SET hash = :h"), {"h": prev})
     assert verify_trail(svc, documents=False).problems[0].seal_id == seal.seal_id
@@ -187,8 +216,10 @@ def test_a_seal_replaced_by_another_validly_signed_one_is_found(svc):
     assert seal is not None
     forged = svc.signer.sign(seal_document(svc.organ_id, seal.seq, "ab" * 32, seal.sealed_at, ""))
     with tampering(svc) as c:
-        c.execute(text("UPDATE audit_seals SET body = :b, sha256 = :s, head_hash = :h"),
-                  {"b": forged, "s": hashlib.sha256(forged).hexdigest(), "h": "ab" * 32})
+        c.execute(
+            text("UPDATE audit_seals SET body = :b, sha256 = :s, head_hash = :h"),
+            {"b": forged, "s": hashlib.sha256(forged).hexdigest(), "h": "ab" * 32},
+        )
     report = verify_trail(svc)
     assert not report.ok
     assert {p.code for p in report.problems} == {ErrorCode.AUDIT_SEAL_INVALID}
@@ -202,8 +233,10 @@ def test_a_seal_whose_signature_was_broken_is_found(svc):
     assert seal is not None
     broken = seal.body.replace(b"<HeadHash>", b"<HeadHash>0", 1)
     with tampering(svc) as c:
-        c.execute(text("UPDATE audit_seals SET body = :b, sha256 = :s"),
-                  {"b": broken, "s": hashlib.sha256(broken).hexdigest()})
+        c.execute(
+            text("UPDATE audit_seals SET body = :b, sha256 = :s"),
+            {"b": broken, "s": hashlib.sha256(broken).hexdigest()},
+        )
     problems = [p.what for p in verify_trail(svc).problems]
     assert any("does not verify" in w for w in problems), problems
 

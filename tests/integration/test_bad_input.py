@@ -24,12 +24,17 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 
 def counts(gateway) -> tuple[int, int, int]:
     """Documents, audit events other than the rejections themselves, petitions."""
-    business_events = select(func.count()).select_from(t.audit_events).where(
-        t.audit_events.c.action != "document.rejected")
+    business_events = (
+        select(func.count())
+        .select_from(t.audit_events)
+        .where(t.audit_events.c.action != "document.rejected")
+    )
     with gateway.svc.store.engine.connect() as c:
-        return (c.execute(select(func.count()).select_from(t.documents)).scalar_one(),
-                c.execute(business_events).scalar_one(),
-                c.execute(select(func.count()).select_from(t.petitions)).scalar_one())
+        return (
+            c.execute(select(func.count()).select_from(t.documents)).scalar_one(),
+            c.execute(business_events).scalar_one(),
+            c.execute(select(func.count()).select_from(t.petitions)).scalar_one(),
+        )
 
 
 def signer_for(pki_dir: Path, organ_id: str) -> XmlSigner:
@@ -37,12 +42,20 @@ def signer_for(pki_dir: Path, organ_id: str) -> XmlSigner:
     return XmlSigner(load_key_pair(key, cert))
 
 
-def status_root(sender: str = AGENCY, ref: str = "000.00.00.G22,2026/01/05,1/VPCP-PAKN",
-                code: StatusCode = StatusCode.ARRIVED):
-    return edxml.encode_status(edxml.StatusPackage(
-        edxml.Organ(sender, organ_name="Bộ Xây dựng"),
-        edxml.ResponseFor("000.00.00.G22", document_id=ref), code,
-        datetime(2026, 1, 5, 9, 0, 0), description="Đã đến"))
+def status_root(
+    sender: str = AGENCY,
+    ref: str = "000.00.00.G22,2026/01/05,1/VPCP-PAKN",
+    code: StatusCode = StatusCode.ARRIVED,
+):
+    return edxml.encode_status(
+        edxml.StatusPackage(
+            edxml.Organ(sender, organ_name="Bộ Xây dựng"),
+            edxml.ResponseFor("000.00.00.G22", document_id=ref),
+            code,
+            datetime(2026, 1, 5, 9, 0, 0),
+            description="Đã đến",
+        )
+    )
 
 
 def signed(pki_dir: Path, root, organ_id: str = AGENCY) -> bytes:
@@ -73,8 +86,7 @@ def test_a_dtd_is_refused_before_parsing(gateway, api, before):
 
 
 def test_an_unsigned_status_is_refused(gateway, api, before):
-    assert_problem(api.post("/v1/edxml", content=tostring(status_root())), 422,
-                   "SIGNATURE_MISSING")
+    assert_problem(api.post("/v1/edxml", content=tostring(status_root())), 422, "SIGNATURE_MISSING")
     assert counts(gateway) == before
 
 
@@ -104,20 +116,21 @@ def test_a_status_from_an_unregistered_agency_is_refused(gateway, api, pki_dir, 
 
 
 def test_a_status_about_a_transfer_that_does_not_exist_is_refused(gateway, api, pki_dir, before):
-    assert_problem(api.post("/v1/edxml", content=signed(pki_dir, status_root())), 404,
-                   "UNKNOWN_DOCUMENT")
+    assert_problem(
+        api.post("/v1/edxml", content=signed(pki_dir, status_root())), 404, "UNKNOWN_DOCUMENT"
+    )
     assert counts(gateway) == before
 
 
 def test_an_oversize_body_is_refused_without_being_read_whole(gateway, api, before):
     limit = gateway.svc.settings.max_document_bytes
-    assert_problem(api.post("/v1/edxml", content=b"<" + b"x" * limit + b">"), 413,
-                   "BODY_TOO_LARGE")
+    assert_problem(api.post("/v1/edxml", content=b"<" + b"x" * limit + b">"), 413, "BODY_TOO_LARGE")
     assert counts(gateway) == before
 
 
 def test_a_petition_with_missing_fields_is_refused_naming_them_not_their_values(
-        gateway, api, before):
+    gateway, api, before
+):
     body = sample_petition(0)
     del body["title"]
     response = api.post("/v1/petitions", json=body)
@@ -128,8 +141,7 @@ def test_a_petition_with_missing_fields_is_refused_naming_them_not_their_values(
 
 
 def test_a_petition_routed_to_an_unknown_agency_is_refused_and_not_stored(gateway, api, before):
-    response = api.post("/v1/petitions",
-                        json={**sample_petition(0), "route_to": ["000.00.00.G99"]})
+    response = api.post("/v1/petitions", json={**sample_petition(0), "route_to": ["000.00.00.G99"]})
     assert_problem(response, 404, "UNKNOWN_AGENCY")
     assert counts(gateway) == before
 
@@ -139,28 +151,31 @@ def test_an_unknown_petition_is_a_404_problem(api):
 
 
 def test_a_petition_routed_to_a_known_and_an_unknown_agency_leaves_no_trace_of_either(
-        gateway, api, before):
-    response = api.post("/v1/petitions", json={
-        **sample_petition(0), "route_to": ["000.00.00.G17", "000.00.00.G99"]})
+    gateway, api, before
+):
+    response = api.post(
+        "/v1/petitions", json={**sample_petition(0), "route_to": ["000.00.00.G17", "000.00.00.G99"]}
+    )
     assert_problem(response, 404, "UNKNOWN_AGENCY")
     assert counts(gateway) == before  # not the G17 transfer, its delivery or audit events
 
 
 def test_a_status_that_would_reopen_a_returned_case_is_a_409_and_changes_nothing(
-        gateway, api, pki_dir):
+    gateway, api, pki_dir
+):
     for agency in gateway.agencies:  # the simulated agency stays silent: we speak for it
         agency.simulator.behaviour = Behaviour(delay=600)
     petition = api.post("/v1/petitions", json=sample_petition(0)).json()
     transfer = petition["cases"][0]["transfer_document"]
-    returned = api.post("/v1/edxml", content=signed(
-        pki_dir, status_root(ref=transfer, code=StatusCode.REJECTED)))
+    returned = api.post(
+        "/v1/edxml", content=signed(pki_dir, status_root(ref=transfer, code=StatusCode.REJECTED))
+    )
     assert returned.status_code == 200
     assert api.get(f"/v1/petitions/{petition['id']}").json()["status"] == "returned"
     before = counts(gateway)
     late = status_root(ref=transfer, code=StatusCode.ACCEPTED)
     late.find(f".//{{{edxml.NS}}}Timestamp").text = "2026/01/05 10:00:00"
-    assert_problem(api.post("/v1/edxml", content=signed(pki_dir, late)), 409,
-                   "ILLEGAL_TRANSITION")
+    assert_problem(api.post("/v1/edxml", content=signed(pki_dir, late)), 409, "ILLEGAL_TRANSITION")
     assert counts(gateway) == before
 
 
@@ -176,10 +191,12 @@ def sha1_signed(pki_dir: Path, root, organ_id: str) -> bytes:
     pair = load_key_pair(key, cert)
     header = edxml.header_of(root)
     etree.SubElement(header, f"{{{DS}}}Signature", {"Id": "placeholder"}, nsmap={"ds": DS})
-    signed = _Sha1Signer(method=signxml.SignatureConstructionMethod.enveloped,
-                         signature_algorithm="rsa-sha1", digest_algorithm="sha1",
-                         c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#").sign(
-        root, key=pair.private_key, cert=[pair.certificate])
+    signed = _Sha1Signer(
+        method=signxml.SignatureConstructionMethod.enveloped,
+        signature_algorithm="rsa-sha1",
+        digest_algorithm="sha1",
+        c14n_algorithm="http://www.w3.org/2001/10/xml-exc-c14n#",
+    ).sign(root, key=pair.private_key, cert=[pair.certificate])
     return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
 
 
@@ -187,32 +204,55 @@ def test_sha1_is_accepted_only_from_an_agency_flagged_legacy(gateway, api, pki_d
     for agency in gateway.agencies:
         agency.simulator.behaviour = Behaviour(delay=600)
     with gateway.svc.store.engine.begin() as c:
-        c.execute(update(t.agencies).where(t.agencies.c.organ_id == "000.00.00.G17")
-                  .values(legacy_sha1=True))
+        c.execute(
+            update(t.agencies)
+            .where(t.agencies.c.organ_id == "000.00.00.G17")
+            .values(legacy_sha1=True)
+        )
     legacy = api.post("/v1/petitions", json=sample_petition(0)).json()  # → G17
     modern = api.post("/v1/petitions", json=sample_petition(1)).json()  # → G18
-    accepted = api.post("/v1/edxml", content=sha1_signed(
-        pki_dir, status_root(ref=legacy["cases"][0]["transfer_document"]), AGENCY))
+    accepted = api.post(
+        "/v1/edxml",
+        content=sha1_signed(
+            pki_dir, status_root(ref=legacy["cases"][0]["transfer_document"]), AGENCY
+        ),
+    )
     assert accepted.status_code == 200, accepted.text
     with gateway.svc.store.engine.connect() as c:  # recorded as a legacy SHA-1 document
-        received = c.execute(select(t.audit_events.c.details).where(
-            t.audit_events.c.action == "document.received",
-            t.audit_events.c.document_id == accepted.headers["X-Document-Id"])).scalar_one()
-        stored = c.execute(select(t.documents.c.signature_algorithm).where(
-            t.documents.c.document_id == accepted.headers["X-Document-Id"])).scalar_one()
+        received = c.execute(
+            select(t.audit_events.c.details).where(
+                t.audit_events.c.action == "document.received",
+                t.audit_events.c.document_id == accepted.headers["X-Document-Id"],
+            )
+        ).scalar_one()
+        stored = c.execute(
+            select(t.documents.c.signature_algorithm).where(
+                t.documents.c.document_id == accepted.headers["X-Document-Id"]
+            )
+        ).scalar_one()
     assert received["legacy_sha1"] is True and stored.endswith("rsa-sha1")
     before = counts(gateway)
-    refused = api.post("/v1/edxml", content=sha1_signed(pki_dir, status_root(
-        sender="000.00.00.G18", ref=modern["cases"][0]["transfer_document"]), "000.00.00.G18"))
+    refused = api.post(
+        "/v1/edxml",
+        content=sha1_signed(
+            pki_dir,
+            status_root(sender="000.00.00.G18", ref=modern["cases"][0]["transfer_document"]),
+            "000.00.00.G18",
+        ),
+    )
     assert_problem(refused, 422, "SIGNATURE_ALGORITHM_REFUSED")
     assert counts(gateway) == before
 
 
 def test_a_non_legacy_agency_cannot_borrow_a_legacy_agencys_name_to_pass_sha1(
-        gateway, api, pki_dir, before):
+    gateway, api, pki_dir, before
+):
     with gateway.svc.store.engine.begin() as c:
-        c.execute(update(t.agencies).where(t.agencies.c.organ_id == "000.00.00.G17")
-                  .values(legacy_sha1=True))
+        c.execute(
+            update(t.agencies)
+            .where(t.agencies.c.organ_id == "000.00.00.G17")
+            .values(legacy_sha1=True)
+        )
     # claims to be the legacy G17, but is signed with G18's certificate
     body = sha1_signed(pki_dir, status_root(sender=AGENCY), "000.00.00.G18")
     assert_problem(api.post("/v1/edxml", content=body), 422, "CERT_ORGAN_MISMATCH")

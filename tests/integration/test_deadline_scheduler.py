@@ -45,17 +45,23 @@ def petition_with_running_clock(svc: Services, i: int = 1) -> int:
 
 def events(svc: Services, kind: str) -> list[tuple[int, datetime]]:
     with svc.store.unit_of_work() as uow:
-        rows = uow.connection.execute(select(t.deadline_events.c.case_id,
-                                             t.deadline_events.c.emitted_at)
-                                      .where(t.deadline_events.c.kind == kind))
+        rows = uow.connection.execute(
+            select(t.deadline_events.c.case_id, t.deadline_events.c.emitted_at).where(
+                t.deadline_events.c.kind == kind
+            )
+        )
         return [(r[0], r[1]) for r in rows]
 
 
 def audit_count(svc: Services, action: str) -> int:
     with svc.store.unit_of_work() as uow:
-        return int(uow.connection.execute(select(func.count()).select_from(t.audit_events)
-                                          .where(t.audit_events.c.action == action))
-                   .scalar_one())
+        return int(
+            uow.connection.execute(
+                select(func.count())
+                .select_from(t.audit_events)
+                .where(t.audit_events.c.action == action)
+            ).scalar_one()
+        )
 
 
 @pytest.fixture
@@ -104,8 +110,13 @@ def test_a_status_that_restarts_the_clock_gets_its_own_overdue_event_later(svc, 
     clock.set(DUE_AT)
     tick_deadlines(svc)
     with svc.store.unit_of_work() as uow:  # the agency sends news: a new period
-        uow.cases.set_deadline(case_id, clock_start_at=DUE_AT, due_date=DUE_AT.date(),
-                               due_at=DUE_AT + timedelta(days=30), calendar_version="v")
+        uow.cases.set_deadline(
+            case_id,
+            clock_start_at=DUE_AT,
+            due_date=DUE_AT.date(),
+            due_at=DUE_AT + timedelta(days=30),
+            calendar_version="v",
+        )
         uow.commit()
     with svc.store.unit_of_work() as uow:
         assert Lifecycle.of(uow).overdue_petition_ids(limit=10) == []

@@ -54,18 +54,36 @@ def test_the_corpus_is_big_enough_and_covers_every_listed_attack() -> None:
     names = {case.name for case in CASES}
     assert len(CASES) >= 40 and len(names) == len(CASES)
     assert len([c for c in CASES if c.name.startswith("wrap-")]) >= 8
-    for needed in ("xxe-file", "xxe-network", "billion-laughs", "quadratic-blowup",
-                   "deep-nesting", "oversize", "external-dtd", "xinclude", "pi-before-root",
-                   "stripped-signature", "key-not-matching-certificate", "self-signed",
-                   "expired", "not-yet-valid", "revoked-local", "revoked-crl",
-                   "another-agencys-certificate", "sha1-not-legacy", "replay-identical",
-                   "wrong-recipient-reply", "invalid-utf8"):
+    for needed in (
+        "xxe-file",
+        "xxe-network",
+        "billion-laughs",
+        "quadratic-blowup",
+        "deep-nesting",
+        "oversize",
+        "external-dtd",
+        "xinclude",
+        "pi-before-root",
+        "stripped-signature",
+        "key-not-matching-certificate",
+        "self-signed",
+        "expired",
+        "not-yet-valid",
+        "revoked-local",
+        "revoked-crl",
+        "another-agencys-certificate",
+        "sha1-not-legacy",
+        "replay-identical",
+        "wrong-recipient-reply",
+        "invalid-utf8",
+    ):
         assert needed in names
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest,
-             tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
         return
@@ -93,10 +111,15 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
 
 
 @pytest.fixture(scope="module")
-def world(database: str, pki: DevPki,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, Kit]]:
-    settings = Settings(home=tmp_path_factory.mktemp("home"), pki_dir=pki.directory,
-                        database_url=database, max_document_bytes=1_000_000)
+def world(
+    database: str, pki: DevPki, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Services, Kit]]:
+    settings = Settings(
+        home=tmp_path_factory.mktemp("home"),
+        pki_dir=pki.directory,
+        database_url=database,
+        max_document_bytes=1_000_000,
+    )
     svc = bootstrap(settings)
     for organ_id, name in (AGENCY_A, AGENCY_B):
         add_agency(svc, organ_id, name)
@@ -113,56 +136,87 @@ def world(database: str, pki: DevPki,
         svc.close()
 
 
-def _kit(svc: Services, pki: DevPki, transfer: str, other_transfer: str,
-         stranger_dir: Path) -> Kit:
+def _kit(svc: Services, pki: DevPki, transfer: str, other_transfer: str, stranger_dir: Path) -> Kit:
     now = datetime.now(UTC)
     ca = load_key_pair(pki.ca_key_path, pki.ca_path)
 
-    def issued(organ_id: str = AGENCY_A[0], *, before: timedelta = timedelta(hours=1),
-               after: timedelta = timedelta(days=30)) -> KeyPair:
-        return pki.issue_key_pair(organ_id, "Bộ Xây dựng", not_before=now - before,
-                                  not_after=now + after, key_type="ec")
+    def issued(
+        organ_id: str = AGENCY_A[0],
+        *,
+        before: timedelta = timedelta(hours=1),
+        after: timedelta = timedelta(days=30),
+    ) -> KeyPair:
+        return pki.issue_key_pair(
+            organ_id, "Bộ Xây dựng", not_before=now - before, not_after=now + after, key_type="ec"
+        )
 
     key = generate_key("ec")
-    self_signed = issue_certificate(subject_for(AGENCY_A[0], "Bộ Xây dựng"), key.public_key(),
-                                    issuer_key=key, issuer_certificate=None,
-                                    not_before=now - timedelta(hours=1),
-                                    not_after=now + timedelta(days=30))
+    self_signed = issue_certificate(
+        subject_for(AGENCY_A[0], "Bộ Xây dựng"),
+        key.public_key(),
+        issuer_key=key,
+        issuer_certificate=None,
+        not_before=now - timedelta(hours=1),
+        not_after=now + timedelta(days=30),
+    )
     unbound_key = generate_key("ec")
     unbound = issue_certificate(
         x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bộ Xây dựng")]),
-        unbound_key.public_key(), issuer_key=ca.private_key, issuer_certificate=ca.certificate,
-        not_before=now - timedelta(hours=1), not_after=now + timedelta(days=30))
+        unbound_key.public_key(),
+        issuer_key=ca.private_key,
+        issuer_certificate=ca.certificate,
+        not_before=now - timedelta(hours=1),
+        not_after=now + timedelta(days=30),
+    )
     stranger = DevPki(stranger_dir)
     stranger.init()
     revoked_locally, revoked_by_crl = issued(), issued()
-    svc.verifier.trust.revocations.add_local(LocalRevocation(
-        issuer=revoked_locally.certificate.issuer.rfc4514_string(),
-        serial=serial_hex(revoked_locally.certificate), organ_id=AGENCY_A[0],
-        revoked_at="2026-01-01T00:00:00Z", reason="key compromise"))
-    crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.certificate.subject)
-           .last_update(now - timedelta(hours=1)).next_update(now + timedelta(days=7))
-           .add_revoked_certificate(x509.RevokedCertificateBuilder()
-                                    .serial_number(revoked_by_crl.certificate.serial_number)
-                                    .revocation_date(now - timedelta(minutes=5)).build())
-           .sign(ca.private_key, hashes.SHA256()))
+    svc.verifier.trust.revocations.add_local(
+        LocalRevocation(
+            issuer=revoked_locally.certificate.issuer.rfc4514_string(),
+            serial=serial_hex(revoked_locally.certificate),
+            organ_id=AGENCY_A[0],
+            revoked_at="2026-01-01T00:00:00Z",
+            reason="key compromise",
+        )
+    )
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca.certificate.subject)
+        .last_update(now - timedelta(hours=1))
+        .next_update(now + timedelta(days=7))
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(revoked_by_crl.certificate.serial_number)
+            .revocation_date(now - timedelta(minutes=5))
+            .build()
+        )
+        .sign(ca.private_key, hashes.SHA256())
+    )
     svc.settings.crl_path.mkdir(parents=True, exist_ok=True)
     (svc.settings.crl_path / "dev-ca.crl").write_bytes(crl.public_bytes(Encoding.DER))
     local_now = now.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None, microsecond=0)
     kit = Kit(
-        transfer_key=transfer, other_transfer_key=other_transfer, now=local_now,
+        transfer_key=transfer,
+        other_transfer_key=other_transfer,
+        now=local_now,
         agency=load_key_pair(*pki.agency_paths(AGENCY_A[0])),
         other=load_key_pair(*pki.agency_paths(AGENCY_B[0])),
         unbound=KeyPair(unbound_key, unbound),
         expired=issued(before=timedelta(days=400), after=-timedelta(days=1)),
         not_yet_valid=issued(before=-timedelta(days=1)),
-        revoked_locally=revoked_locally, revoked_by_crl=revoked_by_crl,
+        revoked_locally=revoked_locally,
+        revoked_by_crl=revoked_by_crl,
         self_signed=KeyPair(key, self_signed),
-        stranger=stranger.issue_key_pair(AGENCY_A[0], "Bộ Xây dựng",
-                                         not_before=now - timedelta(hours=1),
-                                         not_after=now + timedelta(days=30)),
+        stranger=stranger.issue_key_pair(
+            AGENCY_A[0],
+            "Bộ Xây dựng",
+            not_before=now - timedelta(hours=1),
+            not_after=now + timedelta(days=30),
+        ),
         unknown_agency=issued("000.00.00.G99"),
-        accepted=b"", accepted_root=None,  # type: ignore[arg-type]
+        accepted=b"",
+        accepted_root=None,  # type: ignore[arg-type]
     )
     kit.accepted, kit.accepted_root = signed_status_for(kit)
     return kit
@@ -173,22 +227,30 @@ def snapshot(svc: Services) -> dict[str, Any]:
     with svc.store.engine.connect() as c:
         state: dict[str, Any] = {
             table.name: sorted(map(repr, c.execute(select(table)).all()))
-            for table in (t.documents, t.cases, t.petitions, t.deliveries, t.outbox, t.agencies)}
-        state["audit"] = c.execute(select(func.count()).select_from(t.audit_events).where(
-            t.audit_events.c.action != "document.rejected")).scalar_one()
+            for table in (t.documents, t.cases, t.petitions, t.deliveries, t.outbox, t.agencies)
+        }
+        state["audit"] = c.execute(
+            select(func.count())
+            .select_from(t.audit_events)
+            .where(t.audit_events.c.action != "document.rejected")
+        ).scalar_one()
     return state
 
 
 def rejection_events(svc: Services) -> list[dict[str, Any]]:
     with svc.store.engine.connect() as c:
-        rows = c.execute(select(t.audit_events.c.details).where(
-            t.audit_events.c.action == "document.rejected").order_by(t.audit_events.c.seq))
+        rows = c.execute(
+            select(t.audit_events.c.details)
+            .where(t.audit_events.c.action == "document.rejected")
+            .order_by(t.audit_events.c.seq)
+        )
         return [row.details for row in rows]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_a_hostile_document_is_refused_with_its_code_and_changes_nothing(
-        world: tuple[Services, Kit], case: Case) -> None:
+    world: tuple[Services, Kit], case: Case
+) -> None:
     svc, kit = world
     body = case.build(kit)
     before, events_before = snapshot(svc), len(rejection_events(svc))
@@ -219,13 +281,15 @@ def test_a_hostile_document_is_refused_with_its_code_and_changes_nothing(
     assert_refused_consistently(svc, body, outcome, case.expected, events_before, case.name)
 
 
-def assert_refused_consistently(svc: Services, body: bytes, outcome: Any, expected: str,
-                                events_before: int, name: str) -> None:
+def assert_refused_consistently(
+    svc: Services, body: bytes, outcome: Any, expected: str, events_before: int, name: str
+) -> None:
     """Refused with ``expected``: in the error, our signed receipt, and one audit event."""
     assert isinstance(outcome, Rejected), f"{name} was accepted"
     assert outcome.code == expected, f"{name}: {outcome}"
-    receipt = decode_receipt(svc.verify_signed(xml.parse(outcome.context["receipt"]),
-                                               svc.organ_id).signed_root)
+    receipt = decode_receipt(
+        svc.verify_signed(xml.parse(outcome.context["receipt"]), svc.organ_id).signed_root
+    )
     assert receipt.outcome == ReceiptOutcome.REJECTED
     assert receipt.reason_code == expected
     assert receipt.digest_sha256 == hashlib.sha256(body).hexdigest()
@@ -239,7 +303,8 @@ def assert_refused_consistently(svc: Services, body: bytes, outcome: Any, expect
 @pytest.mark.skipif(not SAMPLES, reason=f"official samples not found in {INTEROP}")
 @pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
 def test_an_official_sample_parses_and_is_refused_for_its_signature_not_a_crash(
-        world: tuple[Services, Kit], sample: Path) -> None:
+    world: tuple[Services, Kit], sample: Path
+) -> None:
     """The SDK samples sign RSA-SHA1 with truncated certificates, in a <Signature> outside the
     XML-DSig namespace: they parse, decode, and are refused as unsigned, changing nothing."""
     svc, _ = world
@@ -249,12 +314,14 @@ def test_an_official_sample_parses_and_is_refused_for_its_signature_not_a_crash(
     with pytest.raises(Rejected) as caught:
         accept_document(svc, body)
     assert snapshot(svc) == before
-    assert_refused_consistently(svc, body, caught.value, ErrorCode.SIGNATURE_MISSING,
-                                events_before, sample.name)
+    assert_refused_consistently(
+        svc, body, caught.value, ErrorCode.SIGNATURE_MISSING, events_before, sample.name
+    )
 
 
 def test_a_comment_splitting_signed_text_does_not_change_what_is_read(
-        world: tuple[Services, Kit]) -> None:
+    world: tuple[Services, Kit],
+) -> None:
     """The SAML-style attack: c14n ignores comments, so a comment inserted into signed text keeps
     the signature valid; a reader that stopped at the comment would see a different value. Our
     parser drops comments, so the gateway reads the value that was signed."""
@@ -273,21 +340,32 @@ def test_a_comment_splitting_signed_text_does_not_change_what_is_read(
     assert stored is not None and stored.sender == AGENCY_A[0]
 
 
-
 def test_a_replay_of_the_exact_bytes_gets_the_original_receipt_even_after_revocation(
-        world: tuple[Services, Kit], pki: DevPki) -> None:
+    world: tuple[Services, Kit], pki: DevPki
+) -> None:
     from tests.integration.hostile_cases import sign, status
 
     svc, kit = world
     now = datetime.now(UTC)
-    pair = pki.issue_key_pair(AGENCY_A[0], "Bộ Xây dựng", not_before=now - timedelta(hours=1),
-                              not_after=now + timedelta(days=30), key_type="ec")
+    pair = pki.issue_key_pair(
+        AGENCY_A[0],
+        "Bộ Xây dựng",
+        not_before=now - timedelta(hours=1),
+        not_after=now + timedelta(days=30),
+        key_type="ec",
+    )
     root = status(kit, description="Đã đến (khóa sắp bị thu hồi)", seconds=50)
     body = sign(root, pair)
     original = accept_document(svc, body)
-    svc.verifier.trust.revocations.add_local(LocalRevocation(
-        issuer=pair.certificate.issuer.rfc4514_string(), serial=serial_hex(pair.certificate),
-        organ_id=AGENCY_A[0], revoked_at="2026-11-22T00:00:00Z", reason="key compromise"))
+    svc.verifier.trust.revocations.add_local(
+        LocalRevocation(
+            issuer=pair.certificate.issuer.rfc4514_string(),
+            serial=serial_hex(pair.certificate),
+            organ_id=AGENCY_A[0],
+            revoked_at="2026-11-22T00:00:00Z",
+            reason="key compromise",
+        )
+    )
     before = snapshot(svc)
 
     replayed = accept_document(svc, body)

@@ -66,17 +66,24 @@ def test_a_returned_petition_goes_back_to_vpcp_with_the_reason_and_is_rerouted(g
     simulator(gateway, G17).behaviour = Behaviour(delay=0.02, return_reason=NOT_COMPETENT)
     petition = submit(api, 0, route_to=[G17])
     returned = wait_until(lambda: in_status(api, petition["id"], "returned"), what="the return")
-    assert returned["returns"] == [{"case_id": returned["cases"][0]["case_id"], "agency": G17,
-                                    "reason": NOT_COMPETENT,
-                                    "returned_at": returned["returns"][0]["returned_at"],
-                                    "rerouted_at": None}]
+    assert returned["returns"] == [
+        {
+            "case_id": returned["cases"][0]["case_id"],
+            "agency": G17,
+            "reason": NOT_COMPETENT,
+            "returned_at": returned["returns"][0]["returned_at"],
+            "rerouted_at": None,
+        }
+    ]
     assert returned["escalations"] == []  # one agency returning is VPCP's routing, not escalation
 
     rerouted = api.post(f"/v1/petitions/{petition['id']}/route", json={"agencies": [G18]})
     assert rerouted.status_code == 200, rerouted.text
     done = wait_until(lambda: in_status(api, petition["id"], "replied"), what="the reply")
-    assert [(c["agency"], c["state"]) for c in done["cases"]] == [(G17, "returned"),
-                                                                  (G18, "replied")]
+    assert [(c["agency"], c["state"]) for c in done["cases"]] == [
+        (G17, "returned"),
+        (G18, "replied"),
+    ]
     assert done["returns"][0]["rerouted_at"] is not None  # the history is kept
     with gateway.svc.store.unit_of_work() as uow:
         actions = [e.action for e in uow.audit.for_petition(petition["id"])]
@@ -90,11 +97,16 @@ def test_a_status_after_a_return_is_refused_with_409_and_changes_nothing(gateway
     returned = wait_until(lambda: in_status(api, petition["id"], "returned"), what="the return")
     case = returned["cases"][0]
     me = edxml.Organ(G17, organ_name=sim.name, organization_in_charge=sim.name)
-    ref = edxml.ResponseFor(gateway.svc.organ_id, code="1/VPCP-PAKN",
-                            document_id=case["transfer_document"])
-    late = edxml.StatusPackage(me, ref, StatusCode.ACCEPTED,
-                               datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-                               + timedelta(hours=8), description="Tiếp nhận")
+    ref = edxml.ResponseFor(
+        gateway.svc.organ_id, code="1/VPCP-PAKN", document_id=case["transfer_document"]
+    )
+    late = edxml.StatusPackage(
+        me,
+        ref,
+        StatusCode.ACCEPTED,
+        datetime.now(UTC).replace(tzinfo=None, microsecond=0) + timedelta(hours=8),
+        description="Tiếp nhận",
+    )
     root = edxml.encode_status(late)
     answer = api.post("/v1/edxml", content=sim.signer.sign(root, edxml.header_of(root)))
     assert answer.status_code == 409
@@ -106,11 +118,11 @@ def test_a_status_after_a_return_is_refused_with_409_and_changes_nothing(gateway
 
 def test_two_agencies_returning_the_same_petition_escalate_it_to_vpcp(gateway, api):
     for organ_id in (G17, G18):
-        simulator(gateway, organ_id).behaviour = Behaviour(delay=0.02,
-                                                           return_reason=NOT_COMPETENT)
+        simulator(gateway, organ_id).behaviour = Behaviour(delay=0.02, return_reason=NOT_COMPETENT)
     petition = submit(api, 1, route_to=[G17, G18])
-    escalated = wait_until(lambda: view(api, petition["id"])["escalations"] or None,
-                           what="the escalation")
+    escalated = wait_until(
+        lambda: view(api, petition["id"])["escalations"] or None, what="the escalation"
+    )
     assert [(e["level"], e["reason"]) for e in escalated] == [(1, "agencies_returned")]
     assert G17 in escalated[0]["detail"] and G18 in escalated[0]["detail"]
     assert petition["id"] in listed(api, escalated="true")
@@ -119,11 +131,13 @@ def test_two_agencies_returning_the_same_petition_escalate_it_to_vpcp(gateway, a
 
 def test_two_agencies_replying_differently_escalate_the_petition(gateway, api):
     simulator(gateway, G18).behaviour = Behaviour(
-        delay=0.02, reply_content="Bộ Y tế không có thẩm quyền; đề nghị liên hệ Bộ Xây dựng.")
+        delay=0.02, reply_content="Bộ Y tế không có thẩm quyền; đề nghị liên hệ Bộ Xây dựng."
+    )
     petition = submit(api, 1, route_to=[G17, G18])
     done = wait_until(lambda: in_status(api, petition["id"], "replied"), what="both replies")
-    escalations = wait_until(lambda: view(api, petition["id"])["escalations"],
-                             what="the escalation")
+    escalations = wait_until(
+        lambda: view(api, petition["id"])["escalations"], what="the escalation"
+    )
     assert [(e["level"], e["reason"]) for e in escalations] == [(1, "agencies_disagree")]
     assert [c["state"] for c in done["cases"]] == ["replied", "replied"]
 
@@ -134,16 +148,21 @@ def test_two_agencies_replying_alike_are_not_escalated(gateway, api):
     assert view(api, petition["id"])["escalations"] == []
 
 
-def test_a_repeat_petition_after_a_reply_is_escalated_and_linked_to_the_earlier_one(gateway,
-                                                                                    api):
+def test_a_repeat_petition_after_a_reply_is_escalated_and_linked_to_the_earlier_one(gateway, api):
     first = submit(api, 2)
     wait_until(lambda: in_status(api, first["id"], "replied"), what="the first reply")
     again = sample_petition(2)
-    repeat = submit(api, 2, client_ref="repeat-1", title=again["title"].upper(),
-                    content="Tôi tiếp tục " + str(again["content"]).lower())
+    repeat = submit(
+        api,
+        2,
+        client_ref="repeat-1",
+        title=again["title"].upper(),
+        content="Tôi tiếp tục " + str(again["content"]).lower(),
+    )
     escalations = view(api, repeat["id"])["escalations"]
-    assert [(e["reason"], e["related_petition_id"]) for e in escalations] == \
-        [("repeat_after_reply", first["id"])]
+    assert [(e["reason"], e["related_petition_id"]) for e in escalations] == [
+        ("repeat_after_reply", first["id"])
+    ]
     earlier = view(api, first["id"])
     assert earlier["status"] == "reopened"
     assert [c["state"] for c in earlier["cases"]] == ["reopened"]
@@ -154,27 +173,37 @@ def test_a_repeat_petition_after_a_reply_is_escalated_and_linked_to_the_earlier_
 def test_a_different_petition_from_the_same_petitioner_is_not_a_repeat(gateway, api):
     first = submit(api, 2)
     wait_until(lambda: in_status(api, first["id"], "replied"), what="the first reply")
-    other = submit(api, 2, client_ref="other-1", title="Đề nghị sửa chữa cầu dân sinh",
-                   content="Cầu dân sinh ở thôn bị xuống cấp nghiêm trọng, đề nghị sửa chữa.")
+    other = submit(
+        api,
+        2,
+        client_ref="other-1",
+        title="Đề nghị sửa chữa cầu dân sinh",
+        content="Cầu dân sinh ở thôn bị xuống cấp nghiêm trọng, đề nghị sửa chữa.",
+    )
     assert view(api, other["id"])["escalations"] == []
     assert view(api, first["id"])["status"] == "replied"
 
 
 def test_an_operator_marks_a_matter_as_government_authority(gateway, api):
     petition = submit(api, 3)
-    answer = api.post(f"/v1/petitions/{petition['id']}/escalate",
-                      json={"reason": "government_authority", "note": "Thẩm quyền của Thủ tướng"})
+    answer = api.post(
+        f"/v1/petitions/{petition['id']}/escalate",
+        json={"reason": "government_authority", "note": "Thẩm quyền của Thủ tướng"},
+    )
     assert answer.status_code == 200, answer.text
-    assert [(e["level"], e["reason"]) for e in answer.json()["escalations"]] == \
-        [(2, "government_authority")]
-    refused = api.post(f"/v1/petitions/{petition['id']}/escalate",
-                       json={"reason": "repeat_after_reply"})
+    assert [(e["level"], e["reason"]) for e in answer.json()["escalations"]] == [
+        (2, "government_authority")
+    ]
+    refused = api.post(
+        f"/v1/petitions/{petition['id']}/escalate", json={"reason": "repeat_after_reply"}
+    )
     assert refused.status_code == 422 and refused.json()["code"] == "INPUT_INVALID"
     assert len(view(api, petition["id"])["escalations"]) == 1
 
 
 def test_publishing_before_the_reply_is_refused_and_after_it_the_case_is_published_then_closed(
-        gateway, api):
+    gateway, api
+):
     simulator(gateway, G17).behaviour = Behaviour(delay=0.02, statuses=1)  # 01, then silence
     waiting = submit(api, 0, route_to=[G17])
     wait_until(lambda: in_status(api, waiting["id"], "arrived"), what="01")
@@ -204,9 +233,14 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def clocked(settings: Settings, db_url: str, clock: FixedClock) -> Iterator[Running]:
-    running = start(settings.with_(database_url=db_url, scheduler_interval=0.1),
-                    with_demo=True, petitions=None, agency_delay=0.02, demo_ports=False,
-                    clock=clock)
+    running = start(
+        settings.with_(database_url=db_url, scheduler_interval=0.1),
+        with_demo=True,
+        petitions=None,
+        agency_delay=0.02,
+        demo_ports=False,
+        clock=clock,
+    )
     try:
         yield running
     finally:
@@ -218,15 +252,22 @@ def test_a_silent_agency_becomes_overdue_when_the_clock_passes_its_deadline(cloc
     with httpx.Client(base_url=clocked.api.url, timeout=10, headers=OPERATOR) as api:
         petition = submit(api, 0, route_to=[G17])
         arrived = wait_until(lambda: in_status(api, petition["id"], "arrived"), what="01")
-        wait_until(lambda: simulator(clocked, G17).state()["pending_pushes"] == 0,
-                   what="the agency to fall silent")
+        wait_until(
+            lambda: simulator(clocked, G17).state()["pending_pushes"] == 0,
+            what="the agency to fall silent",
+        )
         case = view(api, petition["id"])["cases"][0]
         due_at = datetime.fromisoformat(case["due_at"])
         assert case["due_date"] == arrived["cases"][0]["due_date"]
         clock.set(due_at - timedelta(seconds=1))
-        reminded = wait_until(lambda: [e for e in view(api, petition["id"])["cases"][0]
-                                       ["deadline_events"] if e["kind"] == "reminder"],
-                              what="the reminder")
+        reminded = wait_until(
+            lambda: [
+                e
+                for e in view(api, petition["id"])["cases"][0]["deadline_events"]
+                if e["kind"] == "reminder"
+            ],
+            what="the reminder",
+        )
         assert len(reminded) == 1
         assert petition["id"] not in listed(api, overdue="true")
         clock.set(due_at)

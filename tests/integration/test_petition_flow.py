@@ -41,7 +41,8 @@ def simulator(gateway: Running, organ_id: str):  # type: ignore[no-untyped-def]
 
 
 def test_a_petition_sent_over_http_comes_back_replied_with_a_reply_signed_by_the_agency(
-        gateway, api):
+    gateway, api
+):
     petition = submit(api, 0)
     assert petition["status"] == "transferred"
     view = wait_until(lambda: replied(api, petition["id"]), what="the reply")
@@ -62,8 +63,7 @@ def test_the_agency_received_exactly_the_bytes_the_gateway_stored_and_serves(gat
     assert served.content == transfer.body
     assert served.headers["X-Content-Sha256"] == hashlib.sha256(served.content).hexdigest()
     applied = simulator(gateway, "000.00.00.G18").state()["applied"]
-    assert [a["sha256"] for a in applied if a["petition_id"] == petition["id"]] == \
-        [transfer.sha256]
+    assert [a["sha256"] for a in applied if a["petition_id"] == petition["id"]] == [transfer.sha256]
 
 
 def test_every_document_is_stored_with_the_sha256_of_its_exact_bytes(gateway, api):
@@ -87,8 +87,13 @@ def test_every_case_state_change_has_its_audit_event(gateway, api):
     changes = [e.details["state"] for e in events if e.action == "case.changed"]
     assert changes == ["arrived", "accepted", "assigned", "processing", "finished", "replied"]
     actions = {e.action for e in events}
-    assert {"petition.received", "petition.routed", "delivery.delivered",
-            "document.received", "receipt.issued"} <= actions
+    assert {
+        "petition.received",
+        "petition.routed",
+        "delivery.delivered",
+        "document.received",
+        "receipt.issued",
+    } <= actions
 
 
 def test_a_document_sent_twice_gets_the_same_receipt_and_no_second_effect(gateway, api):
@@ -107,7 +112,8 @@ def test_a_document_sent_twice_gets_the_same_receipt_and_no_second_effect(gatewa
 
 
 def test_an_agency_that_answers_4xx_leaves_the_delivery_failed_with_its_reason_and_a_dead_letter(
-        gateway, api):
+    gateway, api
+):
     simulator(gateway, "000.00.00.G17").behaviour = Behaviour(reject_all=True)
     petition = submit(api, 0)
 
@@ -148,10 +154,16 @@ def test_the_signed_edxml_the_gateway_sends_verifies_with_xmlsec1(gateway, api, 
     signed = tmp_path / "transfer.edxml"
     signed.write_bytes(transfer.body)
     ca = gateway.svc.settings.pki_path / "ca.pem"
-    ok = subprocess.run(["xmlsec1", "--verify", "--trusted-pem", str(ca), str(signed)],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        ["xmlsec1", "--verify", "--trusted-pem", str(ca), str(signed)],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     signed.write_bytes(transfer.body.replace("mẫu 6".encode(), "mẫu 7".encode(), 1))
-    tampered = subprocess.run(["xmlsec1", "--verify", "--trusted-pem", str(ca), str(signed)],
-                              capture_output=True, text=True)
+    tampered = subprocess.run(
+        ["xmlsec1", "--verify", "--trusted-pem", str(ca), str(signed)],
+        capture_output=True,
+        text=True,
+    )
     assert tampered.returncode != 0

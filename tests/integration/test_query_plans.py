@@ -22,8 +22,16 @@ from gateway.runtime.up import Running
 from tests.helpers import wait_until
 from tests.integration.test_petition_flow import replied, submit
 
-SMALL_TABLES = frozenset({"agencies", "adapters", "adapter_circuits", "audit_chain_head",
-                          "alembic_version", "agency_tokens"})
+SMALL_TABLES = frozenset(
+    {
+        "agencies",
+        "adapters",
+        "adapter_circuits",
+        "audit_chain_head",
+        "alembic_version",
+        "agency_tokens",
+    }
+)
 """Configuration: a handful of rows per agency, scanned cheaply however many petitions come."""
 
 
@@ -37,8 +45,9 @@ def statements(gateway: Running) -> Iterator[dict[str, Any]]:
     """Every SELECT, UPDATE and DELETE the running gateway sends, one example per statement."""
     seen: dict[str, Any] = {}
 
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
-                executemany: bool) -> None:
+    def capture(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool
+    ) -> None:
         verb = statement.lstrip().split(None, 1)[0].upper()
         if verb in {"SELECT", "UPDATE", "DELETE", "WITH"} and not executemany:
             seen.setdefault(statement, parameters)
@@ -49,8 +58,11 @@ def statements(gateway: Running) -> Iterator[dict[str, Any]]:
 
 
 def scans_without_index(plan: dict[str, Any]) -> Iterator[str]:
-    if plan.get("Node Type") == "Seq Scan" and "Filter" in plan \
-            and plan["Relation Name"] not in SMALL_TABLES:
+    if (
+        plan.get("Node Type") == "Seq Scan"
+        and "Filter" in plan
+        and plan["Relation Name"] not in SMALL_TABLES
+    ):
         yield f"{plan['Relation Name']} (filter {plan['Filter']})"
     for child in plan.get("Plans", ()):
         yield from scans_without_index(child)
@@ -78,8 +90,10 @@ def test_every_query_of_the_running_gateway_can_use_an_index(gateway, api, state
             cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
             plan = cursor.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan
-            missing += [f"{scan}\n    in: {' '.join(statement.split())[:300]}"
-                        for scan in scans_without_index(plan[0]["Plan"])]
+            missing += [
+                f"{scan}\n    in: {' '.join(statement.split())[:300]}"
+                for scan in scans_without_index(plan[0]["Plan"])
+            ]
         raw.rollback()
     finally:
         raw.close()
@@ -87,9 +101,26 @@ def test_every_query_of_the_running_gateway_can_use_an_index(gateway, api, state
 
 
 def test_the_plan_walk_finds_a_filtered_scan_nested_anywhere():
-    plan = {"Node Type": "Limit", "Plans": [{"Node Type": "Nested Loop", "Plans": [
-        {"Node Type": "Index Scan", "Relation Name": "cases"},
-        {"Node Type": "Seq Scan", "Relation Name": "deliveries", "Filter": "(state = 'x')"},
-        {"Node Type": "Seq Scan", "Relation Name": "agencies", "Filter": "(name = 'y')"},
-        {"Node Type": "Seq Scan", "Relation Name": "petitions"}]}]}
+    plan = {
+        "Node Type": "Limit",
+        "Plans": [
+            {
+                "Node Type": "Nested Loop",
+                "Plans": [
+                    {"Node Type": "Index Scan", "Relation Name": "cases"},
+                    {
+                        "Node Type": "Seq Scan",
+                        "Relation Name": "deliveries",
+                        "Filter": "(state = 'x')",
+                    },
+                    {
+                        "Node Type": "Seq Scan",
+                        "Relation Name": "agencies",
+                        "Filter": "(name = 'y')",
+                    },
+                    {"Node Type": "Seq Scan", "Relation Name": "petitions"},
+                ],
+            }
+        ],
+    }
     assert list(scans_without_index(plan)) == ["deliveries (filter (state = 'x'))"]

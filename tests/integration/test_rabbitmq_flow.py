@@ -29,8 +29,9 @@ G17, G18 = "000.00.00.G17", "000.00.00.G18"
 
 @pytest.fixture
 def rabbit_settings(settings: Settings, pg_url: str, amqp_prefix: str) -> Settings:
-    return settings.with_(database_url=pg_url, broker_url=AMQP_URL, broker_prefix=amqp_prefix,
-                          worker_threads=4)
+    return settings.with_(
+        database_url=pg_url, broker_url=AMQP_URL, broker_prefix=amqp_prefix, worker_threads=4
+    )
 
 
 @pytest.fixture
@@ -43,8 +44,11 @@ def delivery_of(api: httpx.Client, petition_id: str) -> dict[str, Any]:
 
 
 def cli(settings: Settings, *args: str) -> str:
-    env = {"GATEWAY_HOME": str(settings.home), "GATEWAY_DATABASE_URL": settings.database_url,
-           "GATEWAY_PKI_DIR": str(settings.pki_path)}
+    env = {
+        "GATEWAY_HOME": str(settings.home),
+        "GATEWAY_DATABASE_URL": settings.database_url,
+        "GATEWAY_PKI_DIR": str(settings.pki_path),
+    }
     result = CliRunner().invoke(main, list(args), env=env)
     assert result.exit_code == 0, result.output
     return result.output
@@ -67,15 +71,17 @@ def test_an_agency_down_for_a_while_gets_it_after_retries_with_growing_delays(ga
     view = wait_until(lambda: replied(api, petition["id"]), what="the reply")
     assert view["cases"][0]["deliveries"][0]["attempts"] == 3
     with gateway.svc.store.unit_of_work() as uow:
-        delays = [e.details["delay_s"] for e in uow.audit.for_petition(petition["id"])
-                  if e.action == "delivery.retrying"]
+        delays = [
+            e.details["delay_s"]
+            for e in uow.audit.for_petition(petition["id"])
+            if e.action == "delivery.retrying"
+        ]
     if not delays:  # retries are recorded against the case, not the petition
         with gateway.svc.store.unit_of_work() as uow:
             rows = uow.connection.exec_driver_sql(
-                "SELECT details FROM audit_events WHERE action = 'delivery.retrying' "
-                "ORDER BY seq").all()
-        delays = [(r[0] if isinstance(r[0], dict) else json.loads(r[0]))["delay_s"]
-                  for r in rows]
+                "SELECT details FROM audit_events WHERE action = 'delivery.retrying' ORDER BY seq"
+            ).all()
+        delays = [(r[0] if isinstance(r[0], dict) else json.loads(r[0]))["delay_s"] for r in rows]
     assert len(delays) == 2
     # base 0.05 s, full jitter in the upper half: attempt 2 waits in [0.05, 0.1], attempt 1 in
     # [0.025, 0.05]
@@ -83,12 +89,15 @@ def test_an_agency_down_for_a_while_gets_it_after_retries_with_growing_delays(ga
 
 
 def test_an_agency_answering_4xx_fails_with_a_dead_letter_that_the_cli_replays(
-        gateway, api, rabbit_settings):
+    gateway, api, rabbit_settings
+):
     sim = simulator(gateway, G17)
     sim.behaviour = Behaviour(reject_all=True)
     petition = submit(api, 0)
-    delivery = wait_until(lambda: (d := delivery_of(api, petition["id"]))["state"] == "failed"
-                          and d, what="the delivery to fail")
+    delivery = wait_until(
+        lambda: (d := delivery_of(api, petition["id"]))["state"] == "failed" and d,
+        what="the delivery to fail",
+    )
     assert delivery["failure_code"] == "DELIVERY_PERMANENT" and "HTTP 400" in delivery["last_error"]
     listed = json.loads(cli(rabbit_settings, "dlq", "list", "--json"))
     assert [d["delivery_id"] for d in listed] == [delivery["delivery_id"]]
@@ -98,8 +107,9 @@ def test_an_agency_answering_4xx_fails_with_a_dead_letter_that_the_cli_replays(
     # RabbitMQ's dead-letter queue holds the copy too
     broker_dead = RabbitTransport(AMQP_URL, prefix=rabbit_settings.broker_prefix)
     try:
-        assert any(d.message.message_id == listed[0]["message_id"]
-                   for d in broker_dead.dead_letters())
+        assert any(
+            d.message.message_id == listed[0]["message_id"] for d in broker_dead.dead_letters()
+        )
     finally:
         broker_dead.close()
 
@@ -109,8 +119,10 @@ def test_an_agency_answering_4xx_fails_with_a_dead_letter_that_the_cli_replays(
     wait_until(lambda: replied(api, petition["id"]), what="the reply after the replay")
     assert json.loads(cli(rabbit_settings, "dlq", "list", "--json")) == []
     with gateway.svc.store.unit_of_work() as uow:
-        actions = [r[0] for r in uow.connection.exec_driver_sql(
-            "SELECT action FROM audit_events ORDER BY seq")]
+        actions = [
+            r[0]
+            for r in uow.connection.exec_driver_sql("SELECT action FROM audit_events ORDER BY seq")
+        ]
     assert "dead_letter.replayed" in actions
 
 
@@ -120,28 +132,41 @@ def test_replaying_twice_is_a_conflict_with_a_clear_error(gateway, api, rabbit_s
     wait_until(lambda: delivery_of(api, petition["id"])["state"] == "failed", what="failure")
     record = wait_until(lambda: dead_letters.listing(gateway.svc), what="the dead letter")[0]
     dead_letters.replay(gateway.svc, record.id)
-    result = CliRunner().invoke(main, ["dlq", "replay", str(record.id)], env={
-        "GATEWAY_HOME": str(rabbit_settings.home),
-        "GATEWAY_DATABASE_URL": rabbit_settings.database_url,
-        "GATEWAY_PKI_DIR": str(rabbit_settings.pki_path)})
+    result = CliRunner().invoke(
+        main,
+        ["dlq", "replay", str(record.id)],
+        env={
+            "GATEWAY_HOME": str(rabbit_settings.home),
+            "GATEWAY_DATABASE_URL": rabbit_settings.database_url,
+            "GATEWAY_PKI_DIR": str(rabbit_settings.pki_path),
+        },
+    )
     assert result.exit_code == 1
     assert result.output.startswith("error: CONFLICT: ")
-    missing = CliRunner().invoke(main, ["dlq", "show", "999999"], env={
-        "GATEWAY_DATABASE_URL": rabbit_settings.database_url,
-        "GATEWAY_HOME": str(rabbit_settings.home)})
+    missing = CliRunner().invoke(
+        main,
+        ["dlq", "show", "999999"],
+        env={
+            "GATEWAY_DATABASE_URL": rabbit_settings.database_url,
+            "GATEWAY_HOME": str(rabbit_settings.home),
+        },
+    )
     assert missing.exit_code == 1 and "NOT_FOUND" in missing.output
 
 
 def test_a_poison_message_goes_straight_to_the_dead_letters_and_the_worker_keeps_going(
-        gateway, api, rabbit_settings):
+    gateway, api, rabbit_settings
+):
     poison = Message(outbound_queue(G17), b"\xff not json", str(uuid.uuid4()))
     publisher = RabbitTransport(AMQP_URL, prefix=rabbit_settings.broker_prefix)
     try:
         publisher.publish([poison])
     finally:
         publisher.close()
-    record = wait_until(lambda: [d for d in dead_letters.listing(gateway.svc)
-                                 if d.message_id == poison.message_id], what="the dead letter")
+    record = wait_until(
+        lambda: [d for d in dead_letters.listing(gateway.svc) if d.message_id == poison.message_id],
+        what="the dead letter",
+    )
     assert record[0].code == "MESSAGE_UNDECODABLE" and record[0].body == poison.body
     petition = submit(api, 0)
     wait_until(lambda: replied(api, petition["id"]), what="a reply after the poison")
@@ -152,18 +177,23 @@ def test_an_agency_taking_seconds_per_call_does_not_hold_up_the_others(gateway, 
     to_g17 = [i for i in range(40) if sample_petition(i)["route_to"] == [G17]]
     to_g18 = [i for i in range(40) if sample_petition(i)["route_to"] == [G18]]
     slow = [submit(api, i) for i in to_g17[:4]]  # as many as the worker's threads
-    wait_until(lambda: delivery_of(api, slow[0]["id"])["state"] == "sending",
-               what="a slow call in flight")
+    wait_until(
+        lambda: delivery_of(api, slow[0]["id"])["state"] == "sending", what="a slow call in flight"
+    )
     started = time.monotonic()
     fast = [submit(api, i) for i in to_g18[:3]]
     for petition in fast:
-        wait_until(lambda p=petition: delivery_of(api, p["id"])["state"] == "delivered",
-                   timeout=10, what="the fast agency's delivery")
+        wait_until(
+            lambda p=petition: delivery_of(api, p["id"])["state"] == "delivered",
+            timeout=10,
+            what="the fast agency's delivery",
+        )
     # had they waited behind the slow agency, they would have needed a 5 s call to end first
     assert time.monotonic() - started < 4.0
     assert delivery_of(api, slow[0]["id"])["state"] == "sending"
     for petition in slow:
         wait_until(lambda p=petition: replied(api, p["id"]), timeout=60, what="slow reply")
+
 
 def test_a_broker_that_is_down_is_transport_unavailable_not_a_hang():
     from gateway.errors import TransportUnavailable

@@ -39,13 +39,18 @@ def actions(gateway: Running, petition_id: str) -> list[str]:
 
 
 def test_a_recall_the_agency_agrees_to_revokes_the_case_and_the_petition_can_be_rerouted(
-        gateway, api):
+    gateway, api
+):
     petition_id = arrived_petition(gateway, api)
-    answer = api.post(f"/v1/petitions/{petition_id}/recall",
-                      json={"agency": G17, "action": "revoke", "reason": "Chuyển nhầm cơ quan"})
+    answer = api.post(
+        f"/v1/petitions/{petition_id}/recall",
+        json={"agency": G17, "action": "revoke", "reason": "Chuyển nhầm cơ quan"},
+    )
     assert answer.status_code == 200, answer.text
-    revoked = wait_until(lambda: view(api, petition_id)["status"] == "revoked"
-                         and view(api, petition_id), what="the recall to be agreed")
+    revoked = wait_until(
+        lambda: view(api, petition_id)["status"] == "revoked" and view(api, petition_id),
+        what="the recall to be agreed",
+    )
     assert revoked["cases"][0]["state"] == "revoked"
     assert [d["state"] for d in revoked["cases"][0]["deliveries"]] == ["delivered", "delivered"]
     assert "case.change_agreed" in actions(gateway, petition_id)
@@ -61,31 +66,39 @@ def test_a_recall_the_agency_agrees_to_revokes_the_case_and_the_petition_can_be_
 
 def test_a_refused_recall_leaves_the_case_as_it_was_and_is_recorded(gateway, api):
     petition_id = arrived_petition(gateway, api, refuse_changes=True)
-    answer = api.post(f"/v1/petitions/{petition_id}/recall",
-                      json={"agency": G17, "action": "revoke", "reason": "Chuyển nhầm"})
+    answer = api.post(
+        f"/v1/petitions/{petition_id}/recall",
+        json={"agency": G17, "action": "revoke", "reason": "Chuyển nhầm"},
+    )
     assert answer.status_code == 200, answer.text
-    wait_until(lambda: "case.change_refused" in actions(gateway, petition_id),
-               what="the refusal (16)")
+    wait_until(
+        lambda: "case.change_refused" in actions(gateway, petition_id), what="the refusal (16)"
+    )
     assert view(api, petition_id)["cases"][0]["state"] == "arrived"
 
 
 def test_an_agreed_update_is_recorded_and_the_case_keeps_its_state(gateway, api):
     petition_id = arrived_petition(gateway, api)
-    answer = api.post(f"/v1/petitions/{petition_id}/recall",
-                      json={"agency": G17, "action": "update", "reason": "Bổ sung tài liệu"})
+    answer = api.post(
+        f"/v1/petitions/{petition_id}/recall",
+        json={"agency": G17, "action": "update", "reason": "Bổ sung tài liệu"},
+    )
     assert answer.status_code == 200, answer.text
     wait_until(lambda: "case.change_agreed" in actions(gateway, petition_id), what="15")
     assert view(api, petition_id)["cases"][0]["state"] == "arrived"
 
 
-def test_recalling_from_an_agency_that_does_not_have_it_is_refused_and_sends_nothing(gateway,
-                                                                                    api):
+def test_recalling_from_an_agency_that_does_not_have_it_is_refused_and_sends_nothing(gateway, api):
     petition_id = arrived_petition(gateway, api)
-    answer = api.post(f"/v1/petitions/{petition_id}/recall",
-                      json={"agency": G18, "action": "revoke", "reason": "x"})
+    answer = api.post(
+        f"/v1/petitions/{petition_id}/recall",
+        json={"agency": G18, "action": "revoke", "reason": "x"},
+    )
     assert answer.status_code == 409 and answer.json()["code"] == "ILLEGAL_TRANSITION"
-    bad = api.post(f"/v1/petitions/{petition_id}/recall",
-                   json={"agency": G17, "action": "shred", "reason": "x"})
+    bad = api.post(
+        f"/v1/petitions/{petition_id}/recall",
+        json={"agency": G17, "action": "shred", "reason": "x"},
+    )
     assert bad.status_code == 422 and bad.json()["code"] == "INPUT_INVALID"
     assert "case.change_requested" not in actions(gateway, petition_id)
     assert len(view(api, petition_id)["cases"][0]["deliveries"]) == 1

@@ -15,8 +15,9 @@ from adapters.rest import RestAdapter
 from gateway.errors import InputInvalid, PermanentDeliveryError, TransientDeliveryError
 from gateway.runtime.http import BackgroundServer
 
-DOCUMENT = OutboundDocument("d-1", "000.00.00.G17", "000.00.00.G22,2026/01/05,1/VPCP-PAKN",
-                            "ab" * 32, b"<edXML/>")
+DOCUMENT = OutboundDocument(
+    "d-1", "000.00.00.G17", "000.00.00.G22,2026/01/05,1/VPCP-PAKN", "ab" * 32, b"<edXML/>"
+)
 
 
 @pytest.fixture
@@ -55,8 +56,9 @@ def adapter(url: str, **config: object) -> RestAdapter:
 
 def test_the_exact_bytes_go_out_with_bearer_token_and_extra_headers(agency):
     url, seen = agency
-    response = adapter(f"{url}/edxml/200", bearer_token="t0ken",
-                       headers={"X-Agency-Key": "k"}).deliver(DOCUMENT)
+    response = adapter(
+        f"{url}/edxml/200", bearer_token="t0ken", headers={"X-Agency-Key": "k"}
+    ).deliver(DOCUMENT)
     assert response.status == "HTTP 200" and response.body == b"answer 200"
     assert seen[0]["body"] == DOCUMENT.body
     assert seen[0]["headers"]["authorization"] == "Bearer t0ken"
@@ -72,8 +74,7 @@ def test_basic_authentication_is_sent(agency):
 
 def test_only_the_configured_statuses_count_as_delivered(agency):
     url, _ = agency
-    assert adapter(f"{url}/edxml/202", success_status=[202]).deliver(DOCUMENT).status == \
-        "HTTP 202"
+    assert adapter(f"{url}/edxml/202", success_status=[202]).deliver(DOCUMENT).status == "HTTP 202"
     with pytest.raises(PermanentDeliveryError):
         adapter(f"{url}/edxml/200", success_status=[202]).deliver(DOCUMENT)
 
@@ -90,9 +91,11 @@ def test_4xx_is_permanent_and_5xx_429_and_timeouts_are_transient(agency):
 
 
 def test_incomplete_or_contradictory_configuration_is_refused():
-    for config, words in (({"username": "u"}, "basic auth"),
-                          ({"username": "u", "password": "p", "bearer_token": "t"}, "either"),
-                          ({"client_cert": "/nonexistent.pem"}, "not a file"),
-                          ({"success_status": ["ok"]}, "success_status")):
+    for config, words in (
+        ({"username": "u"}, "basic auth"),
+        ({"username": "u", "password": "p", "bearer_token": "t"}, "either"),
+        ({"client_cert": "/nonexistent.pem"}, "not a file"),
+        ({"success_status": ["ok"]}, "success_status"),
+    ):
         with pytest.raises(InputInvalid, match=words):
             adapter("http://127.0.0.1:9/edxml", **config)

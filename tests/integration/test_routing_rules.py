@@ -32,8 +32,9 @@ def svc(settings, db_url, tmp_path: Path):
 
 
 def test_a_petition_matching_a_rule_gets_a_case_per_agency_of_the_rule(svc):
-    submitted = submit_petition(svc, new_petition(
-        1, content="Hồ sơ CẤP PHÉP XÂY DỰNG nộp đã lâu chưa có kết quả."))
+    submitted = submit_petition(
+        svc, new_petition(1, content="Hồ sơ CẤP PHÉP XÂY DỰNG nộp đã lâu chưa có kết quả.")
+    )
     with svc.store.unit_of_work() as uow:
         cases = uow.cases.for_petition(submitted.petition_id)
         actions = [e.action for e in uow.audit.for_petition(submitted.petition_id)]
@@ -50,8 +51,10 @@ def test_a_petition_matching_no_rule_stays_with_vpcp(svc):
 
 
 def test_a_petition_routed_by_the_portal_ignores_the_rules(svc):
-    submitted = submit_petition(svc, new_petition(
-        3, content="Cấp phép xây dựng chậm.", route_to=(AGENCY_B[0],)))
+    submitted = submit_petition(
+        svc, new_petition(3, content="Cấp phép xây dựng chậm.", route_to=(AGENCY_B[0],))
+    )
     with svc.store.unit_of_work() as uow:
-        assert [c.case.organ_id for c in uow.cases.for_petition(submitted.petition_id)] == \
-            [AGENCY_B[0]]
+        assert [c.case.organ_id for c in uow.cases.for_petition(submitted.petition_id)] == [
+            AGENCY_B[0]
+        ]

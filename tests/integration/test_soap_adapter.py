@@ -39,8 +39,9 @@ def svc(settings, db_url):
     services.close()
 
 
-def soap_agency(pki_dir, tmp_path, *, behaviour=None, slow: float = 0.0,
-                calls: list[float] | None = None) -> Iterator[SoapServer]:
+def soap_agency(
+    pki_dir, tmp_path, *, behaviour=None, slow: float = 0.0, calls: list[float] | None = None
+) -> Iterator[SoapServer]:
     simulator = simulated_agency(pki_dir, tmp_path, G17, behaviour)
 
     def receive(body: bytes):
@@ -63,8 +64,13 @@ def agency(pki_dir, tmp_path):
 
 
 def soap_config(server: SoapServer, **extra: object) -> dict[str, object]:
-    return {"wsdl": server.wsdl_url, "operation": "ReceiveEdxmlBase64", "encoding": "base64",
-            "status_operation": "GetStatus", **extra}
+    return {
+        "wsdl": server.wsdl_url,
+        "operation": "ReceiveEdxmlBase64",
+        "encoding": "base64",
+        "status_operation": "GetStatus",
+        **extra,
+    }
 
 
 def exchanges(svc, delivery_id):
@@ -80,7 +86,8 @@ def test_a_transfer_delivered_over_soap_is_acknowledged_by_a_signed_receipt(svc,
     assert after.state is DeliveryState.DELIVERED
     with svc.store.unit_of_work() as uow:
         evidence_id = uow.connection.exec_driver_sql(
-            "SELECT evidence_document_id FROM deliveries").scalar()
+            "SELECT evidence_document_id FROM deliveries"
+        ).scalar()
         receipt = uow.documents.get(evidence_id)
     assert receipt is not None and receipt.kind == "receipt" and receipt.sender == G17
 
@@ -96,14 +103,20 @@ def test_the_exact_soap_envelopes_are_kept_as_evidence(svc, agency):
 
 
 def test_the_edxml_can_be_passed_as_a_string_parameter_too(svc, agency):
-    add_adapter(svc, G17, "soap", soap_config(agency, operation="ReceiveEdxml",
-                                              encoding="string"), enabled=True)
+    add_adapter(
+        svc,
+        G17,
+        "soap",
+        soap_config(agency, operation="ReceiveEdxml", encoding="string"),
+        enabled=True,
+    )
     result, after = run_delivery(svc, routed_delivery(svc))
     assert (result.settle, after.state) == (Settle.ACK, DeliveryState.DELIVERED)
 
 
 def test_a_soap_client_fault_fails_the_delivery_permanently_with_the_fault_kept(
-        svc, pki_dir, tmp_path):
+    svc, pki_dir, tmp_path
+):
     for server in soap_agency(pki_dir, tmp_path, behaviour=Behaviour(reject_all=True)):
         add_adapter(svc, G17, "soap", soap_config(server), enabled=True)
         delivery = routed_delivery(svc)
@@ -138,12 +151,16 @@ def test_a_soap_call_that_times_out_is_retried_later(svc, pki_dir, tmp_path):
         assert "timeout after 0.5 s" in (after.last_error or "")
 
 
-def test_repeated_timeouts_open_the_circuit_and_keep_the_messages_queued(
-        svc, pki_dir, tmp_path):
+def test_repeated_timeouts_open_the_circuit_and_keep_the_messages_queued(svc, pki_dir, tmp_path):
     calls: list[float] = []
     for server in soap_agency(pki_dir, tmp_path, slow=1.0, calls=calls):
-        adapter_id = add_adapter(svc, G17, "soap", soap_config(
-            server, timeout=0.3, breaker_failures=2, breaker_cooldown=60), enabled=True)
+        adapter_id = add_adapter(
+            svc,
+            G17,
+            "soap",
+            soap_config(server, timeout=0.3, breaker_failures=2, breaker_cooldown=60),
+            enabled=True,
+        )
         first, second, third = (routed_delivery(svc, i=i) for i in (1, 2, 3))
         run_delivery(svc, first)
         run_delivery(svc, second)
@@ -157,10 +174,17 @@ def test_repeated_timeouts_open_the_circuit_and_keep_the_messages_queued(
         assert after.state is DeliveryState.QUEUED and after.attempts == 0
         listing = subprocess.run(  # another process sees the open circuit
             [str(Path(sys.executable).parent / "gateway"), "adapter", "list"],
-            env={**os.environ, "GATEWAY_DATABASE_URL": svc.settings.db_url,
-                 "GATEWAY_HOME": str(svc.settings.home),
-                 "GATEWAY_PKI_DIR": str(svc.settings.pki_path)},
-            capture_output=True, text=True, timeout=60, check=True).stdout
+            env={
+                **os.environ,
+                "GATEWAY_DATABASE_URL": svc.settings.db_url,
+                "GATEWAY_HOME": str(svc.settings.home),
+                "GATEWAY_PKI_DIR": str(svc.settings.pki_path),
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
         assert "circuit open until" in listing
 
 
@@ -175,8 +199,13 @@ def test_the_status_operation_can_be_polled(svc, agency):
 def test_a_running_gateway_picks_up_edits_and_disabling_without_a_restart(svc, agency):
     from gateway.service import adapters
 
-    add_adapter(svc, G17, "soap", soap_config(agency, operation="ReceiveEdxml",
-                                              encoding="string"), enabled=True)
+    add_adapter(
+        svc,
+        G17,
+        "soap",
+        soap_config(agency, operation="ReceiveEdxml", encoding="string"),
+        enabled=True,
+    )
     first = routed_delivery(svc, i=1)
     run_delivery(svc, first)
     record = adapters.resolve(svc, G17)
@@ -191,10 +220,14 @@ def test_a_running_gateway_picks_up_edits_and_disabling_without_a_restart(svc, a
     assert after.attempts == 0
 
 
-def test_ws_security_username_token_is_sent_and_its_password_kept_out_of_the_evidence(
-        svc, agency):
-    add_adapter(svc, G17, "soap", soap_config(agency, auth="wsse", username="vpcp",
-                                              password="s3cr3t&pw"), enabled=True)
+def test_ws_security_username_token_is_sent_and_its_password_kept_out_of_the_evidence(svc, agency):
+    add_adapter(
+        svc,
+        G17,
+        "soap",
+        soap_config(agency, auth="wsse", username="vpcp", password="s3cr3t&pw"),
+        enabled=True,
+    )
     delivery = routed_delivery(svc)
     _, after = run_delivery(svc, delivery)
     assert after.state is DeliveryState.DELIVERED
@@ -219,8 +252,7 @@ def test_http_basic_authentication_reaches_the_soap_server(svc, pki_dir, tmp_pat
     try:
         with pytest.raises(Exception, match="HTTP 401"):
             add_adapter_checked(svc, soap_config(server))
-        add_adapter_checked(svc, soap_config(server, auth="basic", username="vpcp",
-                                             password="pw"))
+        add_adapter_checked(svc, soap_config(server, auth="basic", username="vpcp", password="pw"))
         _, after = run_delivery(svc, routed_delivery(svc))
         assert after.state is DeliveryState.DELIVERED
         assert seen[-1] == "Basic dnBjcDpwdw=="
@@ -236,7 +268,8 @@ def add_adapter_checked(svc, config):
 
 
 def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit(
-        svc, pki_dir, tmp_path):
+    svc, pki_dir, tmp_path
+):
     simulator = simulated_agency(pki_dir, tmp_path, G17)
     slow = [3.0]
 
@@ -246,8 +279,13 @@ def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit
 
     server = SoapServer(soap_application(receive)).start()
     try:
-        adapter_id = add_adapter(svc, G17, "soap", soap_config(
-            server, timeout=1.0, breaker_failures=1, breaker_cooldown=0.5), enabled=True)
+        adapter_id = add_adapter(
+            svc,
+            G17,
+            "soap",
+            soap_config(server, timeout=1.0, breaker_failures=1, breaker_cooldown=0.5),
+            enabled=True,
+        )
         waiting = routed_delivery(svc, i=1)
         run_delivery(svc, waiting)
         result, _ = run_delivery(svc, waiting)
@@ -259,12 +297,20 @@ def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit
         assert after.attempts == 2  # the failed call and the probe; the refusal was not one
         with svc.store.unit_of_work() as uow:
             circuit = uow.circuits.get(adapter_id)
-            actions = [r[0] for r in uow.connection.execute(
-                select(audit_events.c.action).where(audit_events.c.action.like(
-                    "adapter.circuit%")).order_by(audit_events.c.seq))]
+            actions = [
+                r[0]
+                for r in uow.connection.execute(
+                    select(audit_events.c.action)
+                    .where(audit_events.c.action.like("adapter.circuit%"))
+                    .order_by(audit_events.c.seq)
+                )
+            ]
         assert circuit.state is CircuitState.CLOSED and circuit.failures == 0
-        assert actions == ["adapter.circuit_opened", "adapter.circuit_probe",
-                           "adapter.circuit_closed"]
+        assert actions == [
+            "adapter.circuit_opened",
+            "adapter.circuit_probe",
+            "adapter.circuit_closed",
+        ]
     finally:
         server.stop()
         simulator.close()

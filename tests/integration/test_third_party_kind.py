@@ -34,22 +34,35 @@ def installed(tmp_path_factory) -> Path:
     dist_info = target / f"{name.replace('-', '_')}-{version}.dist-info"
     dist_info.mkdir()
     (dist_info / "METADATA").write_text(
-        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-    lines = [f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items())
-             for group, points in project["entry-points"].items()]
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    )
+    lines = [
+        f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in points.items())
+        for group, points in project["entry-points"].items()
+    ]
     (dist_info / "entry_points.txt").write_text("\n".join(lines))
     return target
 
 
 def gateway(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(Path(sys.executable).parent / "gateway"), *args], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "gateway"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture
 def env(installed, tmp_path, pki_dir) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(installed), "GATEWAY_HOME": str(tmp_path),
-            "GATEWAY_PKI_DIR": str(pki_dir), "GATEWAY_DATABASE_URL": ""}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(installed),
+        "GATEWAY_HOME": str(tmp_path),
+        "GATEWAY_PKI_DIR": str(pki_dir),
+        "GATEWAY_DATABASE_URL": "",
+    }
 
 
 def test_the_installed_kind_is_listed_and_its_broken_sibling_breaks_nothing(env):
@@ -62,13 +75,15 @@ def test_the_installed_kind_is_listed_and_its_broken_sibling_breaks_nothing(env)
     assert not any(kinds[k]["broken"] for k in ("rest", "soap", "pull"))
 
 
-def test_the_third_party_kind_is_added_from_the_cli_and_delivers(env, tmp_path, settings,
-                                                                  installed, monkeypatch):
+def test_the_third_party_kind_is_added_from_the_cli_and_delivers(
+    env, tmp_path, settings, installed, monkeypatch
+):
     drop = tmp_path / "drop"
     drop.mkdir()
     assert gateway(env, "agency", "add", G17, "--name", "Bộ Xây dựng").returncode == 0
-    added = gateway(env, "adapter", "add", G17, "--kind", "filedrop", "--set",
-                    f"directory={drop}", "--enable")
+    added = gateway(
+        env, "adapter", "add", G17, "--kind", "filedrop", "--set", f"directory={drop}", "--enable"
+    )
     assert added.returncode == 0 and "writable" in added.stdout, added.stderr
     broken = gateway(env, "adapter", "add", G17, "--kind", "broken-kind")
     assert broken.returncode == 1 and "is broken" in broken.stderr

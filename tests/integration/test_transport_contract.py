@@ -39,8 +39,11 @@ def connect(request: pytest.FixtureRequest, tmp_path) -> Iterator[Factory]:
 
         yield make
     else:
-        url = (f"sqlite:///{tmp_path / 'gateway.db'}" if request.param == "embedded-sqlite"
-               else request.getfixturevalue("pg_url"))
+        url = (
+            f"sqlite:///{tmp_path / 'gateway.db'}"
+            if request.param == "embedded-sqlite"
+            else request.getfixturevalue("pg_url")
+        )
         engine = make_engine(url)
         upgrade(engine)
 

@@ -21,8 +21,14 @@ def test_a_message_handed_out_too_often_fails_its_delivery_and_is_recorded_dead(
     transport = EmbeddedTransport(svc.store.engine, lease_seconds=30)
     try:
         admin.add_agency(svc, *AGENCY_A, actor="test")
-        admin.add_adapter(svc, AGENCY_A[0], "rest", {"url": "http://127.0.0.1:9/edxml"},
-                          enabled=True, actor="test")
+        admin.add_adapter(
+            svc,
+            AGENCY_A[0],
+            "rest",
+            {"url": "http://127.0.0.1:9/edxml"},
+            enabled=True,
+            actor="test",
+        )
         petition = submit_petition(svc, new_petition(1, route_to=(AGENCY_A[0],)))
         assert OutboxRelay(svc.store, transport, svc.clock).run_once() == 1
         worker = Worker(svc, transport, threads=1)
@@ -37,7 +43,8 @@ def test_a_message_handed_out_too_often_fails_its_delivery_and_is_recorded_dead(
             delivery = uow.deliveries.get(delivery_id)
             assert delivery is not None and delivery.attempts == 0  # never sent again
             events = uow.connection.exec_driver_sql(
-                "SELECT action FROM audit_events ORDER BY seq").all()
+                "SELECT action FROM audit_events ORDER BY seq"
+            ).all()
         assert delivery.state == "failed" and delivery.failure_code == "DELIVERY_EXHAUSTED"
         [dead] = dead_letters.listing(svc)
         assert dead.delivery_id == delivery_id and dead.code == "DELIVERY_EXHAUSTED"

@@ -178,11 +178,17 @@ def test_xmlsec1_accepts_the_gateways_signed_rejection_receipt(
     from schemas.receipt import encode_receipt
 
     signer = XmlSigner(load_key_pair(setup.pki.gateway_key_path, setup.pki.gateway_cert_path))
-    receipt = Receipt(receipt_id="r-1", document_id="unknown", sender="unknown",
-                      receiver="000.00.00.G22", digest_sha256="0" * 64,
-                      received_at=datetime(2026, 11, 22, 5, 0, tzinfo=UTC),
-                      outcome=ReceiptOutcome.REJECTED, reason_code="SIGNATURE_INVALID",
-                      reason="the signed content was changed after signing")
+    receipt = Receipt(
+        receipt_id="r-1",
+        document_id="unknown",
+        sender="unknown",
+        receiver="000.00.00.G22",
+        digest_sha256="0" * 64,
+        received_at=datetime(2026, 11, 22, 5, 0, tzinfo=UTC),
+        outcome=ReceiptOutcome.REJECTED,
+        reason_code="SIGNATURE_INVALID",
+        reason="the signed content was changed after signing",
+    )
     signed = tmp_path / "receipt.xml"
     signed.write_bytes(signer.sign(encode_receipt(receipt)))
 

@@ -20,15 +20,27 @@ from gateway.audit.chain import (
 from gateway.audit.seal import Seal, seal_due
 
 AT = datetime(2026, 3, 2, 8, 30, 0, 123456, tzinfo=UTC)
-EVENT = dict(seq=7, at=AT, actor="gateway", action="document.signed", petition_id="p-1",
-             case_id=3, document_id="d-1", organ_id="000.00.00.G17", sha256="ab" * 32,
-             details={"kind": "transfer", "doc_key": "Văn bản 1"})
+EVENT = dict(
+    seq=7,
+    at=AT,
+    actor="gateway",
+    action="document.signed",
+    petition_id="p-1",
+    case_id=3,
+    document_id="d-1",
+    organ_id="000.00.00.G17",
+    sha256="ab" * 32,
+    details={"kind": "transfer", "doc_key": "Văn bản 1"},
+)
 
 
 def test_the_canonical_form_is_the_same_whatever_the_order_of_details_or_the_time_zone():
     hanoi = timezone(timedelta(hours=7))
-    other = {**EVENT, "at": AT.astimezone(hanoi),
-             "details": {"doc_key": "Văn bản 1", "kind": "transfer"}}
+    other = {
+        **EVENT,
+        "at": AT.astimezone(hanoi),
+        "details": {"doc_key": "Văn bản 1", "kind": "transfer"},
+    }
     assert canonical(**other) == canonical(**EVENT)  # type: ignore[arg-type]
     assert canonical(**EVENT).startswith(b'["pakn-audit-1",7,"2026-03-02T08:30:00.123456+00:00"')  # type: ignore[arg-type]
 
@@ -38,12 +50,21 @@ def test_the_canonical_form_accepts_the_timestamp_as_exported_in_a_bundle():
     assert canonical(**as_text) == canonical(**EVENT)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("field,value", [
-    ("seq", 8), ("at", AT + timedelta(microseconds=1)), ("actor", "worker"),
-    ("action", "document.received"), ("petition_id", "p-2"), ("case_id", 4),
-    ("document_id", "d-2"), ("organ_id", "000.00.00.G18"), ("sha256", "cd" * 32),
-    ("details", {"kind": "transfer", "doc_key": "Văn bản 2"}),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("seq", 8),
+        ("at", AT + timedelta(microseconds=1)),
+        ("actor", "worker"),
+        ("action", "document.received"),
+        ("petition_id", "p-2"),
+        ("case_id", 4),
+        ("document_id", "d-2"),
+        ("organ_id", "000.00.00.G18"),
+        ("sha256", "cd" * 32),
+        ("details", {"kind": "transfer", "doc_key": "Văn bản 2"}),
+    ],
+)
 def test_changing_any_field_changes_the_event_hash(field, value):
     original = event_hash(GENESIS, **EVENT)  # type: ignore[arg-type]
     assert event_hash(GENESIS, **{**EVENT, field: value}) != original  # type: ignore[arg-type]

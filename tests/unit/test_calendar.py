@@ -17,20 +17,23 @@ def calendar() -> WorkingCalendar:
     return build_calendar()
 
 
-@pytest.mark.parametrize(("received", "due"), [
-    # an ordinary period: four weeks of Monday–Friday
-    (date(2026, 3, 2), date(2026, 3, 30)),
-    # received the Friday before Tết 2026 (16–20 Feb off): the five Tết days are skipped
-    (date(2026, 2, 13), date(2026, 3, 20)),
-    # received on a Saturday: counting starts on Monday
-    (date(2026, 3, 7), date(2026, 4, 3)),
-    # over Hùng Kings (observed Mon 27 Apr 2026), 30/4 and 1/5
-    (date(2026, 4, 20), date(2026, 5, 21)),
-    # over 2/9 2025 (1–2 Sep off)
-    (date(2025, 8, 29), date(2025, 9, 30)),
-    # the announced swap: Fri 2 Jan 2026 off, Sat 10 Jan 2026 worked
-    (date(2025, 12, 31), date(2026, 1, 29)),
-])
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        # an ordinary period: four weeks of Monday–Friday
+        (date(2026, 3, 2), date(2026, 3, 30)),
+        # received the Friday before Tết 2026 (16–20 Feb off): the five Tết days are skipped
+        (date(2026, 2, 13), date(2026, 3, 20)),
+        # received on a Saturday: counting starts on Monday
+        (date(2026, 3, 7), date(2026, 4, 3)),
+        # over Hùng Kings (observed Mon 27 Apr 2026), 30/4 and 1/5
+        (date(2026, 4, 20), date(2026, 5, 21)),
+        # over 2/9 2025 (1–2 Sep off)
+        (date(2025, 8, 29), date(2025, 9, 30)),
+        # the announced swap: Fri 2 Jan 2026 off, Sat 10 Jan 2026 worked
+        (date(2025, 12, 31), date(2026, 1, 29)),
+    ],
+)
 def test_due_date_is_the_20th_working_day_after_receipt(calendar, received, due):
     assert calendar.add_working_days(received) == due
 
@@ -64,7 +67,7 @@ def test_the_day_of_receipt_is_taken_in_vietnam_time_not_utc(calendar):
 
 def test_an_overrides_file_that_names_a_day_both_off_and_worked_is_refused():
     with pytest.raises(ConfigurationError):
-        parse_overrides(b'[[day_off]]\ndate = 2026-01-02\n[[working_day]]\ndate = 2026-01-02\n')
+        parse_overrides(b"[[day_off]]\ndate = 2026-01-02\n[[working_day]]\ndate = 2026-01-02\n")
 
 
 def test_changing_the_overrides_changes_the_calendar_version():

@@ -40,8 +40,9 @@ def test_explain_lists_each_skipped_day_with_its_reason_and_the_worked_saturday(
 def test_an_overrides_file_from_the_environment_changes_the_answer(tmp_path: Path):
     overrides = tmp_path / "overrides.toml"
     overrides.write_text('[[day_off]]\ndate = 2026-03-03\nreason = "Nghỉ thử"\n')
-    result = run("calendar", "explain", "2026-03-02",
-                 env={"GATEWAY_CALENDAR_OVERRIDES": str(overrides)})
+    result = run(
+        "calendar", "explain", "2026-03-02", env={"GATEWAY_CALENDAR_OVERRIDES": str(overrides)}
+    )
     assert "skipped 2026-03-03 Tue  Nghỉ thử" in result.output
     assert "→ due 2026-03-31" in result.output
 
@@ -59,6 +60,7 @@ def test_a_period_of_zero_days_is_refused():
 
 def test_a_date_outside_the_calendars_years_is_refused_not_guessed():
     assert run("calendar", "due", "2014-12-31").output.strip() == (
-        "error: INPUT_INVALID: 2014-12-31 is outside the calendar's years (2015–2040)")
+        "error: INPUT_INVALID: 2014-12-31 is outside the calendar's years (2015–2040)"
+    )
     late = run("calendar", "due", "2040-12-20")
     assert late.exit_code == 1 and "2041-" in late.output

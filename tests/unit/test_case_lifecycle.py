@@ -26,8 +26,12 @@ def a_case(state: CaseState = CaseState.TRANSFERRED, last_status_at: datetime | 
 def test_statuses_01_to_06_walk_a_case_forward_to_finished():
     case = a_case()
     for i, code in enumerate(("01", "03", "04", "05", "06")):
-        outcome = apply_status(case, StatusCode(code), status_time=T0 + timedelta(minutes=i),
-                               at=T0 + timedelta(minutes=i))
+        outcome = apply_status(
+            case,
+            StatusCode(code),
+            status_time=T0 + timedelta(minutes=i),
+            at=T0 + timedelta(minutes=i),
+        )
         assert outcome.changed
         case = outcome.case
     assert case.state == CaseState.FINISHED
@@ -40,8 +44,9 @@ def test_a_signed_reply_makes_a_processing_case_replied():
 
 def test_an_older_status_arriving_late_is_kept_but_never_moves_the_case_back():
     case = a_case(CaseState.PROCESSING, last_status_at=T0)
-    outcome = apply_status(case, StatusCode.ASSIGNED, status_time=T0 - timedelta(hours=1),
-                           at=T0 + timedelta(hours=1))
+    outcome = apply_status(
+        case, StatusCode.ASSIGNED, status_time=T0 - timedelta(hours=1), at=T0 + timedelta(hours=1)
+    )
     assert not outcome.changed
     assert outcome.case.state == CaseState.PROCESSING
     assert "older" in outcome.note
@@ -97,8 +102,10 @@ def test_revoking_a_reply_that_does_not_exist_is_an_illegal_transition():
 
 
 def test_statuses_13_15_16_say_what_they_mean():
-    notes = [apply_status(a_case(CaseState.ACCEPTED), StatusCode(code), status_time=T0,
-                          at=T0).note for code in ("13", "15", "16")]
+    notes = [
+        apply_status(a_case(CaseState.ACCEPTED), StatusCode(code), status_time=T0, at=T0).note
+        for code in ("13", "15", "16")
+    ]
     assert [n[:3] for n in notes] == ["13:", "15:", "16:"]
     assert "recall" in notes[0] and "agrees" in notes[1] and "refuses" in notes[2]
 
@@ -107,10 +114,13 @@ def test_no_status_moves_a_case_out_of_a_later_stage_into_an_earlier_one():
     later = [CaseState.ASSIGNED, CaseState.PROCESSING, CaseState.FINISHED]
     for state in later:
         for code in ("01", "03", "04"):
-            outcome = apply_status(a_case(state, last_status_at=T0), StatusCode(code),
-                                   status_time=T0 + timedelta(hours=1), at=T0)
-            assert outcome.case.state == state or \
-                RANK[outcome.case.state] > RANK[state]
+            outcome = apply_status(
+                a_case(state, last_status_at=T0),
+                StatusCode(code),
+                status_time=T0 + timedelta(hours=1),
+                at=T0,
+            )
+            assert outcome.case.state == state or RANK[outcome.case.state] > RANK[state]
 
 
 def test_an_agreed_recall_revokes_an_open_case_and_later_statuses_are_refused():

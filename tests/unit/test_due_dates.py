@@ -81,23 +81,27 @@ def test_the_table_has_at_least_forty_cases_across_2025_to_2027():
     assert {received.year for received, _, _ in DUE_DATES} == {2025, 2026, 2027}
 
 
-@pytest.mark.parametrize(("received", "due", "why"), DUE_DATES,
-                         ids=[f"{r}" for r, _, _ in DUE_DATES])
+@pytest.mark.parametrize(
+    ("received", "due", "why"), DUE_DATES, ids=[f"{r}" for r, _, _ in DUE_DATES]
+)
 def test_due_date_is_the_end_of_the_20th_working_day_after_receipt(received, due, why):
     assert CALENDAR.add_working_days(received) == due, why
 
 
-@pytest.mark.parametrize(("received_at", "due", "why"), DUE_AT_TIMES,
-                         ids=[w for _, _, w in DUE_AT_TIMES])
+@pytest.mark.parametrize(
+    ("received_at", "due", "why"), DUE_AT_TIMES, ids=[w for _, _, w in DUE_AT_TIMES]
+)
 def test_the_receipt_day_is_taken_in_vietnam_time(received_at, due, why):
     deadline = deadline_from(received_at, CALENDAR, VN)
     assert deadline.due_date == due, why
-    assert deadline.due_at == datetime.combine(due + timedelta(days=1),
-                                               datetime.min.time(), tzinfo=VN)
+    assert deadline.due_at == datetime.combine(
+        due + timedelta(days=1), datetime.min.time(), tzinfo=VN
+    )
 
 
-moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31),
-                       timezones=st.just(UTC))
+moments = st.datetimes(
+    min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)
+)
 
 
 @settings(max_examples=300, deadline=None)

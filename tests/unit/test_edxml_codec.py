@@ -72,8 +72,12 @@ def sample(name: str) -> etree._Element:
 
 
 def organ(organ_id: str = "000.00.00.G22", **changes: str) -> Organ:
-    values = {"organ_name": "Văn phòng Chính phủ", "organization_in_charge": "Chính phủ",
-              "organ_add": "Số 1 Hoàng Hoa Thám, Hà Nội", "email": "vpcp@gov.vn"}
+    values = {
+        "organ_name": "Văn phòng Chính phủ",
+        "organization_in_charge": "Chính phủ",
+        "organ_add": "Số 1 Hoàng Hoa Thám, Hà Nội",
+        "email": "vpcp@gov.vn",
+    }
     values.update(changes)
     return Organ(organ_id, **values)
 
@@ -91,8 +95,14 @@ def an_edoc(**changes: object) -> Edoc:
         "document_type": DocumentType(1, 0, "Công văn"),
         "subject": "Trả lời phản ánh, kiến nghị",
         "content": "Nội dung trả lời.\nDòng thứ hai.",
-        "response_for": (ResponseFor("000.00.00.G22", "7/VPCP-PAKN", date(2024, 5, 1),
-                                     "000.00.00.G22,2024/05/01,7/VPCP-PAKN"),),
+        "response_for": (
+            ResponseFor(
+                "000.00.00.G22",
+                "7/VPCP-PAKN",
+                date(2024, 5, 1),
+                "000.00.00.G22,2024/05/01,7/VPCP-PAKN",
+            ),
+        ),
         "trace": (TraceHeader("000.00.00.G17", datetime(2024, 5, 6, 9, 30, 0)),),
         "business": Business(BusinessDocType.NEW, reason="Văn bản mới"),
     }
@@ -103,26 +113,48 @@ def an_edoc(**changes: object) -> Edoc:
 def a_full_edoc() -> Edoc:
     """Factory: a document using every field the codec knows."""
     return an_edoc(
-        to=(organ(), organ("000.00.00.H41", organ_name="UBND Tỉnh Nghệ An", fax="0383 843049",
-                           telephone="0383 840418", website="www.nghean.vn")),
+        to=(
+            organ(),
+            organ(
+                "000.00.00.H41",
+                organ_name="UBND Tỉnh Nghệ An",
+                fax="0383 843049",
+                telephone="0383 840418",
+                website="www.nghean.vn",
+            ),
+        ),
         signer=SignerInfo("KT. BỘ TRƯỞNG", "Thứ trưởng", "Nguyễn Văn Ký"),
         due_date=date(2024, 6, 5),
-        other_info=OtherInfo(2, "Liên thông văn bản quốc gia", "TVC", 3, 12, True,
-                             ("Phụ lục I", "Phụ lục II")),
+        other_info=OtherInfo(
+            2, "Liên thông văn bản quốc gia", "TVC", 3, 12, True, ("Phụ lục I", "Phụ lục II")
+        ),
         steering_type=1,
         to_places=("Các bộ, cơ quan ngang bộ", "UBND các tỉnh"),
-        trace=(TraceHeader("000.00.00.G17", datetime(2024, 5, 6, 9, 30, 0)),
-               TraceHeader("000.00.00.G22", datetime(2024, 5, 6, 9, 31, 5))),
+        trace=(
+            TraceHeader("000.00.00.G17", datetime(2024, 5, 6, 9, 30, 0)),
+            TraceHeader("000.00.00.G22", datetime(2024, 5, 6, 9, 31, 5)),
+        ),
         business=Business(
-            BusinessDocType.UPDATE, reason="Cập nhật", document_id="000.00.00.G17,2024/05/01,1/X",
-            paper=1, staff_info=StaffInfo("Văn thư", "Trần Thị Văn Thư", "0900000000", "vt@x.vn"),
-            replacement_info=(ReplacementInfo("000.00.00.G17,2024/04/01,9/X",
-                                              ("000.00.00.G22", "000.00.00.H41")),),
-            document_info=BusinessDocumentInfo("1", "1", (Receiver("000.00.00.G22", 0),
-                                                          Receiver("000.00.00.H41", 1)))),
+            BusinessDocType.UPDATE,
+            reason="Cập nhật",
+            document_id="000.00.00.G17,2024/05/01,1/X",
+            paper=1,
+            staff_info=StaffInfo("Văn thư", "Trần Thị Văn Thư", "0900000000", "vt@x.vn"),
+            replacement_info=(
+                ReplacementInfo("000.00.00.G17,2024/04/01,9/X", ("000.00.00.G22", "000.00.00.H41")),
+            ),
+            document_info=BusinessDocumentInfo(
+                "1", "1", (Receiver("000.00.00.G22", 0), Receiver("000.00.00.H41", 1))
+            ),
+        ),
         attachments=(
-            Attachment("cid:pakn-petition", "pakn-petition.xml", "application/xml",
-                       b"<Petition/>", description="urn:vn:gov:vpcp:pakn:petition:1"),
+            Attachment(
+                "cid:pakn-petition",
+                "pakn-petition.xml",
+                "application/xml",
+                b"<Petition/>",
+                description="urn:vn:gov:vpcp:pakn:petition:1",
+            ),
             Attachment("cid:2", "phu-luc.pdf", "application/pdf", bytes(range(256)) * 40),
         ),
     )
@@ -131,8 +163,9 @@ def a_full_edoc() -> Edoc:
 def a_status(**changes: object) -> StatusPackage:
     values: dict[str, object] = {
         "from_": organ("000.00.00.G17", organ_name="Bộ Xây dựng"),
-        "response_for": ResponseFor("000.00.00.G22", "7/VPCP-PAKN", date(2024, 5, 1),
-                                    "000.00.00.G22,2024/05/01,7/VPCP-PAKN"),
+        "response_for": ResponseFor(
+            "000.00.00.G22", "7/VPCP-PAKN", date(2024, 5, 1), "000.00.00.G22,2024/05/01,7/VPCP-PAKN"
+        ),
         "status_code": StatusCode.ACCEPTED,
         "timestamp": datetime(2024, 5, 6, 8, 0, 0),
         "description": "Tiếp nhận, vào sổ văn bản đến",
@@ -216,7 +249,8 @@ def test_every_official_status_sample_decodes_with_its_code(name: str, code: Sta
 
 @pytest.mark.parametrize(("name", "expected"), EDOC_SAMPLES.items())
 def test_every_official_edoc_sample_decodes_with_its_business_type_and_attachment(
-        name: str, expected: tuple[BusinessDocType, str]) -> None:
+    name: str, expected: tuple[BusinessDocType, str]
+) -> None:
     doc_type, sender = expected
 
     doc = edxml.decode(sample(name))
@@ -242,11 +276,19 @@ def test_the_new_edoc_sample_reads_every_header_field() -> None:
     assert (doc.promulgation_place, doc.promulgation_date) == ("Hà Nội", date(2019, 1, 16))
     assert doc.document_type == DocumentType(1, 0, "Công văn")
     assert doc.subject == "V/v kết nối, liên thông phần mềm quản lý văn bản"
-    assert doc.signer == SignerInfo("TL. BO TRUONG", "Cuc truong cuc ung dung cong nghe thong tin",
-                                    "Nguyen Thanh Phuc")
+    assert doc.signer == SignerInfo(
+        "TL. BO TRUONG", "Cuc truong cuc ung dung cong nghe thong tin", "Nguyen Thanh Phuc"
+    )
     assert doc.due_date == date(2018, 9, 28)
-    assert doc.other_info == OtherInfo(0, "Liên thông văn bản quốc gia", "TVC", 2, 22, False, (
-        "Công văn về việc kết nối, liên thông phần mềm quản lý văn bản",))
+    assert doc.other_info == OtherInfo(
+        0,
+        "Liên thông văn bản quốc gia",
+        "TVC",
+        2,
+        22,
+        False,
+        ("Công văn về việc kết nối, liên thông phần mềm quản lý văn bản",),
+    )
     assert doc.steering_type == 1
     assert doc.to_places == ("Cac bo va co quan ngang bo", "Uy ban nhan dan cac tinh, TP")
     assert doc.trace == (TraceHeader("000.00.00.G22", datetime(2018, 9, 28)),)
@@ -263,18 +305,28 @@ def test_the_new_edoc_sample_keeps_its_non_standard_recipient_and_impossible_dat
     assert recipient.organization_in_charge.startswith("UBND xã Hòa Sơn")  # leading blank gone
     assert doc.business is not None
     assert doc.business.document_id == "000.00.00.G22,2014/02/30,7806/VPCP-TTĐT"
-    assert doc.business.staff_info == StaffInfo("Văn thư văn phòng", "Nguyễn Thị Ngọc Trâm",
-                                                "84912000001", "vanthuvanphong@gov.vn")
+    assert doc.business.staff_info == StaffInfo(
+        "Văn thư văn phòng", "Nguyễn Thị Ngọc Trâm", "84912000001", "vanthuvanphong@gov.vn"
+    )
 
 
 def test_the_revocation_sample_reads_response_for_written_after_other_info() -> None:
     doc = edxml.decode(sample("edoc_revocation.edxml"))
 
     assert isinstance(doc, Edoc)
-    assert doc.response_for == (ResponseFor("000.00.00.H14", "267/VPCP-TTĐT", date(2018, 9, 28),
-                                            "000.00.04.G14,2012/08/06,267/VPCP-TTĐT"),)
-    assert [organ.organ_id for organ in doc.to] == ["000.00.00.H41", "000.00.00.H14",
-                                                    "000.00.00.G17"]
+    assert doc.response_for == (
+        ResponseFor(
+            "000.00.00.H14",
+            "267/VPCP-TTĐT",
+            date(2018, 9, 28),
+            "000.00.04.G14,2012/08/06,267/VPCP-TTĐT",
+        ),
+    )
+    assert [organ.organ_id for organ in doc.to] == [
+        "000.00.00.H41",
+        "000.00.00.H14",
+        "000.00.00.G17",
+    ]
 
 
 def test_the_update_sample_carries_its_receivers() -> None:
@@ -283,7 +335,8 @@ def test_the_update_sample_carries_its_receivers() -> None:
     assert isinstance(doc, Edoc)
     assert doc.business is not None
     assert doc.business.document_info == BusinessDocumentInfo(
-        "1", "1", (Receiver("000.00.00.H41", 0), Receiver("000.00.00.H14", 1)))
+        "1", "1", (Receiver("000.00.00.H41", 0), Receiver("000.00.00.H14", 1))
+    )
 
 
 def test_the_replacement_sample_lists_the_replaced_documents() -> None:
@@ -291,9 +344,15 @@ def test_the_replacement_sample_lists_the_replaced_documents() -> None:
 
     assert isinstance(doc, Edoc)
     assert doc.business is not None
-    assert doc.business.replacement_info == (
-        ReplacementInfo("000.00.00.G22,2014/01/30,7806/VPCP-TTĐT",
-                        ("000.00.00.H41", "000.00.00.H14")),) * 2
+    assert (
+        doc.business.replacement_info
+        == (
+            ReplacementInfo(
+                "000.00.00.G22,2014/01/30,7806/VPCP-TTĐT", ("000.00.00.H41", "000.00.00.H14")
+            ),
+        )
+        * 2
+    )
 
 
 @pytest.mark.parametrize("name", ALL_SAMPLES)
@@ -343,9 +402,11 @@ def _timed(action: Callable[[], object]) -> float:
 # -- our own packages --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("package", [an_edoc(), a_full_edoc(), a_status(),
-                                     a_status(staff_info=None, description="")],
-                         ids=["edoc", "full-edoc", "status", "bare-status"])
+@pytest.mark.parametrize(
+    "package",
+    [an_edoc(), a_full_edoc(), a_status(), a_status(staff_info=None, description="")],
+    ids=["edoc", "full-edoc", "status", "bare-status"],
+)
 def test_our_encoded_packages_validate_and_round_trip(package: Edoc | StatusPackage) -> None:
     root = encoded(package)
 
@@ -359,7 +420,10 @@ def test_a_minimal_edoc_round_trips_with_its_empty_fields_left_out() -> None:
     root = encoded(doc)
 
     assert [child.tag.rpartition("}")[2] for child in message_header(root)] == [
-        "From", "To", "DocumentId"]
+        "From",
+        "To",
+        "DocumentId",
+    ]
     assert root.find(q("AttachmentEncoded")) is None
     assert edxml.decode(over_the_wire(root)) == doc
 
@@ -418,13 +482,16 @@ def test_header_of_a_tree_without_an_envelope_is_rejected() -> None:
 
 
 def test_an_attachment_split_over_76_character_lines_decodes() -> None:
-    doc = an_edoc(attachments=(Attachment("cid:1", "a.bin", "application/octet-stream",
-                                          bytes(range(256)) * 3),))
+    doc = an_edoc(
+        attachments=(
+            Attachment("cid:1", "a.bin", "application/octet-stream", bytes(range(256)) * 3),
+        )
+    )
     root = encoded(doc)
     payload = root.find(q("AttachmentEncoded/Attachment/ContentTransferEncoded"))
     assert payload is not None and payload.text is not None
     text = payload.text
-    payload.text = "\r\n" + "\r\n".join(text[i:i + 76] for i in range(0, len(text), 76)) + "\n  "
+    payload.text = "\r\n" + "\r\n".join(text[i : i + 76] for i in range(0, len(text), 76)) + "\n  "
 
     assert edxml.decode(over_the_wire(root)) == doc
 
@@ -447,20 +514,28 @@ _xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co"))
 
 @settings(max_examples=60, database=None, deadline=None)
 @given(subject=_xml_text, content=_xml_text, organ_name=_xml_text, staff=_xml_text)
-def test_any_text_survives_a_round_trip_normalised(subject: str, content: str, organ_name: str,
-                                                   staff: str) -> None:
+def test_any_text_survives_a_round_trip_normalised(
+    subject: str, content: str, organ_name: str, staff: str
+) -> None:
     def clean(text: str) -> str:
         return nfc(text.strip())
 
-    doc = an_edoc(subject=subject, content=content, to=(organ(organ_name=organ_name),),
-                  business=Business(BusinessDocType.NEW, staff_info=StaffInfo(staff=staff)))
+    doc = an_edoc(
+        subject=subject,
+        content=content,
+        to=(organ(organ_name=organ_name),),
+        business=Business(BusinessDocType.NEW, staff_info=StaffInfo(staff=staff)),
+    )
 
     decoded = edxml.decode(over_the_wire(encoded(doc)))
 
-    assert decoded == replace(doc, subject=clean(subject), content=clean(content),
-                              to=(organ(organ_name=clean(organ_name)),),
-                              business=Business(BusinessDocType.NEW,
-                                                staff_info=StaffInfo(staff=clean(staff))))
+    assert decoded == replace(
+        doc,
+        subject=clean(subject),
+        content=clean(content),
+        to=(organ(organ_name=clean(organ_name)),),
+        business=Business(BusinessDocType.NEW, staff_info=StaffInfo(staff=clean(staff))),
+    )
 
 
 # -- what is rejected --------------------------------------------------------------------------
@@ -506,23 +581,22 @@ def test_a_sender_without_organ_id_is_rejected() -> None:
 
 
 def test_a_status_code_99_is_rejected() -> None:
-    root = set_text(encoded(a_status()), "edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode",
-                    "99")
+    root = set_text(encoded(a_status()), "edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode", "99")
 
     assert "'99' is not a known status code" in rejected(root).message
 
 
 @pytest.mark.parametrize("code", ["1", "001", "AB", ""])
 def test_a_status_code_that_is_not_two_digits_is_rejected(code: str) -> None:
-    root = set_text(encoded(a_status()), "edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode",
-                    code)
+    root = set_text(encoded(a_status()), "edXMLEnvelope/edXMLHeader/MessageHeader/StatusCode", code)
 
     assert "StatusCode" in rejected(root).message
 
 
 def test_a_status_package_without_the_document_it_answers_is_rejected() -> None:
-    root = remove(encoded(a_status()),
-                  "edXMLEnvelope/edXMLHeader/MessageHeader/ResponseFor/DocumentId")
+    root = remove(
+        encoded(a_status()), "edXMLEnvelope/edXMLHeader/MessageHeader/ResponseFor/DocumentId"
+    )
 
     assert "ResponseFor/DocumentId is required" in rejected(root).message
 
@@ -535,15 +609,17 @@ def test_a_status_package_without_timestamp_is_rejected() -> None:
 
 def test_a_status_package_that_also_addresses_recipients_is_rejected() -> None:
     root = encoded(a_status())
-    etree.SubElement(etree.SubElement(message_header(root), f"{{{NS}}}To"),
-                     f"{{{NS}}}OrganId").text = "000.00.00.G22"
+    etree.SubElement(
+        etree.SubElement(message_header(root), f"{{{NS}}}To"), f"{{{NS}}}OrganId"
+    ).text = "000.00.00.G22"
 
     assert "To is not allowed in a status package" in rejected(root).message
 
 
 def test_an_organ_id_over_64_characters_is_rejected() -> None:
-    root = set_text(encoded(an_edoc()), "edXMLEnvelope/edXMLHeader/MessageHeader/From/OrganId",
-                    "0" * 65)
+    root = set_text(
+        encoded(an_edoc()), "edXMLEnvelope/edXMLHeader/MessageHeader/From/OrganId", "0" * 65
+    )
 
     assert "OrganId" in rejected(root).message
 
@@ -556,31 +632,41 @@ def test_a_subject_over_2000_characters_is_rejected() -> None:
 
 @pytest.mark.parametrize("text", ["30/09/2015", "2015-09-30", "2015/9/30", "٢٠١٥/09/30"])
 def test_a_date_in_another_form_is_rejected(text: str) -> None:
-    root = set_text(encoded(an_edoc()),
-                    "edXMLEnvelope/edXMLHeader/MessageHeader/PromulgationInfo/PromulgationDate",
-                    text)
+    root = set_text(
+        encoded(an_edoc()),
+        "edXMLEnvelope/edXMLHeader/MessageHeader/PromulgationInfo/PromulgationDate",
+        text,
+    )
 
     assert "PromulgationDate" in rejected(root).message
 
 
 def test_a_date_that_does_not_exist_is_rejected() -> None:
-    root = set_text(encoded(an_edoc()),
-                    "edXMLEnvelope/edXMLHeader/MessageHeader/PromulgationInfo/PromulgationDate",
-                    "2015/02/30")
+    root = set_text(
+        encoded(an_edoc()),
+        "edXMLEnvelope/edXMLHeader/MessageHeader/PromulgationInfo/PromulgationDate",
+        "2015/02/30",
+    )
 
     assert "PromulgationDate: '2015/02/30' is not a real date" in rejected(root).message
 
 
 def test_a_timestamp_that_does_not_exist_is_rejected() -> None:
-    root = set_text(encoded(a_status()), "edXMLEnvelope/edXMLHeader/MessageHeader/Timestamp",
-                    "2024/05/06 24:00:00")
+    root = set_text(
+        encoded(a_status()),
+        "edXMLEnvelope/edXMLHeader/MessageHeader/Timestamp",
+        "2024/05/06 24:00:00",
+    )
 
     assert "Timestamp" in rejected(root).message
 
 
 def test_a_business_doc_type_outside_0_to_3_is_rejected() -> None:
-    root = set_text(encoded(an_edoc()),
-                    "edXMLEnvelope/edXMLHeader/TraceHeaderList/Bussiness/BussinessDocType", "4")
+    root = set_text(
+        encoded(an_edoc()),
+        "edXMLEnvelope/edXMLHeader/TraceHeaderList/Bussiness/BussinessDocType",
+        "4",
+    )
 
     assert "BussinessDocType" in rejected(root).message
 
@@ -604,8 +690,9 @@ def test_two_attachments_with_the_same_content_id_are_rejected() -> None:
 
 
 def test_an_attachment_that_is_not_base64_is_rejected() -> None:
-    root = set_text(encoded(a_full_edoc()), "AttachmentEncoded/Attachment/ContentTransferEncoded",
-                    "not base64!")
+    root = set_text(
+        encoded(a_full_edoc()), "AttachmentEncoded/Attachment/ContentTransferEncoded", "not base64!"
+    )
 
     assert "ContentTransferEncoded" in rejected(root).message
 
@@ -652,8 +739,10 @@ def test_the_key_of_an_edoc_is_its_document_id() -> None:
 
 
 def test_the_key_of_a_status_package_names_document_code_and_time() -> None:
-    assert edxml.document_key(a_status()) == \
-        "000.00.00.G22,2024/05/01,7/VPCP-PAKN#status:03@2024/05/06 08:00:00"
+    assert (
+        edxml.document_key(a_status())
+        == "000.00.00.G22,2024/05/01,7/VPCP-PAKN#status:03@2024/05/06 08:00:00"
+    )
 
 
 def test_dates_and_timestamps_are_written_and_read_in_the_wire_form() -> None:
@@ -664,8 +753,9 @@ def test_dates_and_timestamps_are_written_and_read_in_the_wire_form() -> None:
 
 
 def test_an_aware_timestamp_is_written_in_vietnam_time() -> None:
-    assert edxml.format_timestamp(datetime(2024, 5, 5, 20, 0, 0, tzinfo=UTC)) == \
-        "2024/05/06 03:00:00"
+    assert (
+        edxml.format_timestamp(datetime(2024, 5, 5, 20, 0, 0, tzinfo=UTC)) == "2024/05/06 03:00:00"
+    )
 
 
 @pytest.mark.parametrize("text", ["2015/02/29", "2015/13/01", "2015/9/3", "03/09/2015", ""])

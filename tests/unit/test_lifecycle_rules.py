@@ -34,8 +34,14 @@ TEXT = "Đề nghị xem xét sửa đổi quy định về thành phần hồ s
 
 
 def petition(title: str, content: str, category: Category = Category.POLICY) -> Petition:
-    return Petition("p-1", category, title, content,
-                    Petitioner(PetitionerKind.CITIZEN, "Nguyễn Văn Mẫu"), utc(2026, 3, 2))
+    return Petition(
+        "p-1",
+        category,
+        title,
+        content,
+        Petitioner(PetitionerKind.CITIZEN, "Nguyễn Văn Mẫu"),
+        utc(2026, 3, 2),
+    )
 
 
 def test_one_agency_returning_is_routing_but_two_call_for_escalation():
@@ -46,10 +52,8 @@ def test_one_agency_returning_is_routing_but_two_call_for_escalation():
 
 def test_government_authority_is_the_higher_level():
     at = datetime(2026, 3, 2, tzinfo=VN)
-    gov = escalation("p", EscalationReason.GOVERNMENT_AUTHORITY, detail="", raised_by="cli",
-                     at=at)
-    returned = escalation("p", EscalationReason.AGENCIES_RETURNED, detail="", raised_by="gw",
-                          at=at)
+    gov = escalation("p", EscalationReason.GOVERNMENT_AUTHORITY, detail="", raised_by="cli", at=at)
+    returned = escalation("p", EscalationReason.AGENCIES_RETURNED, detail="", raised_by="gw", at=at)
     assert gov.level == EscalationLevel.GOVERNMENT > returned.level == EscalationLevel.VPCP
 
 
@@ -77,16 +81,18 @@ def test_the_petitioner_key_is_a_hash_and_prefers_the_id_number():
     by_id = identity_key("citizen", "001 200 000 001", "Nguyễn Văn A", "0900")
     assert by_id == identity_key("citizen", "001200000001", "Other name", "0911")
     assert "001200000001" not in by_id and len(by_id) == 64
-    assert identity_key("citizen", "", "Nguyễn Văn A", "0900 000 001") == \
-        identity_key("citizen", "", "NGUYEN VAN A", "0900000001")
+    assert identity_key("citizen", "", "Nguyễn Văn A", "0900 000 001") == identity_key(
+        "citizen", "", "NGUYEN VAN A", "0900000001"
+    )
     assert identity_key("citizen", "", "Nguyễn Văn A", "") is None
 
 
 def test_a_reminder_falls_when_the_last_n_working_days_begin():
     # due Mon 30 Mar 2026; three working days left from Thu 26 Mar (Thu, Fri, Mon)
     assert working_days_before(CALENDAR, date(2026, 3, 30), 3) == date(2026, 3, 25)
-    assert reminder_at(date(2026, 3, 30), ClockPolicy(reminder_days=3), CALENDAR, VN) == \
-        datetime(2026, 3, 26, 0, 0, tzinfo=VN)
+    assert reminder_at(date(2026, 3, 30), ClockPolicy(reminder_days=3), CALENDAR, VN) == datetime(
+        2026, 3, 26, 0, 0, tzinfo=VN
+    )
     assert reminder_at(date(2026, 3, 30), ClockPolicy(reminder_days=0), CALENDAR, VN) is None
 
 
@@ -117,26 +123,40 @@ def test_the_first_matching_routing_rule_wins_and_accents_do_not_matter():
     assert route_by_rules(rules, petition("Đường xá", "hư hỏng")) is None
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    (b"[[rule]]\nname = 'x'\n", "agencies"),
-    (b"[[rule]]\nagencies = ['a']\ncategory = 'tax'\n", "unknown category"),
-    (b"[[rule]]\nagencies = ['a']\nkeywords = 'x'\n", "keywords"),
-    (b"[[rule\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"[[rule]]\nname = 'x'\n", "agencies"),
+        (b"[[rule]]\nagencies = ['a']\ncategory = 'tax'\n", "unknown category"),
+        (b"[[rule]]\nagencies = ['a']\nkeywords = 'x'\n", "keywords"),
+        (b"[[rule\n", "not valid TOML"),
+    ],
+)
 def test_a_broken_rules_file_is_a_configuration_error_naming_the_problem(text, message):
     with pytest.raises(ConfigurationError, match=message):
         parse_rules(text)
 
 
 def test_lifecycle_settings_come_from_the_environment_and_are_checked():
-    settings = Settings.from_env({"GATEWAY_REMINDER_DAYS": "5",
-                                  "GATEWAY_REPEAT_SIMILARITY": "0.9",
-                                  "GATEWAY_ROUTING_RULES": "/etc/rules.toml"})
-    assert (settings.reminder_days, settings.repeat_similarity, settings.routing_rules) == \
-        (5, 0.9, "/etc/rules.toml")
+    settings = Settings.from_env(
+        {
+            "GATEWAY_REMINDER_DAYS": "5",
+            "GATEWAY_REPEAT_SIMILARITY": "0.9",
+            "GATEWAY_ROUTING_RULES": "/etc/rules.toml",
+        }
+    )
+    assert (settings.reminder_days, settings.repeat_similarity, settings.routing_rules) == (
+        5,
+        0.9,
+        "/etc/rules.toml",
+    )
     assert Settings.from_env({"GATEWAY_REMINDER_DAYS": "0"}).reminder_days == 0
-    for env in ({"GATEWAY_REMINDER_DAYS": "-1"}, {"GATEWAY_REMINDER_DAYS": "20"},
-                {"GATEWAY_REPEAT_SIMILARITY": "1.5"}, {"GATEWAY_REPEAT_SIMILARITY": "x"}):
+    for env in (
+        {"GATEWAY_REMINDER_DAYS": "-1"},
+        {"GATEWAY_REMINDER_DAYS": "20"},
+        {"GATEWAY_REPEAT_SIMILARITY": "1.5"},
+        {"GATEWAY_REPEAT_SIMILARITY": "x"},
+    ):
         with pytest.raises(ConfigurationError):
             Settings.from_env(env)
 

@@ -29,8 +29,13 @@ HANOI = timezone(timedelta(hours=7))
 
 
 def a_petitioner(**changes: str) -> Petitioner:
-    values = {"name": "Nguyễn Văn Mẫu", "id_number": "001200000001", "phone": "0900000001",
-              "email": "mau@example.vn", "address": "Số 1 phố Mẫu, Hà Nội"}
+    values = {
+        "name": "Nguyễn Văn Mẫu",
+        "id_number": "001200000001",
+        "phone": "0900000001",
+        "email": "mau@example.vn",
+        "address": "Số 1 phố Mẫu, Hà Nội",
+    }
     values.update(changes)
     return Petitioner(PetitionerKind.CITIZEN, **values)
 
@@ -89,12 +94,21 @@ def rejected_receipt(root: etree._Element) -> SchemaRejected:
 # -- petitions ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("petition", [
-    a_petition(),
-    a_petition(petitioner=Petitioner(PetitionerKind.BUSINESS, "Công ty TNHH Mẫu"),
-               category=Category.PROPOSAL, portal="doanhnghiep"),
-    a_petition(received_at=datetime(2024, 5, 6, 9, 0, 0, tzinfo=HANOI), category=Category.CONDUCT),
-], ids=["citizen", "business-with-name-only", "received-in-hanoi-time"])
+@pytest.mark.parametrize(
+    "petition",
+    [
+        a_petition(),
+        a_petition(
+            petitioner=Petitioner(PetitionerKind.BUSINESS, "Công ty TNHH Mẫu"),
+            category=Category.PROPOSAL,
+            portal="doanhnghiep",
+        ),
+        a_petition(
+            received_at=datetime(2024, 5, 6, 9, 0, 0, tzinfo=HANOI), category=Category.CONDUCT
+        ),
+    ],
+    ids=["citizen", "business-with-name-only", "received-in-hanoi-time"],
+)
 def test_a_petition_round_trips_through_bytes(petition: Petition) -> None:
     root = encode_petition(petition)
 
@@ -114,7 +128,10 @@ def test_empty_petitioner_contact_fields_are_left_out() -> None:
 
     petitioner = child(root, PETITION_NS, "Petitioner")
     assert [element.tag.rpartition("}")[2] for element in petitioner] == [
-        "Name", "IdNumber", "Address"]
+        "Name",
+        "IdNumber",
+        "Address",
+    ]
 
 
 def test_the_portals_client_ref_stays_inside_the_gateway() -> None:
@@ -127,8 +144,9 @@ def test_the_portals_client_ref_stays_inside_the_gateway() -> None:
 def test_decomposed_petition_text_decodes_to_nfc() -> None:
     title = unicodedata.normalize("NFD", "Phản ánh về việc cấp sổ đỏ")
     name = unicodedata.normalize("NFD", "Trần Thị Hồng")
-    data = xml.tostring(encode_petition(a_petition(title=title,
-                                                   petitioner=a_petitioner(name=name))))
+    data = xml.tostring(
+        encode_petition(a_petition(title=title, petitioner=a_petitioner(name=name)))
+    )
     assert title.encode() in data
 
     petition = decode_petition(xml.parse(data))
@@ -166,8 +184,15 @@ def test_a_petition_with_fields_out_of_order_is_rejected() -> None:
     assert "PetitionId" in rejected_petition(root).message
 
 
-@pytest.mark.parametrize("text", ["2024-05-06T02:03:04", "2024-05-06T09:03:04+07:00",
-                                  "2024-05-06 02:03:04Z", "2024-05-06T02:03:04.1234567Z"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-05-06T02:03:04",
+        "2024-05-06T09:03:04+07:00",
+        "2024-05-06 02:03:04Z",
+        "2024-05-06T02:03:04.1234567Z",
+    ],
+)
 def test_a_received_at_that_is_not_utc_with_z_is_rejected(text: str) -> None:
     root = encode_petition(a_petition())
     child(root, PETITION_NS, "ReceivedAt").text = text
@@ -205,12 +230,19 @@ def test_utc_helpers_keep_microseconds_and_refuse_garbage() -> None:
 # -- receipts ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("receipt", [
-    a_receipt(),
-    a_receipt(outcome=ReceiptOutcome.REJECTED, reason_code="SIGNATURE_INVALID",
-              reason="Chữ ký số không hợp lệ"),
-    a_receipt(received_at=datetime(2024, 5, 6, 9, 3, 5, 123456, tzinfo=HANOI), reason=""),
-], ids=["accepted", "rejected-with-code-and-reason", "hanoi-time-empty-reason"])
+@pytest.mark.parametrize(
+    "receipt",
+    [
+        a_receipt(),
+        a_receipt(
+            outcome=ReceiptOutcome.REJECTED,
+            reason_code="SIGNATURE_INVALID",
+            reason="Chữ ký số không hợp lệ",
+        ),
+        a_receipt(received_at=datetime(2024, 5, 6, 9, 3, 5, 123456, tzinfo=HANOI), reason=""),
+    ],
+    ids=["accepted", "rejected-with-code-and-reason", "hanoi-time-empty-reason"],
+)
 def test_a_receipt_round_trips_through_bytes(receipt: Receipt) -> None:
     root = encode_receipt(receipt)
 

@@ -11,9 +11,20 @@ from gateway.transport.embedded import EmbeddedTransport
 from gateway.transport.rabbitmq import DELAY_TIERS_MS, RabbitTransport, delay_tier
 
 
-@pytest.mark.parametrize(("seconds", "tier"), [
-    (0.01, 50), (0.05, 50), (0.051, 100), (0.6, 1_000), (1.0, 1_000), (3, 5_000),
-    (300, 300_000), (301, 600_000), (10_000, 3_600_000)])
+@pytest.mark.parametrize(
+    ("seconds", "tier"),
+    [
+        (0.01, 50),
+        (0.05, 50),
+        (0.051, 100),
+        (0.6, 1_000),
+        (1.0, 1_000),
+        (3, 5_000),
+        (300, 300_000),
+        (301, 600_000),
+        (10_000, 3_600_000),
+    ],
+)
 def test_a_retry_waits_in_the_shortest_delay_queue_not_shorter_than_its_delay(seconds, tier):
     assert delay_tier(seconds) == tier
 
@@ -23,8 +34,13 @@ def test_delay_tiers_grow_strictly():
 
 
 def test_an_amqp_url_selects_rabbitmq_without_connecting(tmp_path):
-    settings = Settings(home=tmp_path, broker_url="amqp://guest:guest@127.0.0.1:1/%2F",
-                        broker_prefix="x", broker_prefetch=7, broker_heartbeat=11)
+    settings = Settings(
+        home=tmp_path,
+        broker_url="amqp://guest:guest@127.0.0.1:1/%2F",
+        broker_prefix="x",
+        broker_prefetch=7,
+        broker_heartbeat=11,
+    )
     transport = make_transport(settings, engine=None)  # type: ignore[arg-type]
     assert isinstance(transport, RabbitTransport)
     assert transport.prefetch == 7 and transport.params.heartbeat == 11
@@ -46,10 +62,20 @@ def test_an_unknown_broker_url_is_a_configuration_error(tmp_path):
 
 
 def test_broker_settings_come_from_the_environment():
-    settings = Settings.from_env({"GATEWAY_BROKER_URL": "amqp://h/", "GATEWAY_BROKER_PREFIX": "p",
-                                  "GATEWAY_BROKER_PREFETCH": "3", "GATEWAY_BROKER_HEARTBEAT": "9"})
-    assert (settings.broker_url, settings.broker_prefix, settings.broker_prefetch,
-            settings.broker_heartbeat) == ("amqp://h/", "p", 3, 9)
+    settings = Settings.from_env(
+        {
+            "GATEWAY_BROKER_URL": "amqp://h/",
+            "GATEWAY_BROKER_PREFIX": "p",
+            "GATEWAY_BROKER_PREFETCH": "3",
+            "GATEWAY_BROKER_HEARTBEAT": "9",
+        }
+    )
+    assert (
+        settings.broker_url,
+        settings.broker_prefix,
+        settings.broker_prefetch,
+        settings.broker_heartbeat,
+    ) == ("amqp://h/", "p", 3, 9)
     with pytest.raises(ConfigurationError):
         Settings.from_env({"GATEWAY_BROKER_PREFETCH": "0"})
 
@@ -59,7 +85,6 @@ def test_queues_route_by_organ_id_on_the_outbound_exchange():
     assert transport._route("outbound.000.00.00.G17") == ("pakn.outbound", "000.00.00.G17")
     assert transport._route("inbound") == ("pakn.direct", "inbound")
     assert transport.physical("outbound.000.00.00.G17") == "pakn.outbound.000.00.00.G17"
-
 
 
 def test_a_dead_letter_keeps_the_error_code_its_reason_starts_with():

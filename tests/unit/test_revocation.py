@@ -31,16 +31,26 @@ def ca(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
 
 
 def leaf(ca: DevPki) -> KeyPair:
-    return ca.issue_key_pair(G17, "Bộ Xây dựng", not_before=now() - timedelta(hours=1),
-                             not_after=now() + timedelta(days=30), key_type="ec")
+    return ca.issue_key_pair(
+        G17,
+        "Bộ Xây dựng",
+        not_before=now() - timedelta(hours=1),
+        not_after=now() + timedelta(days=30),
+        key_type="ec",
+    )
 
 
 def crl_of(issuer: KeyPair, *serials: int) -> x509.CertificateRevocationList:
-    builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer.certificate.subject)
-               .last_update(now() - timedelta(hours=1)).next_update(now() + timedelta(days=7)))
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(now() - timedelta(hours=1))
+        .next_update(now() + timedelta(days=7))
+    )
     for serial in serials:
         builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now()).build())
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now()).build()
+        )
     return builder.sign(issuer.private_key, hashes.SHA256())
 
 
@@ -58,11 +68,13 @@ def code_of(store: TrustStore, pair: KeyPair) -> ErrorCode | None:
 
 
 def test_a_certificate_in_its_cas_crl_is_revoked_and_others_are_not(
-        ca: DevPki, tmp_path: Path) -> None:
+    ca: DevPki, tmp_path: Path
+) -> None:
     revoked, fine = leaf(ca), leaf(ca)
     issuer = load_key_pair(ca.ca_key_path, ca.ca_path)
     (tmp_path / "ca.pem").write_bytes(
-        crl_of(issuer, revoked.certificate.serial_number).public_bytes(Encoding.PEM))
+        crl_of(issuer, revoked.certificate.serial_number).public_bytes(Encoding.PEM)
+    )
 
     store = trust(ca, tmp_path)
 
@@ -76,13 +88,19 @@ def test_a_crl_signed_by_another_ca_revokes_nothing(ca: DevPki, tmp_path: Path) 
     impostor.init()
     forged_issuer = load_key_pair(impostor.ca_key_path, impostor.ca_path)
     # the impostor copies our CA's name, but cannot sign with its key
-    forged = (x509.CertificateRevocationListBuilder()
-              .issuer_name(load_key_pair(ca.ca_key_path, ca.ca_path).certificate.subject)
-              .last_update(now()).next_update(now() + timedelta(days=1))
-              .add_revoked_certificate(x509.RevokedCertificateBuilder()
-                                       .serial_number(target.certificate.serial_number)
-                                       .revocation_date(now()).build())
-              .sign(forged_issuer.private_key, hashes.SHA256()))
+    forged = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(load_key_pair(ca.ca_key_path, ca.ca_path).certificate.subject)
+        .last_update(now())
+        .next_update(now() + timedelta(days=1))
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(target.certificate.serial_number)
+            .revocation_date(now())
+            .build()
+        )
+        .sign(forged_issuer.private_key, hashes.SHA256())
+    )
     crl_dir = tmp_path / "crl"
     crl_dir.mkdir()
     (crl_dir / "forged.crl").write_bytes(forged.public_bytes(Encoding.DER))
@@ -91,14 +109,21 @@ def test_a_crl_signed_by_another_ca_revokes_nothing(ca: DevPki, tmp_path: Path) 
 
 
 def test_the_local_list_revokes_at_once_in_a_store_already_built(
-        ca: DevPki, tmp_path: Path) -> None:
+    ca: DevPki, tmp_path: Path
+) -> None:
     target = leaf(ca)
     store = trust(ca, tmp_path / "crl", tmp_path / "revoked.json")
     assert code_of(store, target) is None
 
-    added = Revocations(None, tmp_path / "revoked.json").add_local(LocalRevocation(
-        issuer=target.certificate.issuer.rfc4514_string(), serial=serial_hex(target.certificate),
-        organ_id=G17, revoked_at="2026-11-22T00:00:00Z", reason="key compromise"))
+    added = Revocations(None, tmp_path / "revoked.json").add_local(
+        LocalRevocation(
+            issuer=target.certificate.issuer.rfc4514_string(),
+            serial=serial_hex(target.certificate),
+            organ_id=G17,
+            revoked_at="2026-11-22T00:00:00Z",
+            reason="key compromise",
+        )
+    )
 
     assert added
     assert code_of(store, target) == ErrorCode.CERT_REVOKED
@@ -116,7 +141,8 @@ def test_an_unreadable_crl_or_list_is_a_configuration_error(ca: DevPki, tmp_path
 
 
 def test_a_broken_crl_file_is_the_gateways_error_not_the_senders(
-        ca: DevPki, tmp_path: Path) -> None:
+    ca: DevPki, tmp_path: Path
+) -> None:
     from lxml import etree
 
     from signing import Verifier, XmlSigner

@@ -47,10 +47,12 @@ def test_an_external_http_entity_is_refused() -> None:
 
 def test_billion_laughs_is_refused() -> None:
     entities = '<!ENTITY l0 "ha">' + "".join(
-        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
+    )
 
-    assert rejection(document(f"<!DOCTYPE a [{entities}]><a>&l9;</a>")) == \
-        ErrorCode.XML_DTD_FORBIDDEN
+    assert (
+        rejection(document(f"<!DOCTYPE a [{entities}]><a>&l9;</a>")) == ErrorCode.XML_DTD_FORBIDDEN
+    )
 
 
 def test_a_quadratic_blowup_is_refused() -> None:
@@ -86,19 +88,27 @@ def test_a_document_over_max_elements_is_too_large() -> None:
     assert rejection(data, XmlLimits(max_elements=10)) == ErrorCode.XML_TOO_LARGE
 
 
-@pytest.mark.parametrize("body", [
-    "<?evil stuff?><a/>",
-    "<a><b><?evil stuff?></b></a>",
-    "<a/><?evil stuff?>",
-], ids=["before-root", "nested", "after-root"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<?evil stuff?><a/>",
+        "<a><b><?evil stuff?></b></a>",
+        "<a/><?evil stuff?>",
+    ],
+    ids=["before-root", "nested", "after-root"],
+)
 def test_a_processing_instruction_is_refused(body: str) -> None:
     assert rejection(document(body)) == ErrorCode.XML_FORBIDDEN_CONSTRUCT
 
 
-@pytest.mark.parametrize("body", [
-    '<a xmlns:xi="http://www.w3.org/2001/XInclude"><b><xi:include href="/etc/passwd"/></b></a>',
-    '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd"/>',
-], ids=["nested", "as-root"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<a xmlns:xi="http://www.w3.org/2001/XInclude"><b><xi:include href="/etc/passwd"/></b></a>',
+        '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd"/>',
+    ],
+    ids=["nested", "as-root"],
+)
 def test_an_xinclude_element_is_refused(body: str) -> None:
     assert rejection(document(body)) == ErrorCode.XML_FORBIDDEN_CONSTRUCT
 
@@ -140,8 +150,7 @@ def test_a_comment_inside_a_text_value_is_dropped_so_the_text_reads_whole() -> N
 
 
 @pytest.mark.parametrize("prefix", [b"1212", b"\xef\xbb\xbf", b"\xef\xbb\xbf1212\r\n"])
-def test_the_sdk_digit_prefix_and_a_bom_before_the_declaration_are_tolerated(
-        prefix: bytes) -> None:
+def test_the_sdk_digit_prefix_and_a_bom_before_the_declaration_are_tolerated(prefix: bytes) -> None:
     root = parse(prefix + document("<a>ok</a>"))
 
     assert root.text == "ok"
@@ -176,11 +185,13 @@ def test_tostring_writes_utf8_with_a_declaration_that_parses_back() -> None:
 
 
 @settings(max_examples=300, database=None, deadline=None)
-@given(st.one_of(
-    st.binary(max_size=512),
-    st.text(max_size=256).map(lambda text: text.encode("utf-8", "surrogatepass")),
-    st.text(alphabet="<>/?!&;=\"' abx:[]-", max_size=128).map(str.encode),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=512),
+        st.text(max_size=256).map(lambda text: text.encode("utf-8", "surrogatepass")),
+        st.text(alphabet="<>/?!&;=\"' abx:[]-", max_size=128).map(str.encode),
+    )
+)
 def test_any_bytes_either_parse_or_raise_xml_rejected(data: bytes) -> None:
     try:
         root = parse(data)

@@ -27,8 +27,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("adapter_id", name=op.f("pk_adapter_circuits")),
     )
     # adapters configured before this migration get a closed circuit
-    op.execute("INSERT INTO adapter_circuits (adapter_id, state, failures, updated_at) "
-               "SELECT adapter_id, 'closed', 0, updated_at FROM adapters")
+    op.execute(
+        "INSERT INTO adapter_circuits (adapter_id, state, failures, updated_at) "
+        "SELECT adapter_id, 'closed', 0, updated_at FROM adapters"
+    )
     op.create_table(
         "agency_tokens",
         sa.Column("token_id", sa.String(length=36), nullable=False),
@@ -36,14 +38,14 @@ def upgrade() -> None:
         sa.Column("token_sha256", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["organ_id"], ["agencies.organ_id"],
-                                name=op.f("fk_agency_tokens_organ_id_agencies")),
+        sa.ForeignKeyConstraint(
+            ["organ_id"], ["agencies.organ_id"], name=op.f("fk_agency_tokens_organ_id_agencies")
+        ),
         sa.PrimaryKeyConstraint("token_id", name=op.f("pk_agency_tokens")),
         sa.UniqueConstraint("token_sha256", name=op.f("uq_agency_tokens_token_sha256")),
     )
     with op.batch_alter_table("agency_tokens", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_agency_tokens_organ_id"), ["organ_id"],
-                              unique=False)
+        batch_op.create_index(batch_op.f("ix_agency_tokens_organ_id"), ["organ_id"], unique=False)
     op.create_table(
         "delivery_exchanges",
         sa.Column("id", BIGINT, autoincrement=True, nullable=False),
@@ -59,8 +61,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_exchanges")),
     )
     with op.batch_alter_table("delivery_exchanges", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_delivery_exchanges_delivery_id"), ["delivery_id"],
-                              unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_delivery_exchanges_delivery_id"), ["delivery_id"], unique=False
+        )
 
 
 def downgrade() -> None:

@@ -27,13 +27,18 @@ def upgrade() -> None:
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("calendar_version", sa.String(length=64), nullable=False),
         sa.Column("emitted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.case_id"],
-                                name=op.f("fk_deadline_events_case_id_cases")),
-        sa.ForeignKeyConstraint(["petition_id"], ["petitions.petition_id"],
-                                name=op.f("fk_deadline_events_petition_id_petitions")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.case_id"], name=op.f("fk_deadline_events_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["petition_id"],
+            ["petitions.petition_id"],
+            name=op.f("fk_deadline_events_petition_id_petitions"),
+        ),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_deadline_events")),
-        sa.UniqueConstraint("case_id", "kind", "due_at",
-                            name=op.f("uq_deadline_events_case_id_kind_due_at")),
+        sa.UniqueConstraint(
+            "case_id", "kind", "due_at", name=op.f("uq_deadline_events_case_id_kind_due_at")
+        ),
     )
     op.create_index(op.f("ix_deadline_events_petition_id"), "deadline_events", ["petition_id"])
     op.create_table(
@@ -45,10 +50,14 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("returned_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("rerouted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.case_id"],
-                                name=op.f("fk_case_returns_case_id_cases")),
-        sa.ForeignKeyConstraint(["petition_id"], ["petitions.petition_id"],
-                                name=op.f("fk_case_returns_petition_id_petitions")),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.case_id"], name=op.f("fk_case_returns_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["petition_id"],
+            ["petitions.petition_id"],
+            name=op.f("fk_case_returns_petition_id_petitions"),
+        ),
         sa.PrimaryKeyConstraint("return_id", name=op.f("pk_case_returns")),
         sa.UniqueConstraint("case_id", name=op.f("uq_case_returns_case_id")),
     )
@@ -63,25 +72,36 @@ def upgrade() -> None:
         sa.Column("raised_by", sa.String(length=64), nullable=False),
         sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("related_petition_id", sa.String(length=36), nullable=True),
-        sa.ForeignKeyConstraint(["petition_id"], ["petitions.petition_id"],
-                                name=op.f("fk_escalations_petition_id_petitions")),
-        sa.ForeignKeyConstraint(["related_petition_id"], ["petitions.petition_id"],
-                                name=op.f("fk_escalations_related_petition_id_petitions")),
+        sa.ForeignKeyConstraint(
+            ["petition_id"],
+            ["petitions.petition_id"],
+            name=op.f("fk_escalations_petition_id_petitions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["related_petition_id"],
+            ["petitions.petition_id"],
+            name=op.f("fk_escalations_related_petition_id_petitions"),
+        ),
         sa.PrimaryKeyConstraint("escalation_id", name=op.f("pk_escalations")),
-        sa.UniqueConstraint("petition_id", "reason",
-                            name=op.f("uq_escalations_petition_id_reason")),
+        sa.UniqueConstraint(
+            "petition_id", "reason", name=op.f("uq_escalations_petition_id_reason")
+        ),
     )
     op.create_index(op.f("ix_escalations_petition_id"), "escalations", ["petition_id"])
     op.create_table(
         "petition_identities",
         sa.Column("petition_id", sa.String(length=36), nullable=False),
         sa.Column("identity_key", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["petition_id"], ["petitions.petition_id"],
-                                name=op.f("fk_petition_identities_petition_id_petitions")),
+        sa.ForeignKeyConstraint(
+            ["petition_id"],
+            ["petitions.petition_id"],
+            name=op.f("fk_petition_identities_petition_id_petitions"),
+        ),
         sa.PrimaryKeyConstraint("petition_id", name=op.f("pk_petition_identities")),
     )
-    op.create_index(op.f("ix_petition_identities_identity_key"), "petition_identities",
-                    ["identity_key"])
+    op.create_index(
+        op.f("ix_petition_identities_identity_key"), "petition_identities", ["identity_key"]
+    )
 
 
 def downgrade() -> None:

@@ -49,19 +49,25 @@ def upgrade() -> None:
         op.execute(
             "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             "RAISE EXCEPTION 'the audit trail is append-only: % on % refused', "
-            "TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$")
+            "TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; END $$"
+        )
         for table in APPEND_ONLY:
-            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                       "FOR EACH ROW EXECUTE FUNCTION audit_append_only()")
-            op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                       "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()")
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()"
+            )
     else:
         for table in APPEND_ONLY:
             for operation in ("UPDATE", "DELETE"):
                 op.execute(
                     f"CREATE TRIGGER {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
                     f"BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: {operation} "
-                    f"on {table} refused'); END")
+                    f"on {table} refused'); END"
+                )
 
 
 def _chain_existing_events() -> None:
@@ -69,22 +75,44 @@ def _chain_existing_events() -> None:
 
     bind = op.get_bind()
     events = sa.table(
-        "audit_events", sa.column("seq", sa.BigInteger), sa.column("at", sa.DateTime),
-        sa.column("actor", sa.String), sa.column("action", sa.String),
-        sa.column("petition_id", sa.String), sa.column("case_id", sa.BigInteger),
-        sa.column("document_id", sa.String), sa.column("organ_id", sa.String),
-        sa.column("sha256", sa.String), sa.column("details", sa.JSON),
-        sa.column("prev_hash", sa.String), sa.column("hash", sa.String))
+        "audit_events",
+        sa.column("seq", sa.BigInteger),
+        sa.column("at", sa.DateTime),
+        sa.column("actor", sa.String),
+        sa.column("action", sa.String),
+        sa.column("petition_id", sa.String),
+        sa.column("case_id", sa.BigInteger),
+        sa.column("document_id", sa.String),
+        sa.column("organ_id", sa.String),
+        sa.column("sha256", sa.String),
+        sa.column("details", sa.JSON),
+        sa.column("prev_hash", sa.String),
+        sa.column("hash", sa.String),
+    )
     prev, seq = GENESIS, 0
     for row in bind.execute(sa.select(events).order_by(events.c.seq)).all():
         details = normalised_details(row.details or {})
-        current = event_hash(prev, row.seq, row.at, row.actor, row.action, row.petition_id,
-                             row.case_id, row.document_id, row.organ_id, row.sha256, details)
-        bind.execute(sa.update(events).where(events.c.seq == row.seq)
-                     .values(prev_hash=prev, hash=current))
+        current = event_hash(
+            prev,
+            row.seq,
+            row.at,
+            row.actor,
+            row.action,
+            row.petition_id,
+            row.case_id,
+            row.document_id,
+            row.organ_id,
+            row.sha256,
+            details,
+        )
+        bind.execute(
+            sa.update(events).where(events.c.seq == row.seq).values(prev_hash=prev, hash=current)
+        )
         prev, seq = current, row.seq
-    bind.execute(sa.text("INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, :seq, :hash)"),
-                 {"seq": seq, "hash": prev})
+    bind.execute(
+        sa.text("INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, :seq, :hash)"),
+        {"seq": seq, "hash": prev},
+    )
 
 
 def downgrade() -> None:
