@@ -21,6 +21,7 @@ product: never rename one, only add.
     │   └── PermanentDeliveryError   will never work as is (4xx, SOAP client fault); dead-letter
     ├── TransportError            the message transport failed
     │   └── TransportUnavailable  the broker/queue cannot be reached now (503, retry)
+    ├── DatabaseBusy              the database write lock was not free in time (503, retry)
     ├── ConfigurationError        the gateway itself is set up wrong (missing key, bad URL)
     └── IntegrityBroken           the audit trail, a seal, a stored document or a bundle does
                                   not verify (AUDIT_*, DOCUMENT_TAMPERED, BUNDLE_INVALID)
@@ -56,6 +57,13 @@ class ErrorCode(StrEnum):
     CERT_NOT_YET_VALID = "CERT_NOT_YET_VALID"
     CERT_REVOKED = "CERT_REVOKED"
     CERT_ORGAN_MISMATCH = "CERT_ORGAN_MISMATCH"
+    KEY_TOO_WEAK = "KEY_TOO_WEAK"  # RSA under 2048 bits
+    KEY_CURVE_REFUSED = "KEY_CURVE_REFUSED"  # EC on a curve other than P-256/P-384
+    KEY_TYPE_REFUSED = "KEY_TYPE_REFUSED"  # neither RSA nor EC
+    CERT_CA_SIGNER = "CERT_CA_SIGNER"  # a CA certificate (CA:TRUE) used to sign a document
+    CERT_USAGE_REFUSED = "CERT_USAGE_REFUSED"  # extended key usage does not allow signing
+    # time
+    TIMESTAMP_INVALID = "TIMESTAMP_INVALID"  # outside the window around the gateway's clock
     # addressing and references
     UNKNOWN_AGENCY = "UNKNOWN_AGENCY"
     WRONG_RECIPIENT = "WRONG_RECIPIENT"
@@ -69,9 +77,11 @@ class ErrorCode(StrEnum):
     AUTH_REQUIRED = "AUTH_REQUIRED"
     FORBIDDEN = "FORBIDDEN"
     CONFLICT = "CONFLICT"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"  # a client_ref reused with a different body
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
     # infrastructure
     TRANSPORT_UNAVAILABLE = "TRANSPORT_UNAVAILABLE"
+    DATABASE_BUSY = "DATABASE_BUSY"  # the database write lock was not free in time (503)
     CONFIGURATION = "CONFIGURATION"
     DELIVERY_TRANSIENT = "DELIVERY_TRANSIENT"
     DELIVERY_PERMANENT = "DELIVERY_PERMANENT"
@@ -199,3 +209,10 @@ class IntegrityBroken(GatewayError):
 
     code = ErrorCode.AUDIT_CHAIN_BROKEN
     http_status = 500
+
+
+class DatabaseBusy(GatewayError):
+    """The database's write lock was not free in time; the caller may retry (503 + Retry-After)."""
+
+    code = ErrorCode.DATABASE_BUSY
+    http_status = 503
