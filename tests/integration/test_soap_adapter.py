@@ -6,13 +6,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from gateway.clock import FixedClock
 from gateway.domain.circuit import CircuitState
 from gateway.domain.delivery import DeliveryState
 from gateway.service import dead_letters
@@ -271,12 +274,17 @@ def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit
     svc, pki_dir, tmp_path
 ):
     simulator = simulated_agency(pki_dir, tmp_path, G17)
-    slow = [3.0]
+    recovered = threading.Event()
 
     def receive(body: bytes):
-        time.sleep(slow[0])
+        # The agency hangs (longer than the adapter's timeout) until it recovers; the hung
+        # call is released at once afterwards, so it never holds the server's thread.
+        if not recovered.wait(timeout=5.0):
+            raise RuntimeError("the agency system never recovered")
         return simulator.receive(body)
 
+    clock = FixedClock(datetime.now(UTC))
+    svc.clock = clock  # the cool-down is measured on the gateway's clock, not waited out
     server = SoapServer(soap_application(receive)).start()
     try:
         adapter_id = add_adapter(
@@ -290,8 +298,8 @@ def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit
         run_delivery(svc, waiting)
         result, _ = run_delivery(svc, waiting)
         assert "circuit open" in result.reason
-        slow[0] = 0.0  # the agency system recovers
-        time.sleep(0.6)
+        recovered.set()  # the agency system recovers
+        clock.advance(timedelta(seconds=0.6))
         result, after = run_delivery(svc, waiting)
         assert (result.settle, after.state) == (Settle.ACK, DeliveryState.DELIVERED)
         assert after.attempts == 2  # the failed call and the probe; the refusal was not one
