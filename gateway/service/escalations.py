@@ -13,16 +13,18 @@ transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.domain.case import CaseState, move
 from gateway.domain.escalation import (
     OPERATOR_REASONS,
     EscalationReason,
+    TextProfile,
     escalation,
     identity_key,
-    is_repeat,
-    replies_disagree,
+    is_repeat_of,
+    profiles_disagree,
     returns_call_for_escalation,
 )
 from gateway.domain.petition import Petition
@@ -159,6 +161,7 @@ def check_disagreement(
     petition escalates it (agencies_disagree) for VPCP to settle."""
     case = record.case
     Lifecycle.of(uow).lock_petition(case.petition_id)  # two replies at once see each other
+    profile: TextProfile | None = None
     for other in uow.cases.for_petition(case.petition_id):
         if other.case.organ_id == case.organ_id or other.reply_document_id is None:
             continue
@@ -166,7 +169,10 @@ def check_disagreement(
         if stored is None:
             continue
         earlier = edxml.decode(xml.parse(stored.body))
-        if isinstance(earlier, edxml.Edoc) and replies_disagree(reply.content, earlier.content):
+        if not isinstance(earlier, edxml.Edoc):
+            continue
+        profile = profile or TextProfile.of(reply.content)
+        if profiles_disagree(profile, TextProfile.of(earlier.content)):
             raise_escalation(
                 uow,
                 case.petition_id,
@@ -181,47 +187,66 @@ def check_disagreement(
 # -- repeat petitions ------------------------------------------------------------------------------
 
 
-def detect_repeat(svc: Services, uow: UnitOfWork, petition: Petition, *, at: datetime) -> None:
-    """Index the petitioner's identity; if they already got a reply on a similar petition,
-    escalate this one (linked to it) and reopen the answered cases of the earlier one."""
+@dataclass(frozen=True)
+class RepeatCheck:
+    identity_key: str | None
+    repeat_of: str | None = None
+
+
+def check_repeat(svc: Services, petition: Petition) -> RepeatCheck:
+    """Is this petition a repeat of one the petitioner already got a reply on? Compared in a
+    read of its own, before intake's write transaction, so the comparison (bounded: see
+    TextProfile) never holds the database's write lock."""
     p = petition.petitioner
     key = identity_key(p.kind.value, p.id_number, p.name, p.phone)
     if key is None:
-        return
-    lifecycle = Lifecycle.of(uow)
-    candidates = lifecycle.answered_with_identity(
-        key, excluding=petition.petition_id, answered=ANSWERED, limit=REPEAT_CANDIDATES
-    )
-    lifecycle.index_identity(petition.petition_id, key)
-    text = f"{petition.title}\n{petition.content}"
+        return RepeatCheck(None)
+    with svc.store.unit_of_work() as uow:
+        candidates = Lifecycle.of(uow).answered_with_identity(
+            key, excluding=petition.petition_id, answered=ANSWERED, limit=REPEAT_CANDIDATES
+        )
+    profile = TextProfile.of(f"{petition.title}\n{petition.content}")
+    threshold = svc.settings.repeat_similarity
     for earlier_id, earlier_title, earlier_content in candidates:
-        if not is_repeat(
-            text, f"{earlier_title}\n{earlier_content}", svc.settings.repeat_similarity
-        ):
-            continue
-        answered = [c for c in uow.cases.for_petition(earlier_id) if c.case.state in ANSWERED]
-        raise_escalation(
-            uow,
-            petition.petition_id,
-            EscalationReason.REPEAT_AFTER_REPLY,
-            detail=f"repeat of petition {earlier_id}, already answered",
+        if is_repeat_of(profile, TextProfile.of(f"{earlier_title}\n{earlier_content}"), threshold):
+            return RepeatCheck(key, earlier_id)
+    return RepeatCheck(key)
+
+
+def detect_repeat(uow: UnitOfWork, petition: Petition, check: RepeatCheck, *, at: datetime) -> None:
+    """Index the petitioner's identity; if :func:`check_repeat` found they already got a reply on
+    a similar petition, escalate this one (linked to it) and reopen the earlier one's answered
+    cases (those still answered now: the check ran before this transaction)."""
+    if check.identity_key is None:
+        return
+    Lifecycle.of(uow).index_identity(petition.petition_id, check.identity_key)
+    earlier_id = check.repeat_of
+    if earlier_id is None:
+        return
+    answered = [c for c in uow.cases.for_petition(earlier_id) if c.case.state in ANSWERED]
+    if not answered:
+        return
+    raise_escalation(
+        uow,
+        petition.petition_id,
+        EscalationReason.REPEAT_AFTER_REPLY,
+        detail=f"repeat of petition {earlier_id}, already answered",
+        actor="gateway",
+        at=at,
+        related_petition_id=earlier_id,
+    )
+    for record in answered:
+        reopened = move(record.case, CaseState.REOPENED, at=at)
+        uow.cases.save(reopened)
+        uow.audit.record(
+            "case.changed",
             actor="gateway",
             at=at,
-            related_petition_id=earlier_id,
+            petition_id=earlier_id,
+            case_id=record.case.case_id,
+            organ_id=record.case.organ_id,
+            previous=record.case.state.value,
+            state=reopened.state.value,
+            note=f"repeat petition {petition.petition_id}",
         )
-        for record in answered:
-            reopened = move(record.case, CaseState.REOPENED, at=at)
-            uow.cases.save(reopened)
-            uow.audit.record(
-                "case.changed",
-                actor="gateway",
-                at=at,
-                petition_id=earlier_id,
-                case_id=record.case.case_id,
-                organ_id=record.case.organ_id,
-                previous=record.case.state.value,
-                state=reopened.state.value,
-                note=f"repeat petition {petition.petition_id}",
-            )
-        uow.petitions.set_status(earlier_id, CaseState.REOPENED.value, at=at)
-        return
+    uow.petitions.set_status(earlier_id, CaseState.REOPENED.value, at=at)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from gateway.domain.petition import Category, Petition, Petitioner, nfc
 from gateway.errors import InputInvalid
 from gateway.service.context import Services
-from gateway.service.escalations import detect_repeat
+from gateway.service.escalations import check_repeat, detect_repeat
 from gateway.service.routing import route_by_configured_rules, route_in
 from gateway.store.repositories import new_id
 
@@ -82,6 +82,7 @@ def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
         cmd.portal,
         cmd.client_ref,
     )
+    repeat = check_repeat(svc, petition)
     try:
         with svc.store.unit_of_work() as uow:
             uow.petitions.add(petition, status="received")
@@ -92,7 +93,7 @@ def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
                 petition_id=petition.petition_id,
                 category=cmd.category.value,
             )
-            detect_repeat(svc, uow, petition, at=at)
+            detect_repeat(uow, petition, repeat, at=at)
             if cmd.route_to:
                 route_in(svc, uow, petition, cmd.route_to, actor=f"portal:{cmd.portal}", at=at)
             else:
