@@ -70,7 +70,7 @@ def bootstrap(
 ) -> Services:
     settings = settings or Settings.from_env()
     settings.home.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.db_url)
+    engine = make_engine(settings.db_url, busy_seconds=settings.db_busy_seconds)
     if migrate:
         upgrade(engine)
     key_pair, trusted = keys(settings)

@@ -30,6 +30,10 @@
 | GATEWAY_SCHEDULER_INTERVAL    | 1 (seconds between deadline checks)  |
 | GATEWAY_ROUTING_RULES         | (none: operators route by hand)      |
 | GATEWAY_API_TOKEN             | (none: made once in <home>/api-token)|
+| GATEWAY_MAX_JSON_BYTES        | 262144 (other request bodies)        |
+| GATEWAY_BODY_SECONDS          | 10 (to send a whole request body)    |
+| GATEWAY_DB_BUSY_SECONDS       | 10 (SQLite: wait for the write lock) |
+| GATEWAY_PORTALS               | nguoidan,doanhnghiep,cli             |
 
 Reading settings touches no file, database or key: that happens in ``bootstrap``.
 """
@@ -84,6 +88,14 @@ class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     audit_seal_events: int = 1000
     audit_seal_minutes: float = 10.0
+    max_json_bytes: int = 256 * 1024
+    """The largest request body on every route but /v1/edxml (which has max_document_bytes)."""
+    body_seconds: float = 10.0
+    """A client has this long to send a whole request body, then gets 408 BODY_TIMEOUT."""
+    db_busy_seconds: float = 10.0
+    """SQLite: how long a writer waits for the write lock before 503 DATABASE_BUSY."""
+    portals: tuple[str, ...] = ("nguoidan", "doanhnghiep", "cli")
+    """The petition portals a petition may come from (Cổng DVC người dân / doanh nghiệp)."""
 
     @property
     def db_url(self) -> str:
@@ -166,7 +178,20 @@ class Settings:
             scheduler_interval=number("SCHEDULER_INTERVAL", float, base.scheduler_interval),
             routing_rules=get("ROUTING_RULES"),
             api_token=get("API_TOKEN") or None,
+            max_json_bytes=int(number("MAX_JSON_BYTES", int, base.max_json_bytes)),
+            body_seconds=number("BODY_SECONDS", float, base.body_seconds),
+            db_busy_seconds=number("DB_BUSY_SECONDS", float, base.db_busy_seconds),
+            portals=_portals(get("PORTALS"), base.portals),
         )
+
+
+def _portals(raw: str | None, default: tuple[str, ...]) -> tuple[str, ...]:
+    if raw is None:
+        return default
+    portals = tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip()))
+    if not portals:
+        raise ConfigurationError("GATEWAY_PORTALS must name at least one portal")
+    return portals
 
 
 def _reminder_days(raw: str | None, default: int) -> int:

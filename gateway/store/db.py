@@ -25,8 +25,9 @@ from gateway.errors import ConfigurationError
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str, **overrides: Any) -> Engine:
-    """Create the engine for ``url`` (sqlite:/// or postgresql+psycopg://)."""
+def make_engine(url: str, *, busy_seconds: float = 10.0, **overrides: Any) -> Engine:
+    """Create the engine for ``url`` (sqlite:/// or postgresql+psycopg://). On SQLite a writer
+    waits ``busy_seconds`` for the write lock, then the unit of work raises DatabaseBusy."""
     try:
         parsed = make_url(url)
     except Exception as e:
@@ -35,9 +36,11 @@ def make_engine(url: str, **overrides: Any) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, **overrides
+            url,
+            connect_args={"timeout": busy_seconds, "check_same_thread": False},
+            **overrides,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_ms=int(busy_seconds * 1000))
         return engine
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
@@ -55,7 +58,7 @@ def make_engine(url: str, **overrides: Any) -> Engine:
     )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, busy_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -63,7 +66,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

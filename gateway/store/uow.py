@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
+from gateway.errors import DatabaseBusy
 from gateway.store import adapter_state as a
 from gateway.store import repositories as r
 
@@ -54,14 +56,26 @@ class Store:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
-        with self.engine.connect() as connection:
-            connection.begin()
-            uow = UnitOfWork(connection)
-            try:
-                yield uow
-            finally:
-                if connection.in_transaction():
-                    connection.rollback()
+        """One transaction. On SQLite, a writer that waited the busy timeout for the write lock
+        gets DatabaseBusy (503 + Retry-After in the API), never a bare "database is locked"."""
+        try:
+            with self.engine.connect() as connection:
+                connection.begin()
+                uow = UnitOfWork(connection)
+                try:
+                    yield uow
+                finally:
+                    if connection.in_transaction():
+                        connection.rollback()
+        except OperationalError as e:
+            if not _is_busy(e):
+                raise
+            raise DatabaseBusy("the database is busy; try again in a moment") from e
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _is_busy(error: OperationalError) -> bool:
+    message = str(error.orig).lower()
+    return "database is locked" in message or "database is busy" in message
