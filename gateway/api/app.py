@@ -17,8 +17,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api.auth import bearer, is_operator, operator_guard, operator_token
 from gateway.api.inbox import inbox_router
+from gateway.api.limits import RequestLimits
+from gateway.api.problems import problem
 from gateway.domain.petition import Category, Petitioner, PetitionerKind
-from gateway.errors import BodyTooLarge, ErrorCode, GatewayError, Rejected
+from gateway.errors import ErrorCode, GatewayError, Rejected
 from gateway.service import inbox, queries
 from gateway.service.context import Services
 from gateway.service.escalations import escalate_petition
@@ -31,7 +33,6 @@ from gateway.service.routing import route_petition
 log = logging.getLogger("gateway.api")
 
 XML = "application/xml"
-PROBLEM = "application/problem+json"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100_000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
@@ -79,26 +80,17 @@ class RouteIn(BaseModel):
     agencies: list[Short] = Field(min_length=1, max_length=20)
 
 
-def problem(
-    status: int, code: str, title: str, detail: str = "", receipt: bytes | None = None
-) -> JSONResponse:
-    body = {
-        "type": f"urn:vn:gov:vpcp:pakn:error:{code}",
-        "title": title,
-        "status": status,
-        "code": code,
-        "detail": detail or title,
-    }
-    if receipt is not None:  # our signed rejection receipt, naming the same code
-        body["receipt"] = receipt.decode("utf-8")
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
-
-
 def create_app(svc: Services) -> FastAPI:
     app = FastAPI(title="PAKN Gateway", version="1", docs_url="/docs", redoc_url=None)
-    max_body = svc.settings.max_document_bytes
     token = operator_token(svc.settings)
     operator = [Depends(operator_guard(token))]  # portals and VPCP operators (gateway.api.auth)
+    app.add_middleware(
+        RequestLimits,
+        operator_token=token,
+        max_document_bytes=svc.settings.max_document_bytes,
+        max_json_bytes=svc.settings.max_json_bytes,
+        body_seconds=svc.settings.body_seconds,
+    )
 
     @app.exception_handler(GatewayError)
     async def _gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:
@@ -189,7 +181,7 @@ def create_app(svc: Services) -> FastAPI:
 
     @app.post("/v1/edxml")
     async def post_edxml(request: Request) -> Response:
-        body = await _read_body(request, max_body)
+        body = await request.body()  # read within the limits of gateway.api.limits
         accepted = await run_in_threadpool(accept_document, svc, body)
         return Response(
             accepted.receipt,
@@ -238,17 +230,3 @@ def create_app(svc: Services) -> FastAPI:
         return JSONResponse({"status": "ready"})
 
     return app
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(f"body of {declared} bytes is over the limit of {limit}")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(f"body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

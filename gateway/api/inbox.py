@@ -13,11 +13,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from gateway.api.auth import bearer
-from gateway.errors import BodyTooLarge
 from gateway.service import inbox
 from gateway.service.context import Services
-
-MAX_ACK_BYTES = 1024 * 1024
 
 
 def inbox_router(svc: Services) -> APIRouter:
@@ -34,11 +31,7 @@ def inbox_router(svc: Services) -> APIRouter:
     @router.post("/v1/documents/{document_id}/ack")
     async def post_ack(document_id: str, request: Request) -> dict[str, Any]:
         caller = await run_in_threadpool(inbox.authenticate, svc, bearer(request))
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_ACK_BYTES:
-                raise BodyTooLarge(f"an acknowledgement is at most {MAX_ACK_BYTES} bytes")
+        body = await request.body()  # bounded by gateway.api.limits
         done = await run_in_threadpool(
             lambda: inbox.acknowledge(svc, document_id, caller=caller, receipt=body)
         )

@@ -11,6 +11,9 @@ from fastapi import FastAPI
 
 from gateway.errors import ConfigurationError
 
+MAX_HEADER_BYTES = 32 * 1024
+"""A request line and headers larger than this are refused by the HTTP server (400)."""
+
 
 class BackgroundServer:
     def __init__(self, app: FastAPI, host: str, port: int, *, name: str) -> None:
@@ -25,7 +28,13 @@ class BackgroundServer:
         self.socket = sock
         self.host, self.port = sock.getsockname()[:2]
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+            h11_max_incomplete_event_size=MAX_HEADER_BYTES,  # request line + headers
+            timeout_keep_alive=5,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
