@@ -172,6 +172,12 @@ class IllegalTransition(Conflict):
     code = ErrorCode.ILLEGAL_TRANSITION
 
 
+class IdempotencyConflict(Conflict):
+    """A client_ref reused with a different body (HTTP 409); the same body answers 200."""
+
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
+
+
 class DeliveryError(GatewayError):
     """An agency system did not take a document."""
 

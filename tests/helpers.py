@@ -6,6 +6,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import httpx
+import pytest
+
 T = TypeVar("T")
 
 
@@ -21,3 +24,26 @@ def wait_until(
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+
+
+DEPENDENCY_DOWN = frozenset({"DATABASE_BUSY", "TRANSPORT_UNAVAILABLE"})
+
+
+def no_server_errors(response: httpx.Response) -> None:
+    """Every 5xx from the API is a bug, except a 503 saying a dependency is busy or down."""
+    if response.status_code < 500:
+        return
+    response.read()
+    try:
+        code = response.json().get("code")
+    except ValueError:
+        code = None
+    if not (response.status_code == 503 and code in DEPENDENCY_DOWN):
+        pytest.fail(
+            f"{response.request.method} {response.request.url.path} answered "
+            f"{response.status_code}: {response.text[:500]}"
+        )
+
+
+CHECKED = {"response": [no_server_errors]}
+"""httpx event hooks for every test client of the API."""

@@ -6,9 +6,10 @@ Errors are RFC 9457 problem documents (``application/problem+json``) with a stab
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -19,6 +20,7 @@ from gateway.api.auth import bearer, is_operator, operator_guard, operator_token
 from gateway.api.inbox import inbox_router
 from gateway.api.limits import RequestLimits
 from gateway.api.problems import problem
+from gateway.domain.case import CaseState
 from gateway.domain.petition import Category, Petitioner, PetitionerKind
 from gateway.errors import ErrorCode, GatewayError, Rejected
 from gateway.service import inbox, queries
@@ -33,9 +35,19 @@ from gateway.service.routing import route_petition
 log = logging.getLogger("gateway.api")
 
 XML = "application/xml"
+RETRY_AFTER_SECONDS = 2
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100_000)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
+"""Checked by intake (one rule for the API and the CLI)."""
+Id = Annotated[str, Path(max_length=128)]
+"""A path id: longer ones are refused (422) before any lookup, and never echoed back."""
+
+PetitionStatus = StrEnum(
+    "PetitionStatus", [("RECEIVED", "received"), *((c.name, c.value) for c in CaseState)]
+)
+"""What ``?status=`` may be: a petition is received, then takes the state of its cases."""
 
 
 class PetitionerIn(BaseModel):
@@ -44,7 +56,7 @@ class PetitionerIn(BaseModel):
     name: Short = Field(min_length=1)
     id_number: Short = ""
     phone: Short = ""
-    email: Short = ""
+    email: Email = ""
     address: Annotated[str, StringConstraints(max_length=500)] = ""
 
     def __repr__(self) -> str:
@@ -75,6 +87,14 @@ class EscalateIn(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    unpublished_reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=2000)
+    ] = ""
+    """Why replies that were never published are not made public (needed to close them)."""
+
+
 class RouteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agencies: list[Short] = Field(min_length=1, max_length=20)
@@ -94,15 +114,20 @@ def create_app(svc: Services) -> FastAPI:
 
     @app.exception_handler(GatewayError)
     async def _gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:
-        if not isinstance(exc, Rejected):
+        if exc.http_status == 503:  # a dependency is busy or down: the client may retry
+            log.warning("request deferred: %s", exc.code.value)
+        elif not isinstance(exc, Rejected):
             log.error("request failed: %s", exc)
         receipt = exc.context.get("receipt")
-        return problem(
+        response = problem(
             exc.http_status,
             exc.code.value,
             exc.message,
             receipt=receipt if isinstance(receipt, bytes) else None,
         )
+        if exc.http_status == 503:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -141,41 +166,49 @@ def create_app(svc: Services) -> FastAPI:
         return queries.petition_view(svc, submitted.petition_id)
 
     @app.get("/v1/petitions/{petition_id}", dependencies=operator)
-    def get_petition(petition_id: str) -> dict[str, Any]:
+    def get_petition(petition_id: Id) -> dict[str, Any]:
         return queries.petition_view(svc, petition_id)
 
     @app.get("/v1/petitions", dependencies=operator)
     def list_petitions(
-        status: str | None = None, limit: int = 100, escalated: bool = False, overdue: bool = False
+        status: PetitionStatus | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        escalated: bool = False,
+        overdue: bool = False,
     ) -> dict[str, Any]:
         return {
             "petitions": queries.petition_list(
-                svc, status=status, limit=min(limit, 1000), escalated=escalated, overdue=overdue
+                svc,
+                status=status.value if status else None,
+                limit=limit,
+                escalated=escalated,
+                overdue=overdue,
             )
         }
 
     @app.post("/v1/petitions/{petition_id}/publish", dependencies=operator)
-    def post_publish(petition_id: str) -> dict[str, Any]:
+    def post_publish(petition_id: Id) -> dict[str, Any]:
         publish_petition(svc, petition_id, actor="api")
         return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/petitions/{petition_id}/close", dependencies=operator)
-    def post_close(petition_id: str) -> dict[str, Any]:
-        close_petition(svc, petition_id, actor="api")
+    def post_close(petition_id: Id, body: CloseIn | None = None) -> dict[str, Any]:
+        reason = body.unpublished_reason if body is not None else ""
+        close_petition(svc, petition_id, actor="api", unpublished_reason=reason)
         return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/petitions/{petition_id}/recall", dependencies=operator)
-    def post_recall(petition_id: str, body: RecallIn) -> dict[str, Any]:
+    def post_recall(petition_id: Id, body: RecallIn) -> dict[str, Any]:
         request_change(svc, petition_id, body.agency, body.action, reason=body.reason, actor="api")
         return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/petitions/{petition_id}/escalate", dependencies=operator)
-    def post_escalate(petition_id: str, body: EscalateIn) -> dict[str, Any]:
+    def post_escalate(petition_id: Id, body: EscalateIn) -> dict[str, Any]:
         escalate_petition(svc, petition_id, body.reason, note=body.note, actor="api")
         return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/petitions/{petition_id}/route", dependencies=operator)
-    def post_route(petition_id: str, body: RouteIn) -> dict[str, Any]:
+    def post_route(petition_id: Id, body: RouteIn) -> dict[str, Any]:
         route_petition(svc, petition_id, body.agencies, actor="api")
         return queries.petition_view(svc, petition_id)
 
@@ -195,7 +228,7 @@ def create_app(svc: Services) -> FastAPI:
     app.include_router(inbox_router(svc))
 
     @app.get("/v1/documents/{document_id}")
-    def get_document(document_id: str, request: Request) -> Response:
+    def get_document(document_id: Id, request: Request) -> Response:
         presented = bearer(request)  # the operator's token: any document
         if is_operator(presented, token):
             doc = queries.document(svc, document_id)
@@ -209,7 +242,7 @@ def create_app(svc: Services) -> FastAPI:
         )
 
     @app.get("/v1/receipts/{receipt_id}", dependencies=operator)
-    def get_receipt(receipt_id: str) -> Response:
+    def get_receipt(receipt_id: Id) -> Response:
         doc = queries.document(svc, receipt_id)
         if doc.kind != "receipt":
             return problem(404, ErrorCode.NOT_FOUND.value, f"no receipt {receipt_id}")

@@ -178,11 +178,23 @@ def petition_publish(petition_id: str) -> None:
 
 @petition.command("close")
 @click.argument("petition_id")
-def petition_close(petition_id: str) -> None:
-    """Close PETITION_ID (kết thúc): its replied or published cases become closed."""
+@click.option(
+    "--unpublished-reason",
+    default="",
+    metavar="TEXT",
+    help="Why replies that were never published are not made public (lý do không công khai); "
+    "needed to close a petition whose replies were not published. Recorded in the audit trail.",
+)
+def petition_close(petition_id: str, unpublished_reason: str) -> None:
+    """Close PETITION_ID (kết thúc): its replied or published cases become closed.
+
+    Replies are published first (`petition publish`); a petition whose replies are not to be
+    made public is closed only with --unpublished-reason."""
     from gateway.service.publication import close_petition
 
-    cases = close_petition(services(), petition_id, actor="cli")
+    cases = close_petition(
+        services(), petition_id, actor="cli", unpublished_reason=unpublished_reason
+    )
     click.echo(f"closed: cases {', '.join(map(str, cases))}")
 
 

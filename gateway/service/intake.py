@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
 
 from gateway.domain.petition import Category, Petition, Petitioner, nfc
-from gateway.errors import InputInvalid
+from gateway.errors import IdempotencyConflict, InputInvalid
 from gateway.service.context import Services
 from gateway.service.escalations import check_repeat, detect_repeat
 from gateway.service.routing import route_by_configured_rules, route_in
@@ -15,6 +16,7 @@ from gateway.store.repositories import new_id
 
 MAX_TITLE = 500
 MAX_CONTENT = 100_000
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def _clean(cmd: NewPetition) -> NewPetition:
         phone=p.phone.strip(),
         email=p.email.strip(),
     )
+    if petitioner.email and not EMAIL.fullmatch(petitioner.email):
+        raise InputInvalid("petitioner email is not an e-mail address")
     if cmd.client_ref is not None and not 0 < len(cmd.client_ref) <= 128:
         raise InputInvalid("client_ref must be 1–128 characters")
     return replace(
@@ -63,14 +67,38 @@ def _clean(cmd: NewPetition) -> NewPetition:
     )
 
 
+def _earlier(svc: Services, cmd: NewPetition) -> Submitted | None:
+    """The petition already recorded under this client_ref, if any. The same submission again
+    answers with it; a different one under the same client_ref is refused, never merged."""
+    if not cmd.client_ref:
+        return None
+    with svc.store.unit_of_work() as uow:
+        existing = uow.petitions.id_for_client_ref(cmd.client_ref)
+        record = uow.petitions.get(existing) if existing else None
+    if record is None:
+        return None
+    p = record.petition
+    if (p.category, p.title, p.content, p.petitioner, p.portal) != (
+        cmd.category,
+        cmd.title,
+        cmd.content,
+        cmd.petitioner,
+        cmd.portal,
+    ):
+        raise IdempotencyConflict(
+            "this client_ref was already used for a different petition; use a new client_ref "
+            "for a new submission"
+        )
+    return Submitted(p.petition_id, created=False)
+
+
 def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
     """Record a petition (and route it, if the target agencies are given) in one transaction."""
     cmd = _clean(cmd)
-    if cmd.client_ref:
-        with svc.store.unit_of_work() as uow:
-            existing = uow.petitions.id_for_client_ref(cmd.client_ref)
-        if existing:
-            return Submitted(existing, created=False)
+    if cmd.portal not in svc.settings.portals:
+        raise InputInvalid(f"unknown portal; configured portals: {', '.join(svc.settings.portals)}")
+    if (earlier := _earlier(svc, cmd)) is not None:
+        return earlier
     at = svc.clock.now()
     petition = Petition(
         new_id(),
@@ -100,10 +128,7 @@ def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
                 route_by_configured_rules(svc, uow, petition, at=at)
             uow.commit()
     except IntegrityError:
-        if cmd.client_ref:  # the same submission raced us: answer with the winner
-            with svc.store.unit_of_work() as uow:
-                existing = uow.petitions.id_for_client_ref(cmd.client_ref)
-            if existing:
-                return Submitted(existing, created=False)
+        if (earlier := _earlier(svc, cmd)) is not None:  # the same submission raced us
+            return earlier
         raise
     return Submitted(petition.petition_id, created=True)

@@ -1,7 +1,9 @@
 """Công khai, kết thúc: VPCP publishes a petition's replies, then closes it.
 
 Both go through the case transition table: publishing needs a replied case, closing a replied
-or published one; anything else is an IllegalTransition (409) and changes nothing.
+or published one; anything else is an IllegalTransition (409) and changes nothing. The directive
+requires handling results to be made public, so a replied case is closed unpublished only with
+an operator's reason, recorded in the audit trail.
 """
 
 from __future__ import annotations
@@ -17,12 +19,25 @@ def publish_petition(svc: Services, petition_id: str, *, actor: str) -> list[int
     return _move_cases(svc, petition_id, CaseState.PUBLISHED, actor=actor)
 
 
-def close_petition(svc: Services, petition_id: str, *, actor: str) -> list[int]:
-    """Close every replied or published case of the petition."""
-    return _move_cases(svc, petition_id, CaseState.CLOSED, actor=actor)
+def close_petition(
+    svc: Services, petition_id: str, *, actor: str, unpublished_reason: str = ""
+) -> list[int]:
+    """Close every replied or published case of the petition. A replied case not yet published
+    needs ``unpublished_reason`` (why its reply is not made public), else IllegalTransition."""
+    return _move_cases(
+        svc, petition_id, CaseState.CLOSED, actor=actor, unpublished_reason=unpublished_reason
+    )
 
 
-def _move_cases(svc: Services, petition_id: str, target: CaseState, *, actor: str) -> list[int]:
+def _move_cases(
+    svc: Services,
+    petition_id: str,
+    target: CaseState,
+    *,
+    actor: str,
+    unpublished_reason: str = "",
+) -> list[int]:
+    reason = unpublished_reason.strip()
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         if uow.petitions.get(petition_id) is None:
@@ -35,8 +50,18 @@ def _move_cases(svc: Services, petition_id: str, target: CaseState, *, actor: st
                 f"petition {petition_id} cannot be {target.value}: its cases are {states}",
                 target=target.value,
             )
+        unpublished = [c for c in movable if c.case.state is CaseState.REPLIED]
+        if target is CaseState.CLOSED and unpublished and not reason:
+            raise IllegalTransition(
+                f"petition {petition_id} has replies that were never published: publish them "
+                "first, or give the reason for not publishing them",
+                target=target.value,
+            )
         for record in movable:
             moved = move(record.case, target, at=at)
+            note = ""
+            if target is CaseState.CLOSED and record.case.state is CaseState.REPLIED:
+                note = f"closed without publishing: {reason}"
             uow.cases.save(moved)
             uow.audit.record(
                 "case.changed",
@@ -47,7 +72,7 @@ def _move_cases(svc: Services, petition_id: str, target: CaseState, *, actor: st
                 organ_id=record.case.organ_id,
                 previous=record.case.state.value,
                 state=target.value,
-                note="",
+                note=note,
             )
         refresh_petition_status(uow, petition_id, at=at)
         uow.commit()

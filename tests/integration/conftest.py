@@ -10,6 +10,7 @@ import pytest
 from gateway.config import Settings
 from gateway.runtime.up import Running, start
 from tests.conftest import OPERATOR
+from tests.helpers import no_server_errors
 
 
 @pytest.fixture
@@ -31,5 +32,10 @@ def gateway(gateway_settings: Settings) -> Iterator[Running]:
 
 @pytest.fixture
 def api(gateway: Running) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=gateway.api.url, timeout=10, headers=OPERATOR) as client:
+    with httpx.Client(
+        base_url=gateway.api.url,
+        timeout=10,
+        headers=OPERATOR,
+        event_hooks={"response": [no_server_errors]},
+    ) as client:
         yield client

@@ -9,12 +9,12 @@ import httpx
 from gateway.api.auth import operator_token
 from gateway.runtime.demo import sample_petition
 from tests.conftest import OPERATOR
-from tests.helpers import wait_until
+from tests.helpers import CHECKED, wait_until
 
 
 def test_without_the_operator_token_nothing_is_read_or_accepted(gateway, api):
     petition = api.post("/v1/petitions", json=sample_petition(1)).json()
-    with httpx.Client(base_url=gateway.api.url, timeout=10) as anonymous:
+    with httpx.Client(base_url=gateway.api.url, timeout=10, event_hooks=CHECKED) as anonymous:
         refused = [
             anonymous.post("/v1/petitions", json=sample_petition(2)),
             anonymous.get("/v1/petitions"),

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from gateway.clock import FixedClock
 from gateway.config import Settings
@@ -18,9 +19,10 @@ from gateway.domain.documents import StatusCode
 from gateway.runtime.demo import sample_petition
 from gateway.runtime.up import Running, start
 from gateway.simulator.agency import Behaviour
+from gateway.store.tables import audit_events
 from schemas import edxml
 from tests.conftest import OPERATOR
-from tests.helpers import wait_until
+from tests.helpers import CHECKED, wait_until
 
 G17, G18 = "000.00.00.G17", "000.00.00.G18"
 NOT_COMPETENT = "Không thuộc thẩm quyền của Bộ"
@@ -223,6 +225,32 @@ def test_publishing_before_the_reply_is_refused_and_after_it_the_case_is_publish
     assert view(api, petition["id"])["status"] == "closed"
 
 
+def test_a_reply_is_closed_unpublished_only_with_a_recorded_reason(gateway, api):
+    simulator(gateway, G17).behaviour = Behaviour(delay=0.02)
+    petition = submit(api, 3, route_to=[G17])
+    wait_until(lambda: in_status(api, petition["id"], "replied"), what="the reply")
+    refused = api.post(f"/v1/petitions/{petition['id']}/close")
+    assert refused.status_code == 409 and refused.json()["code"] == "ILLEGAL_TRANSITION"
+    assert "publish" in refused.json()["detail"]
+    blank = api.post(f"/v1/petitions/{petition['id']}/close", json={"unpublished_reason": "  "})
+    assert blank.status_code == 409
+    assert view(api, petition["id"])["status"] == "replied"
+    reason = "Nội dung trả lời có thông tin cá nhân của người phản ánh"
+    closed = api.post(f"/v1/petitions/{petition['id']}/close", json={"unpublished_reason": reason})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    with gateway.svc.store.engine.connect() as c:
+        notes = [
+            details.get("note")
+            for (details,) in c.execute(
+                select(audit_events.c.details).where(
+                    audit_events.c.action == "case.changed",
+                    audit_events.c.petition_id == petition["id"],
+                )
+            )
+        ]
+    assert f"closed without publishing: {reason}" in notes
+
+
 # -- overdue, with a clock the test controls ------------------------------------------------------
 
 
@@ -249,7 +277,9 @@ def clocked(settings: Settings, db_url: str, clock: FixedClock) -> Iterator[Runn
 
 def test_a_silent_agency_becomes_overdue_when_the_clock_passes_its_deadline(clocked, clock):
     simulator(clocked, G17).behaviour = Behaviour(delay=0.02, statuses=1)  # 01, then silence
-    with httpx.Client(base_url=clocked.api.url, timeout=10, headers=OPERATOR) as api:
+    with httpx.Client(
+        base_url=clocked.api.url, timeout=10, headers=OPERATOR, event_hooks=CHECKED
+    ) as api:
         petition = submit(api, 0, route_to=[G17])
         arrived = wait_until(lambda: in_status(api, petition["id"], "arrived"), what="01")
         wait_until(

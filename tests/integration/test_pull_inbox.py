@@ -15,7 +15,7 @@ from gateway.service import adapters
 from gateway.service.admin import add_agency
 from gateway.simulator.pull import InboxPoller
 from tests.conftest import AGENCY_A, AGENCY_B, OPERATOR
-from tests.helpers import wait_until
+from tests.helpers import CHECKED, wait_until
 from tests.integration.adapter_support import simulated_agency
 
 G17, G18 = AGENCY_A[0], AGENCY_B[0]
@@ -38,7 +38,7 @@ def stack(settings, db_url) -> Iterator[tuple[Running, dict[str, str]]]:
 
 @pytest.fixture
 def api(stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack[0].api.url, timeout=10) as client:
+    with httpx.Client(base_url=stack[0].api.url, timeout=10, event_hooks=CHECKED) as client:
         yield client
 
 

@@ -8,7 +8,6 @@ import random
 from gateway.domain.escalation import (
     COMPARED_CHARS,
     TextProfile,
-    profile_similarity,
     similarity,
 )
 
