@@ -3,7 +3,10 @@ and never comes back echoed at length (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -127,3 +130,39 @@ def test_a_writer_that_cannot_get_the_sqlite_lock_gets_503_and_nothing_is_stored
 @pytest.fixture
 def gateway_settings(settings, db_url):
     return settings.with_(database_url=db_url, db_busy_seconds=0.3)
+
+
+def test_a_long_repeat_petition_does_not_hold_up_another_agencys_push(gateway, api, pki_dir):
+    from tests.helpers import wait_until
+    from tests.integration.test_bad_input import signed, status_root
+    from tests.integration.test_lifecycle import in_status, submit
+
+    words = [f"{w}{i % 97}" for i, w in enumerate(LONG_VOCABULARY.split() * 40)]
+    content = " ".join(random.Random(3).choice(words) for _ in range(14_000))[:98_000]
+    earlier = submit(api, 5, content=content, route_to=["000.00.00.G17"])
+    wait_until(lambda: in_status(api, earlier["id"], "replied"), what="the first reply")
+
+    repeat: dict = {}
+    submitting = threading.Thread(
+        target=lambda: repeat.update(
+            submit(
+                api, 5, content="Tôi gửi lại: " + content[:97_000], route_to=[], client_ref="again"
+            )
+        )
+    )
+    push = signed(pki_dir, status_root(sender="000.00.00.G18"), organ_id="000.00.00.G18")
+    submitting.start()
+    started = time.perf_counter()
+    pushed = api.post("/v1/edxml", content=push)  # a status about no known transfer: a rejection
+    took = time.perf_counter() - started
+    submitting.join(timeout=30)
+    assert pushed.status_code == 404 and pushed.json()["code"] == "UNKNOWN_DOCUMENT"
+    assert took < 1.0, f"another agency's push waited {took:.2f} s"
+    escalations = api.get(f"/v1/petitions/{repeat['id']}").json()["escalations"]
+    assert [e["reason"] for e in escalations] == ["repeat_after_reply"]
+
+
+LONG_VOCABULARY = (
+    "đường giao thông liên xã bị hư hỏng nặng sau mưa lũ người dân đi lại khó khăn đề nghị "
+    "cơ quan có thẩm quyền sớm sửa chữa bảo đảm an toàn cho học sinh và bà con trong thôn"
+)
