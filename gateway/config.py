@@ -30,6 +30,7 @@
 | GATEWAY_SCHEDULER_INTERVAL    | 1 (seconds between deadline checks)  |
 | GATEWAY_ROUTING_RULES         | (none: operators route by hand)      |
 | GATEWAY_API_TOKEN             | (none: made once in <home>/api-token)|
+| GATEWAY_CLOCK_SKEW_SECONDS    | 300 (an agency clock may be off by)  |
 
 Reading settings touches no file, database or key: that happens in ``bootstrap``.
 """
@@ -84,6 +85,9 @@ class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     audit_seal_events: int = 1000
     audit_seal_minutes: float = 10.0
+    clock_skew_seconds: int = 300
+    """How far an agency's clock may be off ours: its timestamps must lie within
+    [petition received - skew, now + skew] (gateway.domain.timestamps)."""
 
     @property
     def db_url(self) -> str:
@@ -166,6 +170,7 @@ class Settings:
             scheduler_interval=number("SCHEDULER_INTERVAL", float, base.scheduler_interval),
             routing_rules=get("ROUTING_RULES"),
             api_token=get("API_TOKEN") or None,
+            clock_skew_seconds=int(number("CLOCK_SKEW_SECONDS", int, base.clock_skew_seconds)),
         )
 
 
