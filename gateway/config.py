@@ -34,6 +34,7 @@
 | GATEWAY_BODY_SECONDS          | 10 (to send a whole request body)    |
 | GATEWAY_DB_BUSY_SECONDS       | 10 (SQLite: wait for the write lock) |
 | GATEWAY_PORTALS               | nguoidan,doanhnghiep,cli             |
+| GATEWAY_CLOCK_SKEW_SECONDS    | 300 (an agency clock may be off by)  |
 
 Reading settings touches no file, database or key: that happens in ``bootstrap``.
 """
@@ -96,6 +97,9 @@ class Settings:
     """SQLite: how long a writer waits for the write lock before 503 DATABASE_BUSY."""
     portals: tuple[str, ...] = ("nguoidan", "doanhnghiep", "cli")
     """The petition portals a petition may come from (Cổng DVC người dân / doanh nghiệp)."""
+    clock_skew_seconds: int = 300
+    """How far an agency's clock may be off ours: its timestamps must lie within
+    [petition received - skew, now + skew] (gateway.domain.timestamps)."""
 
     @property
     def db_url(self) -> str:
@@ -182,6 +186,7 @@ class Settings:
             body_seconds=number("BODY_SECONDS", float, base.body_seconds),
             db_busy_seconds=number("DB_BUSY_SECONDS", float, base.db_busy_seconds),
             portals=_portals(get("PORTALS"), base.portals),
+            clock_skew_seconds=int(number("CLOCK_SKEW_SECONDS", int, base.clock_skew_seconds)),
         )
 
 

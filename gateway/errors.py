@@ -15,7 +15,8 @@ product: never rename one, only add.
     │   ├── Unauthorized          no valid credentials (401)
     │   ├── Forbidden             valid credentials, but not for this (403)
     │   ├── Conflict              the request clashes with current state (409)
-    │   └── IllegalTransition     a case cannot move that way (409)
+    │   ├── IllegalTransition     a case cannot move that way (409)
+    │   └── ReceiptRejected       a receipt an agency hands us does not match or verify (422)
     ├── DeliveryError             an agency system did not take a document
     │   ├── TransientDeliveryError   try again later (timeout, 5xx, connection refused)
     │   └── PermanentDeliveryError   will never work as is (4xx, SOAP client fault); dead-letter
@@ -176,6 +177,16 @@ class IdempotencyConflict(Conflict):
     """A client_ref reused with a different body (HTTP 409); the same body answers 200."""
 
     code = ErrorCode.IDEMPOTENCY_CONFLICT
+
+
+class ReceiptRejected(Rejected):
+    """A signed receipt the agency itself presents (e.g. with an inbox acknowledgement) names
+    other bytes or is not validly signed by it: the caller's fault (HTTP 422). When the receipt is
+    an agency system's answer to our push delivery, the delivery path turns this into a
+    :class:`PermanentDeliveryError` with the same code."""
+
+    code = ErrorCode.RECEIPT_MISMATCH
+    http_status = 422
 
 
 class DeliveryError(GatewayError):

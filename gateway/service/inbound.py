@@ -3,26 +3,44 @@
 Order of checks, each with its own code, before anything is stored: hardened parse → signature
 and certificate → schema decode of the *signed* content only → the certificate is bound to the
 ``From`` OrganId (:mod:`gateway.service.verification`) → the sender is a registered agency → the
-document is addressed to us and refers to a case of that agency. A refusal gets a signed rejection
-receipt and an audit event with the same code (:mod:`gateway.service.rejections`). Then, in one
-transaction: the exact bytes, the case change, the audit events and a signed receipt. The same
-(sender, document) again gets the same receipt back; the exact same bytes get it before any
-verification (so also after the certificate has expired or been revoked).
+document is addressed to us and refers to a case of that agency → every time it claims is
+plausible (:mod:`gateway.domain.timestamps`: within the clock skew of the petition's receipt and
+of our clock, else TIMESTAMP_INVALID) → a reply does not silently replace one already recorded
+(a second reply must say it updates or replaces it, else CONFLICT). A refusal gets a signed
+rejection receipt and an audit event with the same code (:mod:`gateway.service.rejections`).
+Then, in one transaction: the exact bytes, the case change, the audit events and a signed
+receipt. The same (sender, document) again gets the same receipt back; the exact same bytes get
+it before any verification (so also after the certificate has expired or been revoked).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lxml import etree
 from sqlalchemy.exc import IntegrityError
 
 from gateway.domain.calendar import deadline_from
-from gateway.domain.case import Outcome, apply_reply, apply_status, withdraw_reply
+from gateway.domain.case import (
+    Case,
+    CaseState,
+    Outcome,
+    apply_reply,
+    apply_status,
+    withdraw_reply,
+)
 from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode
-from gateway.errors import ErrorCode, IllegalTransition, NotFound, Rejected
+from gateway.domain.timestamps import TimeWindow, instant
+from gateway.errors import (
+    Conflict,
+    ErrorCode,
+    IllegalTransition,
+    NotFound,
+    Rejected,
+    SchemaRejected,
+)
 from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
 from gateway.service.escalations import check_disagreement, record_return
@@ -83,6 +101,8 @@ def _accept(svc: Services, body: bytes, seen: list[etree._Element]) -> Accepted:
                     f"{sender} is not a registered agency", code=ErrorCode.UNKNOWN_AGENCY
                 )
             record, kind = _target_case(svc, uow, package, sender)
+            not_before = _received_at(uow, record)
+            _check_times(svc, package, not_before=not_before, now=at)
             document = StoredDocument(
                 document_id=new_id(),
                 direction="in",
@@ -114,7 +134,7 @@ def _accept(svc: Services, body: bytes, seen: list[etree._Element]) -> Accepted:
                 digest_algorithm=verified.digest_algorithm,
                 legacy_sha1=_is_sha1(verified),
             )
-            outcome = _apply(svc, uow, package, record, document, at)
+            outcome = _apply(svc, uow, package, record, document, at, not_before)
             receipt = issue_receipt(svc, uow, for_document=document, at=at)
             uow.commit()
     except IntegrityError:
@@ -182,6 +202,12 @@ def _target_case(
                 "a reply must name the transfer it answers (ResponseFor)",
                 code=ErrorCode.UNKNOWN_DOCUMENT,
             )
+        foreign = sorted({ref.organ_id for ref in refs if ref.organ_id != svc.organ_id})
+        if foreign:
+            raise Rejected(
+                f"the reply answers a document of {', '.join(foreign)}, not of {svc.organ_id}",
+                code=ErrorCode.WRONG_RECIPIENT,
+            )
     for ref in refs:
         record = uow.cases.by_transfer_key(ref.document_id, for_update=True) or case_for_request(
             svc, uow, ref.document_id
@@ -194,6 +220,44 @@ def _target_case(
             )
         return record, kind
     raise NotFound(f"no transfer {refs[0].document_id} is known", code=ErrorCode.UNKNOWN_DOCUMENT)
+
+
+def time_window(svc: Services) -> TimeWindow:
+    """The times an agency may claim, from ``Settings.clock_skew_seconds``."""
+    return TimeWindow(timedelta(seconds=svc.settings.clock_skew_seconds))
+
+
+def _received_at(uow: UnitOfWork, record: CaseRecord) -> datetime | None:
+    petition = uow.petitions.get(record.case.petition_id)
+    return None if petition is None else petition.petition.received_at
+
+
+def _check_times(
+    svc: Services,
+    package: edxml.Edoc | edxml.StatusPackage,
+    *,
+    not_before: datetime | None,
+    now: datetime,
+) -> None:
+    """Every time the agency claims must be plausible (:mod:`gateway.domain.timestamps`).
+
+    Raises:
+        SchemaRejected(TIMESTAMP_INVALID): a status Timestamp or a reply's PromulgationDate that
+            cannot be, or lies outside the window around the petition's receipt and our clock.
+    """
+    window = time_window(svc)
+    if isinstance(package, edxml.StatusPackage):
+        field = "Timestamp"
+        problem = window.problem(package.timestamp, zone=svc.zone, not_before=not_before, now=now)
+    elif package.promulgation_date is not None:
+        field = "PromulgationDate"
+        problem = window.date_problem(
+            package.promulgation_date, zone=svc.zone, not_before=not_before, now=now
+        )
+    else:
+        return
+    if problem is not None:
+        raise SchemaRejected(f"{field}: {problem}", code=ErrorCode.TIMESTAMP_INVALID)
 
 
 def _apply_edoc(
@@ -221,12 +285,34 @@ def _apply_edoc(
             case_id=case.case_id,
             current=case.state.value,
         )
+    if (
+        doc_type == BusinessDocType.NEW
+        and record.reply_document_id is not None
+        and case.state == CaseState.REPLIED
+    ):
+        raise Conflict(
+            f"case {case.case_id} already has a reply; a new reply must update (2) or replace (3) "
+            "it (TraceHeaderList/Bussiness/BussinessDocType)",
+            case_id=case.case_id,
+        )
     outcome = apply_reply(case, at=at)
     uow.cases.set_reply(case.case_id, document.document_id)
     check_disagreement(uow, record, package, at=at)
     if record.reply_document_id is not None and doc_type != BusinessDocType.NEW:
         outcome = replace(outcome, note=f"reply {doc_type.name.lower()}d")
     return outcome, detail
+
+
+def _trusted_order(
+    svc: Services, case: Case, *, not_before: datetime | None, now: datetime
+) -> Case:
+    """The case, forgetting a stored latest-status time that is implausible now (e.g. 2099,
+    accepted before timestamps were checked): one wrong clock must not freeze a case."""
+    if case.last_status_at is None or time_window(svc).plausible(
+        case.last_status_at, zone=svc.zone, not_before=not_before, now=now
+    ):
+        return case
+    return replace(case, last_status_at=None)
 
 
 def _apply(
@@ -236,12 +322,17 @@ def _apply(
     record: CaseRecord,
     document: StoredDocument,
     at: datetime,
+    not_before: datetime | None,
 ) -> Outcome:
     case = record.case
     if isinstance(package, edxml.StatusPackage):
-        status_time = package.timestamp.replace(tzinfo=svc.zone)
+        status_time = instant(package.timestamp, svc.zone)
+        assert status_time is not None  # _check_times refused any other
         outcome = answer_change(svc, uow, record, package, at) or apply_status(
-            case, package.status_code, status_time=status_time, at=at
+            _trusted_order(svc, case, not_before=not_before, now=at),
+            package.status_code,
+            status_time=status_time,
+            at=at,
         )
         detail: dict[str, Any] = {"status_code": package.status_code.value}
     else:

@@ -15,7 +15,7 @@ from gateway.domain.delivery import DeliveryState
 from gateway.errors import Forbidden, NotFound, Unauthorized
 from gateway.service.context import Services, sha256_hex
 from gateway.service.delivery import _start_clock
-from gateway.service.receipts import check_agency_receipt, keep_agency_receipt
+from gateway.service.receipts import keep_agency_receipt, verify_agency_receipt
 from gateway.store.repositories import StoredDocument
 
 
@@ -80,7 +80,8 @@ def acknowledge(
 
     Raises:
         NotFound: not a document in this agency's inbox.
-        PermanentDeliveryError(RECEIPT_MISMATCH): a receipt for other bytes or badly signed.
+        ReceiptRejected(RECEIPT_MISMATCH, 422): a receipt for other bytes or badly signed;
+            nothing is recorded and the document stays in the inbox.
     """
     with svc.store.unit_of_work() as uow:
         item = uow.inbox.for_document(document_id, caller)
@@ -95,7 +96,7 @@ def acknowledge(
     if item.state != DeliveryState.INBOX.value:
         raise _not_found(document_id)
     checked = (
-        check_agency_receipt(svc, receipt, organ_id=caller, doc_key=doc.doc_key, sha256=doc.sha256)
+        verify_agency_receipt(svc, receipt, organ_id=caller, doc_key=doc.doc_key, sha256=doc.sha256)
         if receipt.strip()
         else None
     )

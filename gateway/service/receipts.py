@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gateway.domain.documents import DocumentKind, Receipt, ReceiptOutcome
-from gateway.errors import ErrorCode, GatewayError, PermanentDeliveryError
+from gateway.errors import GatewayError, PermanentDeliveryError, ReceiptRejected
 from gateway.service.context import Services, sha256_hex
 from gateway.store.repositories import StoredDocument, new_id
 from gateway.store.uow import UnitOfWork
@@ -60,14 +60,32 @@ def issue_receipt(
 def check_agency_receipt(
     svc: Services, body: bytes, *, organ_id: str, doc_key: str, sha256: str
 ) -> Receipt | None:
-    """Verify an agency's answer as a signed receipt for exactly what we sent.
+    """Verify an agency system's answer to our push delivery as a signed receipt for exactly what
+    we sent (see :func:`verify_agency_receipt`).
+
+    Raises:
+        PermanentDeliveryError(RECEIPT_MISMATCH): a receipt that names another document or
+            another digest, or is not validly signed by the agency — the delivery will never
+            succeed as is.
+    """
+    try:
+        return verify_agency_receipt(svc, body, organ_id=organ_id, doc_key=doc_key, sha256=sha256)
+    except ReceiptRejected as e:
+        raise PermanentDeliveryError(e.message, code=e.code) from e
+
+
+def verify_agency_receipt(
+    svc: Services, body: bytes, *, organ_id: str, doc_key: str, sha256: str
+) -> Receipt | None:
+    """Verify ``body`` as ``organ_id``'s signed receipt for exactly what we sent.
 
     Returns the receipt, or None when the answer is not a receipt at all (some systems answer
     with a plain acknowledgement; it is still kept as evidence).
 
     Raises:
-        PermanentDeliveryError(RECEIPT_MISMATCH): a receipt that names another document or
-            another digest, or is not validly signed by the agency.
+        ReceiptRejected(RECEIPT_MISMATCH): a receipt that names another document or another
+            digest, or is not validly signed by the agency (the agency's fault: 422).
+        PermanentDeliveryError: a valid receipt saying the agency rejected the document.
     """
     if not body.lstrip().startswith((b"<", b"\xef\xbb\xbf")):
         return None
@@ -81,14 +99,11 @@ def check_agency_receipt(
         verified = svc.verify_signed(root, organ_id)
         receipt = decode_receipt(verified.signed_root)
     except GatewayError as e:
-        raise PermanentDeliveryError(
-            f"the agency's receipt is not acceptable: {e}", code=ErrorCode.RECEIPT_MISMATCH
-        ) from e
+        raise ReceiptRejected(f"the agency's receipt is not acceptable: {e}") from e
     if receipt.document_id != doc_key or receipt.digest_sha256 != sha256:
-        raise PermanentDeliveryError(
+        raise ReceiptRejected(
             f"the agency's receipt names {receipt.document_id} / {receipt.digest_sha256[:12]}…, "
-            f"not what was sent ({doc_key} / {sha256[:12]}…)",
-            code=ErrorCode.RECEIPT_MISMATCH,
+            f"not what was sent ({doc_key} / {sha256[:12]}…)"
         )
     if receipt.outcome != ReceiptOutcome.ACCEPTED:
         raise PermanentDeliveryError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import signxml
 from lxml import etree
@@ -76,19 +76,20 @@ def status(
     code: StatusCode = StatusCode.ARRIVED,
     description: str = "Đã đến",
     seconds: int = 0,
+    at: datetime | None = None,
 ) -> etree._Element:
     return edxml.encode_status(
         edxml.StatusPackage(
             edxml.Organ(sender, organ_name="Bộ Xây dựng"),
             edxml.ResponseFor(to, document_id=ref or kit.transfer_key),
             code,
-            kit.now.replace(second=seconds % 60),
+            at or kit.now.replace(second=seconds % 60),
             description=description,
         )
     )
 
 
-def reply(kit: Kit, *, to: str = GATEWAY) -> etree._Element:
+def reply(kit: Kit, *, to: str = GATEWAY, answering: str = GATEWAY) -> etree._Element:
     return edxml.encode_edoc(
         edxml.Edoc(
             from_=edxml.Organ(AGENCY, organ_name="Bộ Xây dựng"),
@@ -101,7 +102,7 @@ def reply(kit: Kit, *, to: str = GATEWAY) -> etree._Element:
             document_type=edxml.DocumentType(type=1, type_detail=0, type_name="Công văn"),
             subject="Trả lời phản ánh, kiến nghị",
             content="Nội dung trả lời.",
-            response_for=(edxml.ResponseFor(GATEWAY, document_id=kit.transfer_key),),
+            response_for=(edxml.ResponseFor(answering, document_id=kit.transfer_key),),
             trace=(edxml.TraceHeader(AGENCY, kit.now),),
             business=edxml.Business(BusinessDocType.NEW, reason="Văn bản trả lời"),
         )
@@ -401,6 +402,11 @@ def _reply_to_another_recipient(kit: Kit) -> bytes:
     return sign(reply(kit, to=OTHER), kit.agency)
 
 
+def _stamped(at: Callable[[Kit], datetime]) -> Callable[[Kit], bytes]:
+    """A status that is fine but for the time the agency claims."""
+    return lambda kit: sign(status(kit, at=at(kit)), kit.agency)
+
+
 def _malformed(kit: Kit) -> bytes:
     return EDXML_OPEN + b"<edXMLEnvelope><unclosed></edXML>"
 
@@ -645,6 +651,12 @@ CASES: tuple[Case, ...] = (
         ErrorCode.WRONG_RECIPIENT,
     ),
     Case(
+        "wrong-recipient-reply-response-for",
+        "a reply to us answering a document of G18",
+        lambda kit: sign(reply(kit, answering=OTHER), kit.agency),
+        ErrorCode.WRONG_RECIPIENT,
+    ),
+    Case(
         "wrong-recipient-status",
         "a status about a document of G18",
         lambda kit: sign(status(kit, to=OTHER), kit.agency),
@@ -667,6 +679,37 @@ CASES: tuple[Case, ...] = (
         "validly signed by an agency that is not registered",
         _signed_with("unknown_agency", sender="000.00.00.G99"),
         ErrorCode.UNKNOWN_AGENCY,
+    ),
+    # agency clocks
+    Case(
+        "timestamp-year-1",
+        "status stamped 0001/01/01 00:00:00 (before UTC can say)",
+        _stamped(lambda kit: datetime(1, 1, 1)),
+        ErrorCode.TIMESTAMP_INVALID,
+    ),
+    Case(
+        "timestamp-year-9999",
+        "status stamped 9999/12/31 23:59:59",
+        _stamped(lambda kit: datetime(9999, 12, 31, 23, 59, 59)),
+        ErrorCode.TIMESTAMP_INVALID,
+    ),
+    Case(
+        "timestamp-2099",
+        "status stamped in 2099 (would freeze the case)",
+        _stamped(lambda kit: kit.now.replace(year=2099)),
+        ErrorCode.TIMESTAMP_INVALID,
+    ),
+    Case(
+        "timestamp-a-day-ahead",
+        "status stamped a day after the gateway's clock",
+        _stamped(lambda kit: kit.now + timedelta(days=1)),
+        ErrorCode.TIMESTAMP_INVALID,
+    ),
+    Case(
+        "timestamp-before-the-petition",
+        "status stamped a day before the petition was received",
+        _stamped(lambda kit: kit.now - timedelta(days=1)),
+        ErrorCode.TIMESTAMP_INVALID,
     ),
     Case(
         "schema-invalid",

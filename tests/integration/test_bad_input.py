@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -42,6 +42,11 @@ def signer_for(pki_dir: Path, organ_id: str) -> XmlSigner:
     return XmlSigner(load_key_pair(key, cert))
 
 
+def vn_now() -> datetime:
+    """Now as an agency stamps it: Vietnam's local time, naive, whole seconds."""
+    return datetime.now(edxml.VN_TIME).replace(tzinfo=None, microsecond=0)
+
+
 def status_root(
     sender: str = AGENCY,
     ref: str = "000.00.00.G22,2026/01/05,1/VPCP-PAKN",
@@ -52,7 +57,7 @@ def status_root(
             edxml.Organ(sender, organ_name="Bộ Xây dựng"),
             edxml.ResponseFor("000.00.00.G22", document_id=ref),
             code,
-            datetime(2026, 1, 5, 9, 0, 0),
+            vn_now(),
             description="Đã đến",
         )
     )
@@ -174,7 +179,9 @@ def test_a_status_that_would_reopen_a_returned_case_is_a_409_and_changes_nothing
     assert api.get(f"/v1/petitions/{petition['id']}").json()["status"] == "returned"
     before = counts(gateway)
     late = status_root(ref=transfer, code=StatusCode.ACCEPTED)
-    late.find(f".//{{{edxml.NS}}}Timestamp").text = "2026/01/05 10:00:00"
+    late.find(f".//{{{edxml.NS}}}Timestamp").text = edxml.format_timestamp(
+        vn_now() + timedelta(minutes=1)
+    )
     assert_problem(api.post("/v1/edxml", content=signed(pki_dir, late)), 409, "ILLEGAL_TRANSITION")
     assert counts(gateway) == before
 

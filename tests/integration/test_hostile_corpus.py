@@ -75,6 +75,9 @@ def test_the_corpus_is_big_enough_and_covers_every_listed_attack() -> None:
         "sha1-not-legacy",
         "replay-identical",
         "wrong-recipient-reply",
+        "wrong-recipient-reply-response-for",
+        "timestamp-year-1",
+        "timestamp-2099",
         "invalid-utf8",
     ):
         assert needed in names

@@ -106,7 +106,7 @@ def test_a_status_after_a_return_is_refused_with_409_and_changes_nothing(gateway
         me,
         ref,
         StatusCode.ACCEPTED,
-        datetime.now(UTC).replace(tzinfo=None, microsecond=0) + timedelta(hours=8),
+        datetime.now(edxml.VN_TIME).replace(tzinfo=None, microsecond=0) + timedelta(minutes=1),
         description="Tiếp nhận",
     )
     root = edxml.encode_status(late)

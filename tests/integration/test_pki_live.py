@@ -37,7 +37,7 @@ def status_signed_by(signer: XmlSigner, gateway: Running, transfer_key: str) -> 
             me,
             ref,
             StatusCode.RECALL_REQUESTED,
-            datetime.now().replace(microsecond=0),
+            datetime.now(edxml.VN_TIME).replace(tzinfo=None, microsecond=0),
             description="Đề nghị thu hồi",
         )
     )

@@ -48,7 +48,9 @@ def signed_edoc(
         promulgation_date=original.promulgation_date,
         document_id=original.document_id,
     )
-    reply = sim._reply(original, me, ref, datetime.now().replace(microsecond=0))
+    reply = sim._reply(
+        original, me, ref, datetime.now(edxml.VN_TIME).replace(tzinfo=None, microsecond=0)
+    )
     reply = replace(
         reply,
         document_id=f"{G17},{reply.promulgation_date:%Y/%m/%d},{number}/TL",
@@ -66,7 +68,11 @@ def signed_status(gateway: Running, transfer_key: str, code: StatusCode) -> byte
     ref = edxml.ResponseFor(gateway.svc.organ_id, code="1/VPCP-PAKN", document_id=transfer_key)
     root = edxml.encode_status(
         edxml.StatusPackage(
-            me, ref, code, datetime.now().replace(microsecond=0), description="Đề nghị thu hồi"
+            me,
+            ref,
+            code,
+            datetime.now(edxml.VN_TIME).replace(tzinfo=None, microsecond=0),
+            description="Đề nghị thu hồi",
         )
     )
     return sim.signer.sign(root, edxml.header_of(root))
