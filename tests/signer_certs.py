@@ -71,6 +71,11 @@ REFUSED = tuple(v for v in VARIANTS if v.expected is not None)
 ACCEPTED = tuple(v for v in VARIANTS if v.expected is None)
 
 
+def variant(name: str) -> Variant:
+    """The variant called ``name``."""
+    return next(v for v in VARIANTS if v.name == name)
+
+
 def new_key(kind: str) -> Any:
     if kind.startswith("rsa-"):
         return rsa.generate_private_key(public_exponent=65537, key_size=int(kind[4:]))
