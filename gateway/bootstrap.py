@@ -14,7 +14,7 @@ from adapters.registry import AdapterRegistry
 from gateway.calendar_source import calendar_from_file
 from gateway.clock import Clock, SystemClock
 from gateway.config import Settings
-from gateway.errors import ConfigurationError
+from gateway.errors import ConfigurationError, SignatureRejected
 from gateway.service.context import Services
 from gateway.store.db import make_engine, upgrade
 from gateway.store.uow import Store
@@ -27,6 +27,7 @@ from signing import (
     load_key_pair,
 )
 from signing.certificates import CertificateDirectory, LiveTrust
+from signing.policy import check_signer
 
 
 def dev_pki(settings: Settings) -> DevPki:
@@ -42,11 +43,26 @@ def certificate_directory(settings: Settings) -> CertificateDirectory:
 
 
 def keys(settings: Settings) -> tuple[KeyPair, tuple[Path, ...]]:
-    """The gateway's signing key pair (loaded once) and the trusted CA files."""
+    """The gateway's signing key pair (loaded once) and the trusted CA files.
+
+    Raises:
+        ConfigurationError: the key or certificate cannot be loaded, or the certificate does not
+            meet the signer key policy (with its code: KEY_TOO_WEAK, CERT_CA_SIGNER, …).
+    """
     if settings.signing_key and settings.signing_cert:
-        return load_key_pair(settings.signing_key, settings.signing_cert), settings.trusted_ca
-    pki = dev_pki(settings)
-    return load_key_pair(pki.gateway_key_path, pki.gateway_cert_path), (pki.ca_path,)
+        key_pair = load_key_pair(settings.signing_key, settings.signing_cert)
+        trusted = settings.trusted_ca
+    else:
+        pki = dev_pki(settings)
+        key_pair = load_key_pair(pki.gateway_key_path, pki.gateway_cert_path)
+        trusted = (pki.ca_path,)
+    try:
+        check_signer(key_pair.certificate)
+    except SignatureRejected as e:
+        raise ConfigurationError(
+            f"the gateway's signing certificate cannot sign documents: {e.message}", code=e.code
+        ) from e
+    return key_pair, trusted
 
 
 def make_transport(settings: Settings, engine: Engine) -> Transport:

@@ -14,6 +14,7 @@ Importing this package does no I/O.
 from signing.binding import organ_id_of
 from signing.keys import KeyPair, load_key_pair
 from signing.pki import DevPki
+from signing.policy import SignerPolicy, check_signer
 from signing.signer import XmlSigner
 from signing.trust import TrustStore
 from signing.verifier import VerificationPolicy, VerifiedDocument, Verifier
@@ -21,11 +22,13 @@ from signing.verifier import VerificationPolicy, VerifiedDocument, Verifier
 __all__ = [
     "DevPki",
     "KeyPair",
+    "SignerPolicy",
     "TrustStore",
     "VerificationPolicy",
     "VerifiedDocument",
     "Verifier",
     "XmlSigner",
+    "check_signer",
     "load_key_pair",
     "organ_id_of",
 ]

@@ -8,8 +8,10 @@ Layout, inside the PKI directory (``GATEWAY_PKI_DIR``)::
     crl/                                   CRL files (default GATEWAY_CRL_DIR)
 
 An import is checked before anything is written: a signing certificate in the file must be bound
-to ``ORGAN_ID`` (subject ``UID``, :mod:`signing.binding`), allow digitalSignature and chain — with
-the CA certificates of the same file, if any — to a trust anchor at the time of import. Root CAs
+to ``ORGAN_ID`` (subject ``UID``, :mod:`signing.binding`), allow digitalSignature, chain — with
+the CA certificates of the same file, if any — to a trust anchor at the time of import, and meet
+the signer key policy (:mod:`signing.policy`), so that a certificate that could never sign an
+accepted document is refused here and not at the agency's first document. Root CAs
 in the file become trust anchors **pinned to that agency**; intermediates help build paths.
 
 A running gateway sees an import without a restart: :class:`LiveTrust` rebuilds its trust store
@@ -35,6 +37,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from gateway.errors import ErrorCode, GatewayError, InputInvalid, SignatureRejected
 from signing.binding import organ_id_of
 from signing.pki import DevPki, _write_atomically
+from signing.policy import check_signer
 from signing.revocation import LOCAL_LIST_NAME, Revocations, files_stamp, serial_hex
 from signing.trust import TrustStore
 from signing.verifier import VerificationPolicy, Verifier
@@ -211,7 +214,9 @@ class CertificateDirectory:
             SignatureRejected: CERT_ORGAN_MISMATCH (the signing certificate is bound to another
                 agency or none), CERT_EXPIRED / CERT_NOT_YET_VALID (a root CA of the file is not
                 valid now), CERT_UNTRUSTED / CERT_EXPIRED / CERT_NOT_YET_VALID / CERT_REVOKED
-                (it does not verify now, even with the CAs of the file).
+                (it does not verify now, even with the CAs of the file), KEY_TOO_WEAK /
+                KEY_CURVE_REFUSED / KEY_TYPE_REFUSED / CERT_USAGE_REFUSED (the signing
+                certificate does not meet the signer key policy).
         """
         try:
             certificates = x509.load_pem_x509_certificates(data)
@@ -257,6 +262,7 @@ class CertificateDirectory:
                     code=ErrorCode.CERT_ORGAN_MISMATCH,
                 )
             candidate.verify_chain(leaf, (), at)
+            check_signer(leaf)
         folder = self.imported_directory / _safe(organ_id)
         folder.mkdir(parents=True, exist_ok=True)
         kept = []

@@ -10,6 +10,8 @@ Every certificate is issued under the development CA with the agency's OrganId i
 UID attribute (see :mod:`signing.binding`), a critical KeyUsage ``digitalSignature,
 nonRepudiation`` and critical basicConstraints ``CA:FALSE``: enough for
 :meth:`signing.trust.TrustStore.verify_chain` and for ``xmlsec1 --verify --trusted-pem ca.pem``.
+Keys are RSA-2048 or EC P-256 and no extended key usage is set, so every certificate issued here
+meets the signer key policy (:mod:`signing.policy`).
 Private keys are written mode 0600. Files are written to a temporary name and renamed, under an
 advisory lock on ``<directory>/.lock``, so two processes calling :meth:`DevPki.init` at once end
 with one consistent CA. This is for development and tests only: production keys come from the

@@ -10,6 +10,9 @@ as in its ``PolicyBuilder``); nothing here re-implements it. The policy used:
   required (agency signing certificates issued for documents usually have none);
 * CA extension policy: ``ExtensionPolicy.webpki_defaults_ca()`` (basicConstraints CA, keyCertSign…).
 
+What the signing certificate itself must be to sign documents (key size and type, not a CA, an EKU
+that allows signing) is the signer key policy, :mod:`signing.policy`, checked after this.
+
 Revocation: :meth:`TrustStore.is_revoked` asks :class:`signing.revocation.Revocations` (CRL files
 from a folder, checked against the issuing CA's key, and the local list ``gateway pki revoke``
 writes). No OCSP.

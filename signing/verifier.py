@@ -12,7 +12,10 @@
 4. a certificate in ``KeyInfo/X509Data`` (SIGNATURE_INVALID);
 5. that certificate valid at ``at`` and chaining to the trust store (CERT_NOT_YET_VALID,
    CERT_EXPIRED, CERT_UNTRUSTED, CERT_REVOKED — see :mod:`signing.trust`);
-6. the signature itself, checked by signxml against that certificate's key (SIGNATURE_INVALID).
+6. that certificate fit to sign documents: its key strong enough and of an accepted kind, not a
+   CA, an extended key usage (if any) that allows signing (KEY_TOO_WEAK, KEY_CURVE_REFUSED,
+   KEY_TYPE_REFUSED, CERT_CA_SIGNER, CERT_USAGE_REFUSED — see :mod:`signing.policy`);
+7. the signature itself, checked by signxml against that certificate's key (SIGNATURE_INVALID).
 
 The result's ``signed_root`` is signxml's ``VerifyResult.signed_xml``: the canonicalized document
 minus the signature — "see what is signed". Downstream code reads nothing else. Whether the signer
@@ -47,6 +50,7 @@ from signxml.verifier import SignatureConfiguration, XMLVerifier
 from gateway.errors import ConfigurationError, ErrorCode, SignatureRejected
 from schemas.xml import hardened_parser, parse
 from signing.binding import organ_id_of
+from signing.policy import DEFAULT_POLICY, SignerPolicy, check_signer
 from signing.trust import TrustStore, as_utc
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -89,9 +93,11 @@ class VerificationPolicy:
     """What a :class:`Verifier` accepts beyond the defaults.
 
     ``allow_sha1``: accept RSA-SHA1 signatures and SHA-1 digests (agencies flagged legacy only).
+    ``signer``: what the signing certificate must be (:mod:`signing.policy`).
     """
 
     allow_sha1: bool = False
+    signer: SignerPolicy = DEFAULT_POLICY
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,8 @@ class Verifier:
 
         Raises:
             SignatureRejected: with SIGNATURE_MISSING, SIGNATURE_REFERENCE_INVALID,
-                SIGNATURE_ALGORITHM_REFUSED, SIGNATURE_INVALID or a CERT_* code (module docstring).
+                SIGNATURE_ALGORITHM_REFUSED, SIGNATURE_INVALID, a CERT_* or a KEY_* code (module
+                docstring).
             XmlRejected: ``data`` is bytes that :func:`schemas.xml.parse` refuses.
         """
         root = parse(bytes(data)) if isinstance(data, bytes | bytearray | memoryview) else data
@@ -177,6 +184,7 @@ class Verifier:
         signature_method, digest_method = self._check_algorithms(signed_info)
         leaf, intermediates = _certificates(signature)
         self.trust.verify_chain(leaf, intermediates, when)
+        check_signer(leaf, self.policy.signer)
         signed_root = self._check_signature(root, leaf, when)
         return VerifiedDocument(
             signed_root=signed_root,

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from gateway.cli import main
 from gateway.domain.documents import StatusCode
 from schemas import edxml
 from signing import DevPki, XmlSigner, load_key_pair
+from tests import signer_certs
 
 G17, G18 = "000.00.00.G17", "000.00.00.G18"
 
@@ -156,6 +158,57 @@ def test_importing_a_certificate_bound_to_another_agency_is_refused_and_keeps_no
 
     assert last_line(result).startswith("error: CERT_ORGAN_MISMATCH: ")
     assert not (home / "pki" / "imported").exists()
+
+
+def test_importing_a_certificate_outside_the_signer_policy_is_refused_and_keeps_nothing(
+    cli, home: Path, tmp_path: Path
+) -> None:
+    ministry = DevPki(tmp_path / "ministry-ca")
+    ministry.init()
+    ca = load_key_pair(ministry.ca_key_path, ministry.ca_path)
+    for name, code in (
+        ("rsa-1024", "KEY_TOO_WEAK"),
+        ("ec-secp256k1", "KEY_CURVE_REFUSED"),
+        ("ed25519", "KEY_TYPE_REFUSED"),
+        ("eku-server-auth-only", "CERT_USAGE_REFUSED"),
+    ):
+        leaf = signer_certs.issue(signer_certs.variant(name), ca).certificate
+        bundle = tmp_path / f"{name}.pem"
+        bundle.write_bytes(leaf.public_bytes(Encoding.PEM) + ministry.ca_path.read_bytes())
+
+        result = cli("pki", "import", G17, str(bundle), ok=False)
+
+        assert result.exit_code == 1
+        assert last_line(result).startswith(f"error: {code}: "), result.output
+    assert not (home / "pki" / "imported").exists()
+
+
+def test_a_gateway_signing_key_outside_the_policy_is_a_clear_start_up_error(
+    cli, home: Path, tmp_path: Path
+) -> None:
+    dev = DevPki(home / "pki")
+    weak = signer_certs.issue(
+        signer_certs.variant("rsa-1024"), load_key_pair(dev.ca_key_path, dev.ca_path)
+    )
+    key, cert = tmp_path / "gateway.key", tmp_path / "gateway.pem"
+    key.write_bytes(
+        weak.private_key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    )
+    cert.write_bytes(weak.certificate.public_bytes(Encoding.PEM))
+    env = {
+        "GATEWAY_HOME": str(home),
+        "GATEWAY_PKI_DIR": str(home / "pki"),
+        "GATEWAY_DATABASE_URL": "",
+        "GATEWAY_CRL_DIR": "",
+        "GATEWAY_SIGNING_KEY": str(key),
+        "GATEWAY_SIGNING_CERT": str(cert),
+        "GATEWAY_TRUSTED_CA": str(dev.ca_path),
+    }
+
+    result = CliRunner().invoke(main, ["pki", "list"], env=env)
+
+    assert result.exit_code != 0
+    assert last_line(result).startswith("error: KEY_TOO_WEAK: the gateway's signing certificate")
 
 
 def test_importing_a_file_without_a_certificate_is_input_invalid(cli, tmp_path: Path) -> None:

@@ -51,6 +51,16 @@ class Kit:
     self_signed: KeyPair
     stranger: KeyPair
     unknown_agency: KeyPair
+    weak_rsa: KeyPair
+    """RSA-1024, issued by the trusted CA."""
+    wrong_curve: KeyPair
+    """EC on secp521r1, issued by the trusted CA."""
+    wrong_key_type: KeyPair
+    """An Ed25519 certificate, issued by the trusted CA."""
+    ca_signer: KeyPair
+    """A CA:TRUE certificate with UID=G17, issued by the trusted CA."""
+    tls_only: KeyPair
+    """A certificate whose extended key usage is TLS serverAuth only."""
     accepted: bytes
     """A status that was accepted once already (for the replays)."""
     accepted_root: etree._Element
@@ -642,6 +652,37 @@ CASES: tuple[Case, ...] = (
         "certificate bound to no agency",
         _signed_with("unbound"),
         ErrorCode.CERT_ORGAN_MISMATCH,
+    ),
+    # signer key and certificate policy
+    Case(
+        "rsa-1024",
+        "a trusted certificate with an RSA-1024 key",
+        _signed_with("weak_rsa"),
+        ErrorCode.KEY_TOO_WEAK,
+    ),
+    Case(
+        "ec-p521",
+        "a trusted certificate on curve P-521",
+        _signed_with("wrong_curve"),
+        ErrorCode.KEY_CURVE_REFUSED,
+    ),
+    Case(
+        "ed25519-certificate",
+        "a trusted certificate with an Ed25519 key",
+        _signed_with("wrong_key_type"),
+        ErrorCode.KEY_TYPE_REFUSED,
+    ),
+    Case(
+        "ca-signer",
+        "a CA certificate (CA:TRUE) signing a document",
+        _signed_with("ca_signer"),
+        ErrorCode.CERT_CA_SIGNER,
+    ),
+    Case(
+        "tls-server-certificate",
+        "a certificate whose EKU is TLS serverAuth only",
+        _signed_with("tls_only"),
+        ErrorCode.CERT_USAGE_REFUSED,
     ),
     # addressing, references, replays
     Case(

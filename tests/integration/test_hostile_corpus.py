@@ -39,6 +39,7 @@ from signing import DevPki, KeyPair, load_key_pair
 from signing.binding import subject_for
 from signing.pki import generate_key, issue_certificate
 from signing.revocation import LocalRevocation, serial_hex
+from tests import signer_certs
 from tests.conftest import AGENCY_A, AGENCY_B, PG_ADMIN_URL, new_petition, require_service
 from tests.integration.hostile_cases import CASES, DUPLICATE, Case, Kit, signed_status_for
 from tests.interop import INTEROP
@@ -73,6 +74,11 @@ def test_the_corpus_is_big_enough_and_covers_every_listed_attack() -> None:
         "revoked-crl",
         "another-agencys-certificate",
         "sha1-not-legacy",
+        "rsa-1024",
+        "ec-p521",
+        "ed25519-certificate",
+        "ca-signer",
+        "tls-server-certificate",
         "replay-identical",
         "wrong-recipient-reply",
         "wrong-recipient-reply-response-for",
@@ -153,6 +159,9 @@ def _kit(svc: Services, pki: DevPki, transfer: str, other_transfer: str, strange
             organ_id, "Bộ Xây dựng", not_before=now - before, not_after=now + after, key_type="ec"
         )
 
+    def policy_breaking(name: str) -> KeyPair:
+        return signer_certs.issue(signer_certs.variant(name), ca)
+
     key = generate_key("ec")
     self_signed = issue_certificate(
         subject_for(AGENCY_A[0], "Bộ Xây dựng"),
@@ -218,6 +227,11 @@ def _kit(svc: Services, pki: DevPki, transfer: str, other_transfer: str, strange
             not_after=now + timedelta(days=30),
         ),
         unknown_agency=issued("000.00.00.G99"),
+        weak_rsa=policy_breaking("rsa-1024"),
+        wrong_curve=policy_breaking("ec-p521"),
+        wrong_key_type=policy_breaking("ed25519"),
+        ca_signer=policy_breaking("ca-true"),
+        tls_only=policy_breaking("eku-server-auth-only"),
         accepted=b"",
         accepted_root=None,  # type: ignore[arg-type]
     )
