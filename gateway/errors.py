@@ -229,6 +229,15 @@ class IntegrityBroken(GatewayError):
     http_status = 500
 
 
+class StoreConflict(GatewayError):
+    """The database refused a write for one of its constraints — usually because a concurrent
+    writer stored the same thing first (a unique key). The store raises it in place of the
+    driver's error, so that callers look for the winner without knowing SQL (HTTP 409)."""
+
+    code = ErrorCode.CONFLICT
+    http_status = 409
+
+
 class DatabaseBusy(GatewayError):
     """The database's write lock was not free in time; the caller may retry (503 + Retry-After)."""
 

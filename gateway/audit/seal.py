@@ -22,11 +22,10 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 from sqlalchemy import Connection, func, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from gateway.audit.append import read_head
 from gateway.audit.chain import timestamp
-from gateway.errors import ErrorCode, GatewayError, IntegrityBroken
+from gateway.errors import ErrorCode, GatewayError, IntegrityBroken, StoreConflict
 from gateway.service.context import Services
 from gateway.store import tables as t
 from schemas import xml
@@ -191,7 +190,7 @@ def seal_now(svc: Services, *, force: bool = False) -> Seal | None:
                 head_hash=head_hash,
             )
             uow.commit()
-    except IntegrityError:  # another sealer sealed this very head first
+    except StoreConflict:  # another sealer sealed this very head first
         return None
     return Seal(int(seal_id), seq, head_hash, now, digest, body)
 

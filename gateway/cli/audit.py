@@ -84,17 +84,8 @@ def audit_verify(
 
 
 def _count(svc: object, from_seq: int | None, to_seq: int | None) -> int:
-    from sqlalchemy import func, select
-
-    from gateway.store import tables as t
-
-    query = select(func.count()).select_from(t.audit_events)
-    if from_seq is not None:
-        query = query.where(t.audit_events.c.seq >= from_seq)
-    if to_seq is not None:
-        query = query.where(t.audit_events.c.seq <= to_seq)
     with svc.store.unit_of_work() as uow:  # type: ignore[attr-defined]
-        return int(uow.connection.execute(query).scalar_one())
+        return int(uow.audit.count(from_seq=from_seq, to_seq=to_seq))
 
 
 @audit.command("seal")

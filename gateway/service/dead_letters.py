@@ -10,51 +10,17 @@ one transaction.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Connection, insert, select, update
 
 from gateway.domain.delivery import FINAL, DeliveryState
 from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.service.context import Services
-from gateway.store import tables as t
+from gateway.store.dead_letters import DeadLetterRecord
 from gateway.store.repositories import new_id
 from gateway.store.uow import UnitOfWork
 from gateway.transport.base import Message
 
-dl = t.dead_letters
-
-
-@dataclass(frozen=True)
-class DeadLetterRecord:
-    id: int
-    message_id: str
-    queue: str
-    body: bytes
-    code: str
-    reason: str
-    delivery_id: str | None
-    dead_at: datetime
-    replayed_at: datetime | None
-    replayed_by: str | None
-    replay_message_id: str | None
-
-    def summary(self) -> dict[str, Any]:
-        """What an operator sees (no body: it can carry a petitioner's personal data)."""
-        return {
-            "id": self.id,
-            "message_id": self.message_id,
-            "queue": self.queue,
-            "code": self.code,
-            "reason": self.reason,
-            "delivery_id": self.delivery_id,
-            "dead_at": self.dead_at.isoformat(),
-            "size": len(self.body),
-            "replayed_at": self.replayed_at.isoformat() if self.replayed_at else None,
-            "replay_message_id": self.replay_message_id,
-        }
+__all__ = ["DeadLetterRecord", "add", "get", "give_up", "listing", "record", "replay"]
 
 
 def _code(reason: str) -> str:
@@ -74,21 +40,17 @@ def _delivery_id(body: bytes) -> str | None:
 def add(uow: UnitOfWork, message: Message, reason: str, *, at: datetime) -> None:
     """Record a dead-lettered message inside ``uow`` (idempotent on its message id), so that
     whatever made it dead (a FAILED delivery) commits together with its record."""
-    c = uow.connection
-    if c.execute(select(dl.c.id).where(dl.c.message_id == message.message_id)).first():
-        return
     code, delivery_id = _code(reason), _delivery_id(message.body)
-    c.execute(
-        insert(dl).values(
-            message_id=message.message_id,
-            queue=message.queue,
-            body=message.body,
-            code=code,
-            reason=reason[:4000],
-            delivery_id=delivery_id,
-            dead_at=at,
-        )
-    )
+    if not uow.dead_letters.add(
+        message_id=message.message_id,
+        queue=message.queue,
+        body=message.body,
+        code=code,
+        reason=reason[:4000],
+        delivery_id=delivery_id,
+        at=at,
+    ):
+        return
     uow.audit.record(
         "message.dead_lettered",
         actor="worker",
@@ -138,38 +100,19 @@ def give_up(svc: Services, message: Message, reason: str) -> None:
         uow.commit()
 
 
-def _row(row: Any) -> DeadLetterRecord:
-    return DeadLetterRecord(
-        row.id,
-        row.message_id,
-        row.queue,
-        bytes(row.body),
-        row.code,
-        row.reason,
-        row.delivery_id,
-        row.dead_at,
-        row.replayed_at,
-        row.replayed_by,
-        row.replay_message_id,
-    )
-
-
 def listing(
     svc: Services, *, include_replayed: bool = False, limit: int = 200
 ) -> list[DeadLetterRecord]:
-    query = select(dl).order_by(dl.c.id).limit(limit)
-    if not include_replayed:
-        query = query.where(dl.c.replayed_at.is_(None))
     with svc.store.unit_of_work() as uow:
-        return [_row(r) for r in uow.connection.execute(query)]
+        return uow.dead_letters.listing(include_replayed=include_replayed, limit=limit)
 
 
 def get(svc: Services, dead_letter_id: int) -> DeadLetterRecord:
     with svc.store.unit_of_work() as uow:
-        row = uow.connection.execute(select(dl).where(dl.c.id == dead_letter_id)).first()
-    if row is None:
+        found = uow.dead_letters.get(dead_letter_id)
+    if found is None:
         raise NotFound(f"no dead letter {dead_letter_id}")
-    return _row(row)
+    return found
 
 
 def replay(svc: Services, dead_letter_id: int, *, actor: str = "operator") -> str:
@@ -181,11 +124,7 @@ def replay(svc: Services, dead_letter_id: int, *, actor: str = "operator") -> st
     """
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
-        c = uow.connection
-        query = select(dl).where(dl.c.id == dead_letter_id)
-        if svc.store.dialect == "postgresql":
-            query = query.with_for_update()
-        row = c.execute(query).first()
+        row = uow.dead_letters.get(dead_letter_id, for_update=True)
         if row is None:
             raise NotFound(f"no dead letter {dead_letter_id}")
         if row.replayed_at is not None:
@@ -195,13 +134,9 @@ def replay(svc: Services, dead_letter_id: int, *, actor: str = "operator") -> st
             )
         case_id = organ_id = None
         if row.delivery_id:
-            case_id, organ_id = _reopen_delivery(c, row.delivery_id, at)
-        message_id = uow.outbox.add(row.queue, bytes(row.body), at=at, message_id=new_id())
-        c.execute(
-            update(dl)
-            .where(dl.c.id == dead_letter_id)
-            .values(replayed_at=at, replayed_by=actor, replay_message_id=message_id)
-        )
+            case_id, organ_id = _reopen_delivery(uow, row.delivery_id, at)
+        message_id = uow.outbox.add(row.queue, row.body, at=at, message_id=new_id())
+        uow.dead_letters.mark_replayed(dead_letter_id, at=at, actor=actor, message_id=message_id)
         uow.audit.record(
             "dead_letter.replayed",
             actor=actor,
@@ -223,25 +158,19 @@ def replay_all(svc: Services, *, actor: str = "operator") -> list[str]:
 
 
 def _reopen_delivery(
-    c: Connection, delivery_id: str, at: datetime
+    uow: UnitOfWork, delivery_id: str, at: datetime
 ) -> tuple[int | None, str | None]:
     """A failed delivery gets a fresh set of attempts."""
-    d = t.deliveries
-    row = c.execute(
-        select(d.c.case_id, d.c.organ_id, d.c.state).where(d.c.delivery_id == delivery_id)
-    ).first()
-    if row is None:
+    delivery = uow.deliveries.get(delivery_id, for_update=True)
+    if delivery is None:
         return None, None
-    if row.state == DeliveryState.FAILED.value:
-        c.execute(
-            update(d)
-            .where(d.c.delivery_id == delivery_id)
-            .values(
-                state=DeliveryState.QUEUED.value,
-                attempts=0,
-                failure_code=None,
-                next_attempt_at=None,
-                updated_at=at,
-            )
+    if delivery.state is DeliveryState.FAILED:
+        uow.deliveries.update(
+            delivery_id,
+            at=at,
+            state=DeliveryState.QUEUED,
+            attempts=0,
+            failure_code=None,
+            next_attempt_at=None,
         )
-    return row.case_id, row.organ_id
+    return delivery.case_id, delivery.organ_id

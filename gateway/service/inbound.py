@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lxml import etree
-from sqlalchemy.exc import IntegrityError
 
 from gateway.domain.calendar import deadline_from
 from gateway.domain.case import (
@@ -40,6 +39,7 @@ from gateway.errors import (
     NotFound,
     Rejected,
     SchemaRejected,
+    StoreConflict,
 )
 from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
@@ -137,7 +137,7 @@ def _accept(svc: Services, body: bytes, seen: list[etree._Element]) -> Accepted:
             outcome = _apply(svc, uow, package, record, document, at, not_before)
             receipt = issue_receipt(svc, uow, for_document=document, at=at)
             uow.commit()
-    except IntegrityError:
+    except StoreConflict:
         # the same document arrived twice at once: the other request stored it
         with svc.store.unit_of_work() as uow:
             duplicate = _existing_receipt(uow, sender, key)

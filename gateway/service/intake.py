@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from sqlalchemy.exc import IntegrityError
-
 from gateway.domain.petition import Category, Petition, Petitioner, nfc
-from gateway.errors import IdempotencyConflict, InputInvalid
+from gateway.errors import IdempotencyConflict, InputInvalid, StoreConflict
 from gateway.service.context import Services
 from gateway.service.escalations import check_repeat, detect_repeat
 from gateway.service.routing import route_by_configured_rules, route_in
@@ -127,7 +125,7 @@ def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
             else:
                 route_by_configured_rules(svc, uow, petition, at=at)
             uow.commit()
-    except IntegrityError:
+    except StoreConflict:
         if (earlier := _earlier(svc, cmd)) is not None:  # the same submission raced us
             return earlier
         raise

@@ -574,6 +574,15 @@ class AuditRepository(_Repository):
         pending, self._pending = self._pending, []
         append_events(self.c, pending)
 
+    def count(self, *, from_seq: int | None = None, to_seq: int | None = None) -> int:
+        """How many events the chain holds (between two sequence numbers, inclusive)."""
+        query = select(func.count()).select_from(t.audit_events)
+        if from_seq is not None:
+            query = query.where(t.audit_events.c.seq >= from_seq)
+        if to_seq is not None:
+            query = query.where(t.audit_events.c.seq <= to_seq)
+        return int(self.c.execute(query).scalar_one())
+
     def for_petition(self, petition_id: str) -> list[AuditEvent]:
         rows = self.c.execute(
             select(t.audit_events)

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from gateway.errors import DatabaseBusy
+from gateway.errors import DatabaseBusy, StoreConflict
 from gateway.store import adapter_state as a
 from gateway.store import repositories as r
+from gateway.store.dead_letters import DeadLetterRepository
 
 
 class UnitOfWork:
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.tokens = a.TokenRepository(connection)
         self.exchanges = a.ExchangeRepository(connection)
         self.inbox = a.InboxRepository(connection)
+        self.dead_letters = DeadLetterRepository(connection)
         self._committed = False
 
     def commit(self) -> None:
@@ -56,8 +58,9 @@ class Store:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """One transaction. On SQLite, a writer that waited the busy timeout for the write lock
-        gets DatabaseBusy (503 + Retry-After in the API), never a bare "database is locked"."""
+        """One transaction. The driver's errors do not leave the store: a constraint refusing a
+        write is StoreConflict; on SQLite, a writer that waited the busy timeout for the write
+        lock gets DatabaseBusy (503 + Retry-After in the API), never "database is locked"."""
         try:
             with self.engine.connect() as connection:
                 connection.begin()
@@ -67,6 +70,8 @@ class Store:
                 finally:
                     if connection.in_transaction():
                         connection.rollback()
+        except IntegrityError as e:
+            raise StoreConflict(f"the database refused the write: {type(e.orig).__name__}") from e
         except OperationalError as e:
             if not _is_busy(e):
                 raise

@@ -1,0 +1,99 @@
+"""The layers of shared/DESIGN.md §4, kept by a test: the domain imports only the standard
+library, and only the store speaks SQL.
+
+What still crosses a layer is listed below by name, so that the list can only shrink: a new
+crossing fails, and so does a listed one that has gone (take it off the list)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GATEWAY = ROOT / "gateway"
+
+SQL_OUTSIDE_THE_STORE = {
+    # the hash chain and its use cases still read and write their tables directly
+    "gateway/audit/append.py",
+    "gateway/audit/bundle.py",
+    "gateway/audit/seal.py",
+    "gateway/audit/trail.py",
+    "gateway/audit/verify.py",
+    # the database-backed queue is a transport that lives in the database
+    "gateway/transport/embedded.py",
+    # the composition root names the engine type
+    "gateway/bootstrap.py",
+}
+RAW_CONNECTION_OUTSIDE_THE_STORE = {
+    "gateway/audit/bundle.py",
+    "gateway/audit/seal.py",
+    "gateway/audit/trail.py",
+    "gateway/audit/verify.py",
+    "gateway/runtime/relay.py",
+}
+
+
+def modules(under: Path) -> list[Path]:
+    return sorted(p for p in under.rglob("*.py") if "migrations" not in p.parts)
+
+
+def imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def test_the_domain_imports_only_the_standard_library_and_itself():
+    # gateway.errors (the stable error codes) is allowed: it too imports only the standard library
+    crossing = {
+        rel(path): sorted(
+            name
+            for name in imported(path)
+            if name.split(".")[0] not in sys.stdlib_module_names
+            and not name.startswith("gateway.domain")
+            and name not in ("__future__", "gateway.errors")
+        )
+        for path in [*modules(GATEWAY / "domain"), GATEWAY / "errors.py"]
+    }
+    assert {k: v for k, v in crossing.items() if v} == {}
+
+
+def test_only_the_store_imports_sqlalchemy():
+    speaking_sql = {
+        rel(path)
+        for path in modules(GATEWAY)
+        if not rel(path).startswith("gateway/store/")
+        and any(name.split(".")[0] == "sqlalchemy" for name in imported(path))
+    }
+    for other in ("adapters", "signing", "schemas"):
+        speaking_sql |= {
+            rel(p)
+            for p in modules(ROOT / other)
+            if any(n.startswith("sqlalchemy") for n in imported(p))
+        }
+    assert speaking_sql == SQL_OUTSIDE_THE_STORE
+
+
+def test_only_the_store_reaches_a_unit_of_works_raw_connection():
+    reaching = set()
+    for path in modules(GATEWAY):
+        if rel(path).startswith("gateway/store/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == "connection"
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "uow"
+            ):
+                reaching.add(rel(path))
+    assert reaching == RAW_CONNECTION_OUTSIDE_THE_STORE
