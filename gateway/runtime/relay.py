@@ -14,7 +14,6 @@ from gateway.clock import Clock
 from gateway.errors import TransportError
 from gateway.store.uow import Store
 from gateway.transport.base import Message, Transport
-from gateway.transport.embedded import EmbeddedTransport
 
 log = logging.getLogger("gateway.relay")
 
@@ -42,14 +41,9 @@ class OutboxRelay:
             if not rows:
                 return 0
             messages = [Message(r.queue, r.body, r.message_id) for r in rows]
-            if isinstance(self.transport, EmbeddedTransport):
-                self.transport.publish_with(uow.connection, messages)
-            else:
-                self.transport.publish(messages)
+            self.transport.publish_in(uow, messages)
             uow.outbox.mark_published([r.id for r in rows], at=self.clock.now())
             uow.commit()
-        if isinstance(self.transport, EmbeddedTransport):
-            self.transport.notify()
         return len(rows)
 
     def run(self, stop: threading.Event) -> None:

@@ -9,7 +9,7 @@ with store.unit_of_work() as uow:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
@@ -39,11 +39,19 @@ class UnitOfWork:
         self.inbox = a.InboxRepository(connection)
         self.dead_letters = DeadLetterRepository(connection)
         self._committed = False
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this unit of work has committed (never if it rolls back)."""
+        self._after_commit.append(callback)
 
     def commit(self) -> None:
         self.audit.chain()
         self.connection.commit()
         self._committed = True
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
 
 class Store:

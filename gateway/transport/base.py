@@ -12,7 +12,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gateway.store.uow import UnitOfWork
 
 OUTBOUND_PREFIX = "outbound."
 INBOUND_QUEUE = "inbound"
@@ -57,6 +60,13 @@ class Transport(ABC):
                 messages (in the outbox) and tries again. Some may have been published: the
                 consumers' de-duplication absorbs the repeats.
         """
+
+    def publish_in(self, uow: UnitOfWork, messages: Sequence[Message]) -> None:
+        """Publish ``messages`` as part of ``uow`` (the relay's, which marks them published in
+        the outbox). By default they are published at once: if the unit of work then fails, the
+        outbox still holds them and they are published again (consumers de-duplicate). A
+        transport that lives in the same database enqueues them in the same transaction."""
+        self.publish(messages)
 
     @abstractmethod
     def receive(self, queues: Sequence[str], *, timeout: float) -> Received | None:

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -22,6 +23,9 @@ from gateway.clock import Clock, SystemClock
 from gateway.errors import TransportUnavailable
 from gateway.store import tables as t
 from gateway.transport.base import DeadLetter, Message, Received, Transport
+
+if TYPE_CHECKING:
+    from gateway.store.uow import UnitOfWork
 
 q = t.queue_messages
 
@@ -44,12 +48,18 @@ class EmbeddedTransport(Transport):
     def publish(self, messages: Sequence[Message]) -> None:
         try:
             with self.engine.begin() as c:
-                self.publish_with(c, messages)
+                self._enqueue(c, messages)
         except OperationalError as e:
             raise TransportUnavailable(f"embedded queue unavailable: {e.orig}") from e
         self.notify()
 
-    def publish_with(self, connection: Connection, messages: Sequence[Message]) -> None:
+    def publish_in(self, uow: UnitOfWork, messages: Sequence[Message]) -> None:
+        """Enqueue in the relay's own transaction: taking rows out of the outbox and putting
+        them in the queue happen together or not at all; consumers are woken after the commit."""
+        self._enqueue(uow.connection, messages)
+        uow.after_commit(self.notify)
+
+    def _enqueue(self, connection: Connection, messages: Sequence[Message]) -> None:
         """Enqueue inside the caller's transaction (the relay's), so that taking rows out of the
         outbox and putting them in the queue happen together or not at all. Call
         :meth:`notify` after the commit."""

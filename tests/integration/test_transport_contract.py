@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from gateway.store.db import make_engine, upgrade
+from gateway.store.uow import Store
 from gateway.transport.base import Message, Transport
 from gateway.transport.embedded import EmbeddedTransport
 from tests.conftest import AMQP_URL
@@ -146,3 +147,17 @@ def test_every_published_message_arrives_whatever_the_order(transport):
 def test_publishing_nothing_is_allowed(transport):
     transport.publish([])
     assert transport.receive([QUEUE], timeout=0.1) is None
+
+
+def test_messages_published_as_part_of_a_unit_of_work_arrive_once_it_commits(transport, tmp_path):
+    # the embedded queue enqueues in the same transaction (so its store is its own database);
+    # a broker publishes at once, the outbox keeping the rows until the commit marks them
+    engine = getattr(transport, "engine", None)
+    if engine is None:
+        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        upgrade(engine)
+    sent = message(body=b'{"n": 2}')
+    with Store(engine).unit_of_work() as uow:
+        transport.publish_in(uow, [sent])
+        uow.commit()
+    assert [m.message_id for m in drain(transport, [QUEUE], timeout=2)] == [sent.message_id]
