@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from gateway.domain.deadlines import ClockPolicy, DeadlineEventKind, reminder_at
 from gateway.service.context import Services
-from gateway.store.lifecycle import Lifecycle
 
 
 @dataclass
@@ -36,7 +35,7 @@ def tick_deadlines(svc: Services, now: datetime | None = None) -> Tick:
     tick = Tick()
     policy = clock_policy(svc)
     with svc.store.unit_of_work() as uow:
-        lifecycle = Lifecycle.of(uow)
+        lifecycle = uow.lifecycle
         for record in lifecycle.open_cases_due_before(now):
             if lifecycle.emit(record, DeadlineEventKind.OVERDUE.value, at=now):
                 tick.overdue.append(record.case.case_id)

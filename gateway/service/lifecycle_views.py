@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.domain.deadlines import elapsed_working_days
 from gateway.service.context import Services
-from gateway.store.lifecycle import OPEN_STATES, Lifecycle
+from gateway.store.lifecycle import OPEN_STATES
 from gateway.store.repositories import CaseRecord, PetitionRecord
 from gateway.store.uow import UnitOfWork
 
@@ -50,7 +50,7 @@ def lifecycle_view(
 ) -> dict[str, Any]:
     """Fields added to a petition view; ``case_views`` are completed in place."""
     petition_id = record.petition.petition_id
-    lifecycle = Lifecycle.of(uow)
+    lifecycle = uow.lifecycle
     events = lifecycle.events_for_petition(petition_id)
     by_id = {c.case.case_id: c for c in uow.cases.for_petition(petition_id)}
     for view in case_views:
@@ -86,7 +86,7 @@ def lifecycle_view(
 
 def filtered_ids(uow: UnitOfWork, *, escalated: bool, overdue: bool) -> set[str]:
     """Petition ids that match every flag given."""
-    lifecycle = Lifecycle.of(uow)
+    lifecycle = uow.lifecycle
     sets = []
     if escalated:
         sets.append(set(lifecycle.escalated_petition_ids(limit=100_000)))

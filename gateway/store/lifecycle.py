@@ -1,7 +1,7 @@
 """Repositories for the lifecycle tables (migration 0005): deadline events, returns,
 escalations and the petitioner-identity index. Built on the unit of work's connection:
 
-    lifecycle = Lifecycle.of(uow)
+    lifecycle = uow.lifecycle
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from gateway.domain.case import CaseState
 from gateway.domain.escalation import Escalation, EscalationLevel, EscalationReason
 from gateway.store import tables as t
 from gateway.store.repositories import CaseRecord, _case
-from gateway.store.uow import UnitOfWork
 
 OPEN_STATES = (
     CaseState.TRANSFERRED,
@@ -59,10 +58,6 @@ class CaseReturn:
 class Lifecycle:
     def __init__(self, connection: Connection) -> None:
         self.c = connection
-
-    @classmethod
-    def of(cls, uow: UnitOfWork) -> Lifecycle:
-        return cls(uow.connection)
 
     def _insert_ignoring_duplicates(self, table: Any, **values: Any) -> bool:
         """Insert unless a unique constraint says it exists; True if this call inserted it.

@@ -19,6 +19,7 @@ from gateway.errors import DatabaseBusy, StoreConflict
 from gateway.store import adapter_state as a
 from gateway.store import repositories as r
 from gateway.store.dead_letters import DeadLetterRepository
+from gateway.store.lifecycle import Lifecycle
 
 
 class UnitOfWork:
@@ -38,6 +39,8 @@ class UnitOfWork:
         self.exchanges = a.ExchangeRepository(connection)
         self.inbox = a.InboxRepository(connection)
         self.dead_letters = DeadLetterRepository(connection)
+        self.lifecycle = Lifecycle(connection)
+        """Escalations, returns, deadlines and reminders of the petition lifecycle."""
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
 
