@@ -12,7 +12,7 @@ documents re-verified per second — each against a baseline measured in the sam
 - documents: the per-document check (SHA-256 of the exact bytes + full XML-DSig verification of a
   ~4 KiB signed edXML package); baseline: cryptography's raw RSA-2048 verify of the same bytes.
 
-The log is built through the real append path (``gateway.audit.append``), 10,000 events per
+The log is built through the real append path (``gateway.store.audit_log``), 10,000 events per
 transaction, on SQLite by default (a fresh temporary file).
 """
 
@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from gateway.audit.append import PendingEvent, append, read_head
 from gateway.audit.chain import canonical
 from gateway.audit.verify import (
     ChainChecker,
@@ -42,6 +41,7 @@ from gateway.audit.verify import (
 )
 from gateway.bootstrap import bootstrap
 from gateway.config import Settings
+from gateway.store.audit_log import PendingEvent, append, read_head
 from schemas import edxml, xml
 
 ACTIONS = (

@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 from lxml import etree
 from sqlalchemy import Connection, func, insert, select
 
-from gateway.audit.append import read_head
 from gateway.audit.chain import timestamp
 from gateway.errors import ErrorCode, GatewayError, IntegrityBroken, StoreConflict
 from gateway.service.context import Services
 from gateway.store import tables as t
+from gateway.store.audit_log import read_head
 from schemas import xml
 from signing import Verifier
 

@@ -23,12 +23,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from gateway.audit.append import read_head
 from gateway.audit.chain import GENESIS, canonical, link
 from gateway.audit.seal import SEALED, read_seal, seals
 from gateway.errors import ErrorCode, GatewayError, IntegrityBroken
 from gateway.service.context import Services
 from gateway.store import tables as t
+from gateway.store.audit_log import read_head
 
 Progress = Callable[[int], None]
 """Called with the number of events checked since the last call."""

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from gateway.audit.append import PendingEvent
-from gateway.audit.append import append as append_events
 from gateway.domain.agency import Agency
 from gateway.domain.case import Case, CaseState
 from gateway.domain.delivery import Delivery, DeliveryState
 from gateway.domain.petition import Category, Petition, Petitioner, PetitionerKind
 from gateway.store import tables as t
+from gateway.store.audit_log import PendingEvent
+from gateway.store.audit_log import append as append_events
 
 
 def new_id() -> str:
@@ -554,7 +554,7 @@ class AuditRepository(_Repository):
         **details: Any,
     ) -> None:
         """Record an event; it joins the hash chain when the unit of work commits
-        (:meth:`chain`, see :mod:`gateway.audit.append`)."""
+        (:meth:`chain`, see :mod:`gateway.store.audit_log`)."""
         self._pending.append(
             PendingEvent.of(
                 action,

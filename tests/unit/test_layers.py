@@ -15,7 +15,6 @@ GATEWAY = ROOT / "gateway"
 
 SQL_OUTSIDE_THE_STORE = {
     # the hash chain and its use cases still read and write their tables directly
-    "gateway/audit/append.py",
     "gateway/audit/bundle.py",
     "gateway/audit/seal.py",
     "gateway/audit/trail.py",
@@ -97,3 +96,18 @@ def test_only_the_store_reaches_a_unit_of_works_raw_connection():
             ):
                 reaching.add(rel(path))
     assert reaching == RAW_CONNECTION_OUTSIDE_THE_STORE
+
+
+def test_the_store_imports_nothing_above_it():
+    # the store may use the domain, the error codes and the pure hash chain; never the use
+    # cases, the API, the CLI, the runtime or the audit use cases (no package cycle)
+    allowed = ("gateway.store", "gateway.domain", "gateway.errors", "gateway.audit.chain")
+    upward = {
+        rel(path): sorted(
+            name
+            for name in imported(path)
+            if name.startswith("gateway") and not name.startswith(allowed)
+        )
+        for path in modules(GATEWAY / "store")
+    }
+    assert {k: v for k, v in upward.items() if v} == {}
