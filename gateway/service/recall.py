@@ -105,7 +105,7 @@ def request_change(
                 petition_id=petition_id,
                 case_id=case.case.case_id,
                 signer=svc.organ_id,
-                signature_algorithm="rsa-sha256",
+                signature_algorithm=svc.signer.signature_method.value,
             )
         )
         delivery = Delivery(

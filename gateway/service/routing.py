@@ -128,7 +128,7 @@ def _transfer(
             petition_id=petition.petition_id,
             case_id=case_id,
             signer=svc.organ_id,
-            signature_algorithm="rsa-sha256",
+            signature_algorithm=svc.signer.signature_method.value,
         )
     )
     uow.cases.set_transfer_key(case_id, doc_key)
