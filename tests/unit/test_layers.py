@@ -111,3 +111,22 @@ def test_the_store_imports_nothing_above_it():
         for path in modules(GATEWAY / "store")
     }
     assert {k: v for k, v in upward.items() if v} == {}
+
+
+def upward_imports(under: Path, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    found = {
+        rel(path): sorted(name for name in imported(path) if name.startswith(forbidden))
+        for path in modules(under)
+    }
+    return {k: v for k, v in found.items() if v}
+
+
+def test_use_cases_never_import_their_entry_points():
+    assert (
+        upward_imports(GATEWAY / "service", ("gateway.api", "gateway.cli", "gateway.runtime")) == {}
+    )
+
+
+def test_adapters_never_import_the_use_cases_or_entry_points():
+    forbidden = ("gateway.service", "gateway.api", "gateway.cli", "gateway.runtime")
+    assert upward_imports(ROOT / "adapters", forbidden) == {}
