@@ -36,16 +36,16 @@ def main() -> None:
 
 
 def _register() -> None:
-    from gateway.cli import adapters, admin, audit, calendar, lifecycle, petitions, pki, run
+    from gateway.cli import adapters, agency, audit, calendar, petitions, pki, run, scheduler
 
     for command in (
         *run.COMMANDS,
         *pki.COMMANDS,
-        *admin.COMMANDS,
+        *agency.COMMANDS,
         *adapters.COMMANDS,
         *petitions.COMMANDS,
         *calendar.COMMANDS,
-        *lifecycle.COMMANDS,
+        *scheduler.COMMANDS,
         *audit.COMMANDS,
     ):
         main.add_command(command)

@@ -344,7 +344,7 @@ def adapter_test(organ_id: str, adapter_id: int | None, dry_run: bool) -> None:
     record = adapters.resolve(svc, organ_id, adapter_id)
     started = time.perf_counter()
     try:
-        report = adapters.test(svc, record, dry_run=dry_run)
+        report = adapters.connection_check(svc, record, dry_run=dry_run)
     except GatewayError as e:
         elapsed = (time.perf_counter() - started) * 1000
         hint = next((h for needle, h in DIAGNOSES if needle in e.message), "")

@@ -275,7 +275,7 @@ def remove(svc: Services, record: AdapterRecord, *, actor: str = "cli") -> int:
     return revoked
 
 
-def test(
+def connection_check(
     svc: Services, record: AdapterRecord, *, dry_run: bool = False, actor: str = "cli"
 ) -> TestReport:
     """Check the adapter, then (unless ``dry_run``) deliver a signed test document and verify

@@ -1,4 +1,4 @@
-"""Administration commands: agency (pki: gateway/cli/pki.py; adapters: gateway/cli/adapters.py)."""
+"""`gateway agency`: agencies (certificates: gateway/cli/pki.py; adapters: cli/adapters.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lifecycle commands: the deadline scheduler."""
+"""`gateway scheduler`: the deadline scheduler (reminders, overdue marks)."""
 
 from __future__ import annotations
 
