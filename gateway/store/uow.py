@@ -16,9 +16,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.errors import DatabaseBusy, StoreConflict
-from gateway.store import adapter_state as a
 from gateway.store import repositories as r
+from gateway.store.agency_access import TokenRepository
+from gateway.store.circuits import CircuitRepository
 from gateway.store.dead_letters import DeadLetterRepository
+from gateway.store.exchanges import ExchangeRepository
+from gateway.store.inbox import InboxRepository
 from gateway.store.lifecycle import Lifecycle
 
 
@@ -34,10 +37,10 @@ class UnitOfWork:
         self.audit = r.AuditRepository(connection)
         self.outbox = r.OutboxRepository(connection)
         self.processed = r.ProcessedMessageRepository(connection)
-        self.circuits = a.CircuitRepository(connection)
-        self.tokens = a.TokenRepository(connection)
-        self.exchanges = a.ExchangeRepository(connection)
-        self.inbox = a.InboxRepository(connection)
+        self.circuits = CircuitRepository(connection)
+        self.tokens = TokenRepository(connection)
+        self.exchanges = ExchangeRepository(connection)
+        self.inbox = InboxRepository(connection)
         self.dead_letters = DeadLetterRepository(connection)
         self.lifecycle = Lifecycle(connection)
         """Escalations, returns, deadlines and reminders of the petition lifecycle."""
