@@ -47,6 +47,11 @@ from gateway.errors import InputInvalid, PermanentDeliveryError, TransientDelive
 PERMANENT_FAULTS = ("client", "sender")
 
 
+def _plain(value: Any) -> Any:
+    """A zeep result as plain Python values (zeep is untyped: its calls are wrapped here)."""
+    return zeep.helpers.serialize_object(value)  # type: ignore[no-untyped-call]
+
+
 class _Session(requests.Session):
     """requests lets the REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE environment variables override a
     session's ``verify`` (psf/requests#3829): pass the configured CA bundle with every request,
@@ -56,7 +61,8 @@ class _Session(requests.Session):
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         kwargs.setdefault("verify", self.verify)
-        return super().request(method, url, *args, **kwargs)
+        verb = method if isinstance(method, str) else method.decode("ascii")
+        return super().request(verb, url, *args, **kwargs)
 
 
 class EvidenceTransport(Transport):
@@ -71,14 +77,16 @@ class EvidenceTransport(Transport):
         operation_timeout: float,
         mask: bytes | None = None,
     ) -> None:
-        super().__init__(timeout=load_timeout, operation_timeout=operation_timeout, session=session)
+        super().__init__(  # type: ignore[no-untyped-call]  # zeep is untyped
+            timeout=load_timeout, operation_timeout=operation_timeout, session=session
+        )
         self._local = threading.local()
         self._mask = mask
 
     def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> Any:
         raw = message.encode() if isinstance(message, str) else message
         self._local.envelopes = Envelopes(self._masked(raw))
-        response = super().post(address, message, headers)
+        response = super().post(address, message, headers)  # type: ignore[no-untyped-call]
         self._local.envelopes = Envelopes(self._masked(raw), response.content)
         return response
 
@@ -127,7 +135,9 @@ class SoapAdapter(Adapter):
         if auth == "basic":
             self.session.auth = (str(config["username"]), str(password))
         elif auth == "wsse":
-            self.wsse = UsernameToken(str(config["username"]), str(password))
+            self.wsse = UsernameToken(  # type: ignore[no-untyped-call]  # zeep is untyped
+                str(config["username"]), str(password)
+            )
             mask = escape(str(password)).encode()
         self.transport = EvidenceTransport(
             session=self.session,
@@ -190,7 +200,7 @@ class SoapAdapter(Adapter):
                 xml_huge_tree=False,
             )
             try:
-                client = zeep.Client(
+                client = zeep.Client(  # type: ignore[no-untyped-call]  # zeep is untyped
                     self.wsdl, transport=self.transport, settings=settings, wsse=self.wsse
                 )
             except requests.RequestException as e:
@@ -287,7 +297,7 @@ class SoapAdapter(Adapter):
             raise InputInvalid("soap adapter: no 'status_operation' configured")
         _, proxy = self._load()
         try:
-            return zeep.helpers.serialize_object(proxy[self.status_operation](doc_key))
+            return _plain(proxy[self.status_operation](doc_key))
         except Exception as e:
             raise self._translate(e, self.transport.take()) from e
 
@@ -338,7 +348,7 @@ def _answer_bytes(result: Any) -> bytes:
         return result.encode("utf-8")
     if result is None:
         return b""
-    return str(zeep.helpers.serialize_object(result)).encode("utf-8")
+    return str(_plain(result)).encode("utf-8")
 
 
 def _describe(error: Exception) -> str:

@@ -44,8 +44,8 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)]
 Id = Annotated[str, Path(max_length=128)]
 """A path id: longer ones are refused (422) before any lookup, and never echoed back."""
 
-PetitionStatus = StrEnum(
-    "PetitionStatus", [("RECEIVED", "received"), *((c.name, c.value) for c in CaseState)]
+PetitionStatus = StrEnum(  # type: ignore[misc]  # a functional enum built from CaseState
+    "PetitionStatus", [("RECEIVED", "received"), *((c.name, str(c.value)) for c in CaseState)]
 )
 """What ``?status=`` may be: a petition is received, then takes the state of its cases."""
 

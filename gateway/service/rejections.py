@@ -75,7 +75,8 @@ def reject(svc: Services, body: bytes, error: Rejected, root: etree._Element | N
 def _claimed_document_id(root: etree._Element | None) -> str | None:
     if root is None:
         return None
-    return root.findtext(_DOCUMENT_ID_PATH) or root.findtext(_RESPONSE_FOR_PATH)
+    found: str | None = root.findtext(_DOCUMENT_ID_PATH) or root.findtext(_RESPONSE_FOR_PATH)
+    return found
 
 
 def _claimed(value: str | None, shape: re.Pattern[str]) -> str:
