@@ -7,24 +7,14 @@ import json
 import uuid
 from pathlib import Path
 
-from gateway.bootstrap import bootstrap
-from gateway.config import Settings
 from gateway.domain.delivery import Delivery
-from gateway.service.admin import add_agency
 from gateway.service.context import Services
 from gateway.service.delivery import Result, deliver
 from gateway.service.intake import submit_petition
 from gateway.simulator.agency import Behaviour, SimulatedAgency
 from gateway.transport.base import Message, outbound_queue
 from signing import DevPki, TrustStore, Verifier, XmlSigner, load_key_pair
-from tests.conftest import AGENCY_A, AGENCY_B, new_petition
-
-
-def services_with_agencies(settings: Settings, db_url: str) -> Services:
-    svc = bootstrap(settings.with_(database_url=db_url))
-    for organ_id, name in (AGENCY_A, AGENCY_B):
-        add_agency(svc, organ_id, name)
-    return svc
+from tests.conftest import AGENCY_A, new_petition
 
 
 def simulated_agency(

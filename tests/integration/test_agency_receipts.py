@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from gateway.bootstrap import bootstrap
-from gateway.config import Settings
 from gateway.domain.documents import Receipt, ReceiptOutcome
 from gateway.errors import ErrorCode, PermanentDeliveryError
 from gateway.service.receipts import check_agency_receipt
@@ -21,13 +19,6 @@ G17, G18 = "000.00.00.G17", "000.00.00.G18"
 SENT = b"<edXML>the exact bytes we sent</edXML>"
 DIGEST = hashlib.sha256(SENT).hexdigest()
 KEY = "000.00.00.G22,2026/11/22,1/VPCP-PAKN"
-
-
-@pytest.fixture
-def svc(settings: Settings, db_url: str):
-    services = bootstrap(settings.with_(database_url=db_url))
-    yield services
-    services.close()
 
 
 def receipt_from(

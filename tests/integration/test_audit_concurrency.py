@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import text
 
 from gateway.audit.seal import seal_now
 from gateway.audit.verify import verify_trail
-from gateway.bootstrap import bootstrap
-from gateway.config import Settings
-from gateway.service.context import Services
 
 WRITERS = 8
 TRANSACTIONS = 25
-
-
-@pytest.fixture
-def svc(settings: Settings, db_url: str) -> Iterator[Services]:
-    services = bootstrap(settings.with_(database_url=db_url))
-    try:
-        yield services
-    finally:
-        services.close()
 
 
 def test_concurrent_transactions_and_a_sealer_append_one_unbroken_chain(svc):

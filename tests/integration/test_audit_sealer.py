@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
 
 from gateway.audit.seal import AuditSealer
 from gateway.audit.verify import verify_trail
-from gateway.bootstrap import bootstrap
-from gateway.config import Settings
 from gateway.service.context import Services
 from tests.helpers import wait_until
 
 
 @pytest.fixture
-def svc(settings: Settings, db_url: str) -> Iterator[Services]:
-    services = bootstrap(
-        settings.with_(database_url=db_url, audit_seal_events=5, audit_seal_minutes=60)
-    )
-    try:
-        yield services
-    finally:
-        services.close()
+def svc(make_services):
+    return make_services(audit_seal_events=5, audit_seal_minutes=60)
 
 
 def record(svc: Services, n: int) -> None:

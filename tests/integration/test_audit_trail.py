@@ -7,7 +7,6 @@ append-only triggers bypassed, as an intruder with administrator rights would.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from itertools import pairwise
 
 import pytest
@@ -17,20 +16,9 @@ from sqlalchemy.exc import DBAPIError
 from gateway.audit.chain import event_hash
 from gateway.audit.seal import seal_document, seal_now
 from gateway.audit.verify import verify_trail
-from gateway.bootstrap import bootstrap
-from gateway.config import Settings
 from gateway.errors import ErrorCode
 from gateway.service.context import Services
 from tests.integration.audit_support import event_row, overwrite_event, populate, tampering
-
-
-@pytest.fixture
-def svc(settings: Settings, db_url: str) -> Iterator[Services]:
-    services = bootstrap(settings.with_(database_url=db_url))
-    try:
-        yield services
-    finally:
-        services.close()
 
 
 def first_problem(svc: Services) -> tuple[str, int | None, str | None, str]:

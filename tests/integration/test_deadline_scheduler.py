@@ -70,11 +70,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def svc(settings: Settings, db_url: str, clock: FixedClock):
-    svc = services(settings, db_url, clock)
-    add_agency(svc, *AGENCY_A)
-    yield svc
-    svc.close()
+def svc(make_services, clock: FixedClock):
+    return make_services(clock=clock, agencies=(AGENCY_A,))
 
 
 def test_a_case_becomes_overdue_exactly_when_its_deadline_passes(svc, clock):

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from gateway.bootstrap import bootstrap
-from gateway.service.admin import add_agency
 from gateway.service.intake import submit_petition
 from tests.conftest import AGENCY_A, AGENCY_B, new_petition
 
@@ -21,14 +19,10 @@ agencies = ["000.00.00.G17", "000.00.00.G18"]
 
 
 @pytest.fixture
-def svc(settings, db_url, tmp_path: Path):
+def svc(make_services, tmp_path: Path):
     rules = tmp_path / "rules.toml"
     rules.write_text(RULES, encoding="utf-8")
-    svc = bootstrap(settings.with_(database_url=db_url, routing_rules=str(rules)))
-    for agency in (AGENCY_A, AGENCY_B):
-        add_agency(svc, *agency)
-    yield svc
-    svc.close()
+    return make_services(routing_rules=str(rules), agencies=(AGENCY_A, AGENCY_B))
 
 
 def test_a_petition_matching_a_rule_gets_a_case_per_agency_of_the_rule(svc):

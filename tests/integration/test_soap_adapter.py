@@ -24,11 +24,10 @@ from gateway.service.delivery import Settle
 from gateway.simulator.agency import Behaviour
 from gateway.simulator.soap import SoapServer, soap_application
 from gateway.store.tables import audit_events
-from tests.conftest import AGENCY_A
+from tests.conftest import AGENCY_A, AGENCY_B
 from tests.integration.adapter_support import (
     routed_delivery,
     run_delivery,
-    services_with_agencies,
     simulated_agency,
 )
 
@@ -36,10 +35,8 @@ G17 = AGENCY_A[0]
 
 
 @pytest.fixture
-def svc(settings, db_url):
-    services = services_with_agencies(settings, db_url)
-    yield services
-    services.close()
+def svc(make_services):
+    return make_services(agencies=(AGENCY_A, AGENCY_B))
 
 
 def soap_agency(
