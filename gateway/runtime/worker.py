@@ -76,7 +76,7 @@ class Worker:
             log.error(
                 "message %s on %s is undecodable: dead-lettered", message.message_id, message.queue
             )
-            dead_letters.record(self.svc, message, reason)
+            dead_letters.record(self.svc, message, reason, code=ErrorCode.MESSAGE_UNDECODABLE)
             self.transport.dead_letter(received, reason=reason)
             return Settle.DEAD
         if received.deliveries > self.max_deliveries:
@@ -87,7 +87,7 @@ class Worker:
             log.error(
                 "message %s on %s: %s; dead-lettered", message.message_id, message.queue, reason
             )
-            dead_letters.give_up(self.svc, message, reason)
+            dead_letters.give_up(self.svc, message, reason, code=ErrorCode.DELIVERY_EXHAUSTED)
             self.transport.dead_letter(received, reason=reason)
             return Settle.DEAD
         try:
@@ -104,7 +104,7 @@ class Worker:
         elif result.settle is Settle.RETRY:
             self.transport.retry(received, delay=result.delay, reason=result.reason)
         else:  # a FAILED delivery recorded its dead letter already; this records the rest
-            dead_letters.record(self.svc, message, result.reason)
+            dead_letters.record(self.svc, message, result.reason, code=result.code)
             self.transport.dead_letter(received, reason=result.reason)
         # the reason can quote an agency's answer: it goes to the database, not to the log
         log.info("message %s on %s: %s", message.message_id, message.queue, result.settle.value)

@@ -23,11 +23,6 @@ from gateway.transport.base import Message
 __all__ = ["DeadLetterRecord", "add", "get", "give_up", "listing", "record", "replay"]
 
 
-def _code(reason: str) -> str:
-    head = reason.split(":", 1)[0].strip()
-    return head if head in ErrorCode.__members__.values() else ErrorCode.DELIVERY_PERMANENT.value
-
-
 def _delivery_id(body: bytes) -> str | None:
     try:
         payload = json.loads(body)
@@ -37,15 +32,16 @@ def _delivery_id(body: bytes) -> str | None:
     return str(value)[:36] if value else None
 
 
-def add(uow: UnitOfWork, message: Message, reason: str, *, at: datetime) -> None:
+def add(uow: UnitOfWork, message: Message, reason: str, *, code: ErrorCode, at: datetime) -> None:
     """Record a dead-lettered message inside ``uow`` (idempotent on its message id), so that
-    whatever made it dead (a FAILED delivery) commits together with its record."""
-    code, delivery_id = _code(reason), _delivery_id(message.body)
+    whatever made it dead (a FAILED delivery) commits together with its record. ``code`` is
+    stored as given: it is never parsed back out of the reason."""
+    delivery_id = _delivery_id(message.body)
     if not uow.dead_letters.add(
         message_id=message.message_id,
         queue=message.queue,
         body=message.body,
-        code=code,
+        code=code.value,
         reason=reason[:4000],
         delivery_id=delivery_id,
         at=at,
@@ -55,21 +51,27 @@ def add(uow: UnitOfWork, message: Message, reason: str, *, at: datetime) -> None
         "message.dead_lettered",
         actor="worker",
         at=at,
-        code=code,
+        code=code.value,
         queue=message.queue,
         message_id=message.message_id,
         delivery_id=delivery_id,
     )
 
 
-def record(svc: Services, message: Message, reason: str) -> None:
+def record(svc: Services, message: Message, reason: str, *, code: ErrorCode) -> None:
     """Record a dead-lettered message in its own transaction (idempotent on its message id)."""
     with svc.store.unit_of_work() as uow:
-        add(uow, message, reason, at=svc.clock.now())
+        add(uow, message, reason, code=code, at=svc.clock.now())
         uow.commit()
 
 
-def give_up(svc: Services, message: Message, reason: str) -> None:
+def give_up(
+    svc: Services,
+    message: Message,
+    reason: str,
+    *,
+    code: ErrorCode = ErrorCode.DELIVERY_EXHAUSTED,
+) -> None:
     """A message handed out too many times without being settled (it kills its consumer, or
     always fails unexpectedly): its delivery, if it names one still open, becomes FAILED with the
     reason, and the message is recorded as dead — in one transaction."""
@@ -83,7 +85,7 @@ def give_up(svc: Services, message: Message, reason: str) -> None:
                 at=at,
                 state=DeliveryState.FAILED,
                 last_error=reason[:2000],
-                failure_code=_code(reason),
+                failure_code=code.value,
             )
             uow.audit.record(
                 "delivery.failed",
@@ -93,10 +95,10 @@ def give_up(svc: Services, message: Message, reason: str) -> None:
                 document_id=delivery.document_id,
                 organ_id=delivery.organ_id,
                 attempts=delivery.attempts,
-                code=_code(reason),
+                code=code.value,
                 error=reason[:500],
             )
-        add(uow, message, reason, at=at)
+        add(uow, message, reason, code=code, at=at)
         uow.commit()
 
 

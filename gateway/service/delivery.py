@@ -51,6 +51,8 @@ class Result:
     settle: Settle
     delay: float = 0.0
     reason: str = ""
+    code: ErrorCode = ErrorCode.DELIVERY_PERMANENT
+    """Why a DEAD result is dead (stored with its dead letter as a code, not parsed back)."""
 
 
 def deliver(svc: Services, delivery_id: str, message: Message) -> Result:
@@ -301,9 +303,9 @@ def _fail(
             code=error.code.value,
             error=error.message[:500],
         )
-        dead_letters.add(uow, message, reason, at=at)
+        dead_letters.add(uow, message, reason, code=error.code, at=at)
         uow.commit()
-    return Result(Settle.DEAD, reason=reason)
+    return Result(Settle.DEAD, reason=reason, code=error.code)
 
 
 def _to_inbox(

@@ -87,11 +87,8 @@ def test_queues_route_by_organ_id_on_the_outbound_exchange():
     assert transport.physical("outbound.000.00.00.G17") == "pakn.outbound.000.00.00.G17"
 
 
-def test_a_dead_letter_keeps_the_error_code_its_reason_starts_with():
-    from gateway.service.dead_letters import _code, _delivery_id
+def test_a_dead_letter_names_the_delivery_its_message_was_about():
+    from gateway.service.dead_letters import _delivery_id
 
-    assert _code("MESSAGE_UNDECODABLE: ValueError: x") == "MESSAGE_UNDECODABLE"
-    assert _code("DELIVERY_EXHAUSTED: gave up") == "DELIVERY_EXHAUSTED"
-    assert _code("no delivery 42") == "DELIVERY_PERMANENT"
     assert _delivery_id(b'{"type": "deliver", "delivery_id": "d-1"}') == "d-1"
     assert _delivery_id(b"\xff not json") is None and _delivery_id(b"[1]") is None
