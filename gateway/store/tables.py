@@ -213,6 +213,7 @@ queue_messages = Table(
     Column("dead", Boolean, nullable=False, default=False),
     Column("last_error", Text),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("died_at", UtcDateTime),  # when it was dead-lettered (NULL while alive)
     Index("ix_queue_messages_ready", "dead", "queue", "available_at"),
 )
 

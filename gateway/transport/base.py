@@ -48,6 +48,8 @@ class DeadLetter:
     message: Message
     reason: str
     died_at: datetime | None
+    """When the transport dead-lettered it (not when it was first published); None only when
+    a broker's record of it lacks the time."""
 
 
 class Transport(ABC):
@@ -92,6 +94,11 @@ class Transport(ABC):
     def dead_letter(self, received: Received, *, reason: str) -> None:
         """Move the message to the dead-letter queue with ``reason``; it is not handed out again
         until replayed."""
+
+    @abstractmethod
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """A look at the dead-lettered messages, oldest first (they stay dead-lettered): what
+        an operator compares with the database's record of failures."""
 
     @abstractmethod
     def close(self) -> None:

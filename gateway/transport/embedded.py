@@ -159,7 +159,11 @@ class EmbeddedTransport(Transport):
         self._settle(
             received,
             update(q).values(
-                dead=True, lease_until=None, lease_owner=None, last_error=reason[:2000]
+                dead=True,
+                lease_until=None,
+                lease_owner=None,
+                last_error=reason[:2000],
+                died_at=self.clock.now(),
             ),
         )
 
@@ -168,7 +172,9 @@ class EmbeddedTransport(Transport):
             rows = c.execute(select(q).where(q.c.dead.is_(True)).order_by(q.c.id).limit(limit))
             return [
                 DeadLetter(
-                    Message(r.queue, bytes(r.body), r.message_id), r.last_error or "", r.created_at
+                    Message(r.queue, bytes(r.body), r.message_id),
+                    r.last_error or "",
+                    r.died_at or r.created_at,
                 )
                 for r in rows
             ]

@@ -10,9 +10,11 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gateway.clock import FixedClock
 from gateway.store.db import make_engine, upgrade
 from gateway.store.uow import Store
 from gateway.transport.base import Message, Transport
@@ -131,7 +133,7 @@ def test_a_dead_lettered_message_is_never_handed_out_again_and_keeps_its_reason(
     received = transport.receive([QUEUE], timeout=2)
     transport.dead_letter(received, reason="MESSAGE_UNDECODABLE: not json")
     assert transport.receive([QUEUE], timeout=0.3) is None
-    dead = transport.dead_letters()  # type: ignore[attr-defined]
+    dead = transport.dead_letters()
     assert [d.message.message_id for d in dead] == [sent.message_id]
     assert dead[0].reason.startswith("MESSAGE_UNDECODABLE")
     assert dead[0].message.queue == QUEUE and dead[0].message.body == b"not json"
@@ -161,3 +163,17 @@ def test_messages_published_as_part_of_a_unit_of_work_arrive_once_it_commits(tra
         transport.publish_in(uow, [sent])
         uow.commit()
     assert [m.message_id for m in drain(transport, [QUEUE], timeout=2)] == [sent.message_id]
+
+
+def test_a_dead_letter_says_when_it_died_not_when_it_was_published(transport):
+    sent = message(body=b"{}")
+    transport.publish([sent])
+    received = transport.receive([QUEUE], timeout=2)
+    dies_at = datetime.now(UTC)
+    if isinstance(transport, EmbeddedTransport):  # its clock can be moved: die an hour later
+        dies_at += timedelta(hours=1)
+        transport.clock = FixedClock(dies_at)
+    transport.dead_letter(received, reason="DELIVERY_PERMANENT: refused")
+    (dead,) = transport.dead_letters()
+    assert dead.died_at is not None
+    assert abs(dead.died_at - dies_at) < timedelta(seconds=2)  # RabbitMQ stamps whole seconds
