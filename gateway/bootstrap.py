@@ -93,6 +93,7 @@ def bootstrap(
     return Services(
         settings=settings,
         store=Store(engine),
+        transport=make_transport(settings, engine),
         clock=clock or SystemClock(),
         signer=XmlSigner(key_pair),
         trust=LiveTrust(certificate_directory(settings), trusted),

@@ -110,17 +110,14 @@ def demo(
 @verbose_option
 def api(port: int | None, verbose: bool) -> None:
     """Serve the HTTP API only, until stopped (SIGTERM/Ctrl-C)."""
-    from gateway.api.app import create_app
     from gateway.bootstrap import bootstrap
-    from gateway.runtime.http import BackgroundServer
+    from gateway.runtime.roles import start_api
     from gateway.runtime.up import configure_logging, token_source
 
     configure_logging(verbose)
     svc = bootstrap(common.settings(port))
     stop = _wait_for_signal()
-    server = BackgroundServer(
-        create_app(svc), svc.settings.http_host, svc.settings.http_port, name="API"
-    ).start()
+    server = start_api(svc)
     click.echo(
         f"API on {server.url} (operator token: {token_source(svc.settings)}); Ctrl-C to stop"
     )
@@ -139,20 +136,18 @@ def api(port: int | None, verbose: bool) -> None:
 @verbose_option
 def worker(threads: int | None, verbose: bool) -> None:
     """Deliver queued documents to agencies until stopped (SIGTERM/Ctrl-C)."""
-    from gateway.bootstrap import bootstrap, make_transport
+    from gateway.bootstrap import bootstrap
+    from gateway.runtime.roles import start_workers
     from gateway.runtime.up import configure_logging
-    from gateway.runtime.worker import Worker
 
     configure_logging(verbose)
     svc = bootstrap(common.settings())
     stop = _wait_for_signal()
-    transport = make_transport(svc.settings, svc.store.engine)
-    workers = Worker(svc, transport, threads=threads or svc.settings.worker_threads).start(stop)
+    workers = start_workers(svc, stop, threads)
     click.echo(f"worker running with {len(workers)} threads; Ctrl-C to stop")
     stop.wait()
     for thread in workers:
         thread.join(timeout=30)
-    transport.close()
     svc.close()
 
 
@@ -160,16 +155,15 @@ def worker(threads: int | None, verbose: bool) -> None:
 @verbose_option
 def relay(verbose: bool) -> None:
     """Publish committed outbox messages to the transport until stopped."""
-    from gateway.bootstrap import bootstrap, make_transport
-    from gateway.runtime.relay import OutboxRelay
+    from gateway.bootstrap import bootstrap
+    from gateway.runtime.roles import start_relay
     from gateway.runtime.up import configure_logging
 
     configure_logging(verbose)
     svc = bootstrap(common.settings())
     stop = _wait_for_signal()
-    transport = make_transport(svc.settings, svc.store.engine)
-    OutboxRelay(svc.store, transport, svc.clock).run(stop)
-    transport.close()
+    for thread in start_relay(svc, stop):
+        thread.join()
     svc.close()
 
 

@@ -98,9 +98,15 @@ def sample_petition(i: int) -> dict[str, object]:
 
 
 def start_agencies(
-    svc: Services, *, first_port: int | None, delay: float, stop: threading.Event
+    svc: Services,
+    *,
+    first_port: int | None,
+    delay: float,
+    stop: threading.Event,
+    gateway_url: str,
 ) -> list[DemoAgency]:
-    """Register the demo agencies, issue their certificates, start their simulators."""
+    """Register the demo agencies, issue their certificates, start their simulators (which
+    push their statuses and replies to ``gateway_url``)."""
     from gateway.bootstrap import dev_pki
 
     pki = dev_pki(svc.settings)
@@ -115,7 +121,7 @@ def start_agencies(
             name,
             signer=XmlSigner(load_key_pair(key_path, cert_path)),
             verifier=Verifier(trust),
-            gateway_url=svc.settings.base_url,
+            gateway_url=gateway_url,
             state_path=Path(svc.settings.home) / "simulators" / f"{organ_id}.db",
             behaviour=Behaviour(delay=delay),
             gateway_organ_id=svc.organ_id,

@@ -21,21 +21,15 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from gateway.api.app import create_app
 from gateway.api.auth import TOKEN_FILE, operator_token
-from gateway.audit.seal import AuditSealer
-from gateway.bootstrap import bootstrap, make_transport
+from gateway.bootstrap import bootstrap
 from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.errors import GatewayError
-from gateway.runtime import demo
+from gateway.runtime import demo, roles
 from gateway.runtime.http import BackgroundServer
-from gateway.runtime.relay import OutboxRelay
-from gateway.runtime.scheduler import DeadlineScheduler
-from gateway.runtime.worker import Worker
 from gateway.service import queries
 from gateway.service.context import Services
-from gateway.transport.base import Transport
 from schemas import xml
 
 log = logging.getLogger("gateway.up")
@@ -64,7 +58,6 @@ class Running:
     stop: threading.Event
     threads: list[threading.Thread] = field(default_factory=list)
     agencies: list[demo.DemoAgency] = field(default_factory=list)
-    transport: Transport | None = None
 
     def shutdown(self) -> None:
         """Stop taking work, let the relay and workers finish what they hold, then close."""
@@ -72,12 +65,10 @@ class Running:
         self.api.stop()
         for thread in self.threads:
             thread.join(timeout=30)
-        if self.transport is not None:
-            self.transport.close()  # what was not settled is handed out again
         for agency in self.agencies:
             agency.server.stop()
             agency.simulator.close()
-        self.svc.close()
+        self.svc.close()  # the transport too: what was not settled is handed out again
 
 
 def start(
@@ -90,30 +81,17 @@ def start(
     demo_ports: bool = True,
     clock: Clock | None = None,
 ) -> Running:
-    """Start the process group. With the demo, ``petitions`` sample petitions are streamed
-    (0 = endless, None = none). ``clock`` replaces the system clock (tests)."""
+    """Start every role in one process. With the demo, ``petitions`` sample petitions are
+    streamed (0 = endless, None = none). ``clock`` replaces the system clock (tests)."""
     svc = bootstrap(settings, clock=clock)
     stop = threading.Event()
-    transport = make_transport(settings, svc.store.engine)
-    api = BackgroundServer(
-        create_app(svc), settings.http_host, settings.http_port, name="API"
-    ).start()
-    if settings.http_port == 0:  # an ephemeral port: tell the simulators where we really are
-        svc.settings = settings = settings.with_(http_port=api.port)
-    relay = OutboxRelay(svc.store, transport, svc.clock)
-    relay_thread = threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True)
-    relay_thread.start()
-    workers = Worker(svc, transport, threads=settings.worker_threads).start(stop)
-    sealer = threading.Thread(
-        target=AuditSealer(svc).run, args=(stop,), name="audit-sealer", daemon=True
-    )
-    sealer.start()
-    scheduler_thread = DeadlineScheduler(svc).start(stop)
-    running = Running(svc, api, stop, threads=[relay_thread, *workers, sealer, scheduler_thread])
+    api = roles.start_api(svc)
+    threads = [thread for start_role in roles.BACKGROUND_ROLES for thread in start_role(svc, stop)]
+    running = Running(svc, api, stop, threads=threads)
     if with_demo:
-        first_port = settings.http_port + 1 if demo_ports and settings.http_port else None
+        first_port = api.port + 1 if demo_ports and settings.http_port else None
         running.agencies = demo.start_agencies(
-            svc, first_port=first_port, delay=agency_delay, stop=stop
+            svc, first_port=first_port, delay=agency_delay, stop=stop, gateway_url=api.url
         )
         if petitions is not None:
             threading.Thread(
@@ -122,7 +100,6 @@ def start(
                 name="petition-stream",
                 daemon=True,
             ).start()
-    running.transport = transport  # closed at shutdown, after the threads that use it
     return running
 
 

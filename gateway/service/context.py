@@ -18,6 +18,7 @@ from gateway.domain.calendar import WorkingCalendar
 from gateway.errors import ErrorCode, SignatureRejected
 from gateway.store.repositories import AdapterRecord
 from gateway.store.uow import Store
+from gateway.transport.base import Transport
 from signing import VerifiedDocument, Verifier, XmlSigner
 from signing.certificates import LiveTrust
 
@@ -36,6 +37,8 @@ class Services:
     """The trust store and verifiers, following `gateway pki import` without a restart."""
     calendar: WorkingCalendar
     adapters: AdapterRegistry
+    transport: Transport
+    """The message transport (RabbitMQ, or the embedded queue in the database); connects lazily."""
     _instances: dict[int, tuple[object, Adapter]] = field(default_factory=dict, repr=False)
     _retired: list[Adapter] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -104,6 +107,9 @@ class Services:
         return agency is not None and agency.legacy_sha1
 
     def close(self) -> None:
+        """Release everything: the transport (unsettled messages are handed out again), the
+        adapters, then the database."""
+        self.transport.close()
         with self._lock:
             for adapter in (*(a for _, a in self._instances.values()), *self._retired):
                 adapter.close()
