@@ -18,7 +18,6 @@ from gateway.service.context import Services
 from gateway.service.deadlines import tick_deadlines
 from gateway.service.intake import submit_petition
 from gateway.store import tables as t
-from gateway.store.lifecycle import Lifecycle
 from tests.conftest import AGENCY_A, new_petition
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -116,7 +115,7 @@ def test_a_status_that_restarts_the_clock_gets_its_own_overdue_event_later(svc, 
         )
         uow.commit()
     with svc.store.unit_of_work() as uow:
-        assert Lifecycle.of(uow).overdue_petition_ids(limit=10) == []
+        assert uow.lifecycle.overdue_petition_ids(limit=10) == []
     clock.set(DUE_AT + timedelta(days=30))
     assert tick_deadlines(svc).overdue == [case_id]
     assert len(events(svc, "overdue")) == 2
