@@ -31,17 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from gateway.audit.chain import canonical
-from gateway.audit.verify import (
-    ChainChecker,
-    Report,
-    _no_cyclic_gc,
-    check_document,
-    stream_events,
-)
 from gateway.bootstrap import bootstrap
 from gateway.config import Settings
-from gateway.store.audit_log import PendingEvent, append, read_head
+from gateway.domain.audit import ChainChecker, Report, canonical
+from gateway.service.audit.verify import _no_cyclic_gc, check_document
+from gateway.store.audit_log import PendingEvent, append
 from schemas import edxml, xml
 
 ACTIONS = (
@@ -91,7 +85,7 @@ def chain_rate(svc, upto: int) -> float:  # type: ignore[no-untyped-def]
     checker = ChainChecker(report)
     started = time.perf_counter()
     with _no_cyclic_gc(), svc.store.unit_of_work() as uow:  # as verify_trail does
-        for rows in stream_events(uow.connection, from_seq=None, to_seq=upto):
+        for rows in uow.audit.stream(from_seq=None, to_seq=upto):
             checker.feed(rows)
     elapsed = time.perf_counter() - started
     assert report.ok and report.events == upto, report.problems[:3]
@@ -100,7 +94,7 @@ def chain_rate(svc, upto: int) -> float:  # type: ignore[no-untyped-def]
 
 def baseline_rate(svc, count: int) -> float:  # type: ignore[no-untyped-def]
     with svc.store.unit_of_work() as uow:
-        rows = next(stream_events(uow.connection, from_seq=None, to_seq=count, batch=count))
+        rows = next(uow.audit.stream(from_seq=None, to_seq=count, batch=count))
     blobs = [canonical(*r[:10]) for r in rows]
     prev = bytes(32)
     sha256 = hashlib.sha256
@@ -150,7 +144,7 @@ def main() -> None:
     try:
         print(f"database: {svc.store.dialect}; log: {args.events:,} events")
         with svc.store.unit_of_work() as uow:
-            present = read_head(uow.connection, lock=False)[0]
+            present = uow.audit.head()[0]
         if present == 0:
             started = time.perf_counter()
             build(svc, args.events)

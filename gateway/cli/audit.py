@@ -38,8 +38,8 @@ def audit_verify(
 ) -> None:
     """Recompute the hash chain, check every seal and every stored document's digest and
     signature. Exit 0 only if all holds; otherwise name the first broken event."""
-    from gateway.audit.verify import verify_trail
     from gateway.errors import InputInvalid
+    from gateway.service.audit.verify import verify_trail
 
     if from_seq is not None and to_seq is not None and from_seq > to_seq:
         raise InputInvalid(f"--from {from_seq} is after --to {to_seq}")
@@ -98,7 +98,7 @@ def _count(svc: object, from_seq: int | None, to_seq: int | None) -> int:
 )
 def audit_seal(watch: bool) -> None:
     """Seal the chain head now (if anything is unsealed), signed by the gateway."""
-    from gateway.audit.seal import seal_now
+    from gateway.service.audit.seal import seal_now
 
     svc = services()
     if watch:
@@ -121,7 +121,7 @@ def _watch(svc: object) -> None:
     import signal
     import threading
 
-    from gateway.audit.seal import AuditSealer
+    from gateway.service.audit.seal import AuditSealer
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -146,7 +146,7 @@ def _watch(svc: object) -> None:
 def audit_export(petition_id: str, output: Path) -> None:
     """Export PETITION_ID's evidence: its signed documents and receipts (exact bytes), its
     audit events with the hash-chain path to a seal, the seal, the certificates, a manifest."""
-    from gateway.audit.bundle import export_bundle
+    from gateway.service.audit.export import export_bundle
 
     svc = services()
     try:
@@ -169,7 +169,7 @@ def audit_export(petition_id: str, output: Path) -> None:
 def audit_verify_bundle(bundle: Path, trusted_ca: tuple[Path, ...], as_json: bool) -> None:
     """Verify an exported bundle with no database: every file against the manifest, every
     signature, the events' hash chain up to the seal, and the seal."""
-    from gateway.audit.bundle import verify_bundle
+    from gateway.audit.offline import verify_bundle
 
     result = verify_bundle(bundle, trusted_ca=trusted_ca)
     if as_json:

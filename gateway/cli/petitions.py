@@ -106,7 +106,7 @@ def petition_show(petition_id: str, as_json: bool, trail: bool) -> None:
     try:
         view = petition_view(svc, petition_id)
         if trail:
-            from gateway.audit.trail import petition_trail, render
+            from gateway.service.audit.trail import petition_trail, render
 
             view["trail"] = petition_trail(svc, petition_id)
     finally:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 
 from gateway.api.app import create_app
-from gateway.audit.seal import AuditSealer
 from gateway.runtime.http import BackgroundServer
 from gateway.runtime.relay import OutboxRelay
 from gateway.runtime.scheduler import DeadlineScheduler
 from gateway.runtime.worker import Worker
+from gateway.service.audit.seal import AuditSealer
 from gateway.service.context import Services
 
 

@@ -1,4 +1,7 @@
-"""Appending events to the chain, serialised so that two transactions can never fork it.
+"""The audit log (``uow.audit``): recording events, appending them to the hash chain at commit,
+and reading the chain back for the audit use cases.
+
+Appending is serialised so that two transactions can never fork the chain.
 
 A unit of work collects its events (:class:`PendingEvent`) and appends them all just before it
 commits, in the same transaction: the chain head row is read — on PostgreSQL with ``SELECT … FOR
@@ -10,14 +13,14 @@ bottleneck (or a deadlock partner) for the use cases' own row locks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
 
-from gateway.audit.chain import GENESIS, event_hash, normalised_details
+from gateway.domain.audit import GENESIS, ChainedEvent, event_hash, normalised_details
 from gateway.store import tables as t
 
 HEAD_ID = 1
@@ -130,3 +133,193 @@ def append(connection: Connection, events: Sequence[PendingEvent]) -> int:
     else:
         connection.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev))
     return seq
+
+
+# -- the repository ------------------------------------------------------------------------------
+
+EventRow = tuple[Any, ...]
+"""``(seq, at, actor, action, petition_id, case_id, document_id, organ_id, sha256, details,
+prev_hash, hash)``: one event as :meth:`AuditRepository.stream` yields it."""
+
+_e = t.audit_events
+_CHAIN_COLUMNS = (
+    _e.c.seq,
+    _e.c.at,
+    _e.c.actor,
+    _e.c.action,
+    _e.c.petition_id,
+    _e.c.case_id,
+    _e.c.document_id,
+    _e.c.organ_id,
+    _e.c.sha256,
+    _e.c.details,
+    _e.c.prev_hash,
+    _e.c.hash,
+)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    petition_id: str | None
+    case_id: int | None
+    document_id: str | None
+    organ_id: str | None
+    sha256: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentDigest:
+    """A stored document as verification re-checks it: its exact bytes and recorded SHA-256."""
+
+    document_id: str
+    sender: str
+    sha256: str
+    body: bytes
+    created_at: datetime
+
+
+class AuditRepository:
+    """Nhật ký: append-only; written in the same transaction as the change it records."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+        self._pending: list[PendingEvent] = []
+
+    def record(
+        self,
+        action: str,
+        *,
+        actor: str,
+        at: datetime,
+        petition_id: str | None = None,
+        case_id: int | None = None,
+        document_id: str | None = None,
+        organ_id: str | None = None,
+        sha256: str | None = None,
+        **details: Any,
+    ) -> None:
+        """Record an event; it joins the hash chain when the unit of work commits
+        (:meth:`chain`)."""
+        self._pending.append(
+            PendingEvent.of(
+                action,
+                actor=actor,
+                at=at,
+                petition_id=petition_id,
+                case_id=case_id,
+                document_id=document_id,
+                organ_id=organ_id,
+                sha256=sha256,
+                details=details,
+            )
+        )
+
+    def chain(self) -> None:
+        """Append the recorded events to the chain, in this transaction (just before commit)."""
+        pending, self._pending = self._pending, []
+        append(self.c, pending)
+
+    def head(self) -> tuple[int, str]:
+        """The committed chain head ``(seq, hash)``, unlocked (``(0, GENESIS)`` when empty)."""
+        return read_head(self.c, lock=False)
+
+    def count(self, *, from_seq: int | None = None, to_seq: int | None = None) -> int:
+        """How many events the chain holds (between two sequence numbers, inclusive)."""
+        query = select(func.count()).select_from(t.audit_events)
+        if from_seq is not None:
+            query = query.where(t.audit_events.c.seq >= from_seq)
+        if to_seq is not None:
+            query = query.where(t.audit_events.c.seq <= to_seq)
+        return int(self.c.execute(query).scalar_one())
+
+    def for_petition(self, petition_id: str) -> list[AuditEvent]:
+        """The events that name ``petition_id`` itself, oldest first."""
+        rows = self.c.execute(
+            select(t.audit_events)
+            .where(t.audit_events.c.petition_id == petition_id)
+            .order_by(t.audit_events.c.seq)
+        )
+        return [
+            AuditEvent(
+                row.seq,
+                row.at,
+                row.actor,
+                row.action,
+                row.petition_id,
+                row.case_id,
+                row.document_id,
+                row.organ_id,
+                row.sha256,
+                row.details,
+            )
+            for row in rows
+        ]
+
+    def stream(
+        self, *, from_seq: int | None = None, to_seq: int | None = None, batch: int = 20_000
+    ) -> Iterator[list[EventRow]]:
+        """The chain in ``seq`` order, in batches of plain tuples (keyset pagination: constant
+        memory however long the chain)."""
+        column = _e.c.seq
+        after = (from_seq - 1) if from_seq is not None else None
+        while True:
+            query = select(*_CHAIN_COLUMNS).order_by(column).limit(batch)
+            if after is not None:
+                query = query.where(column > after)
+            if to_seq is not None:
+                query = query.where(column <= to_seq)
+            rows = [tuple(row) for row in self.c.execute(query)]
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+
+    def concerning(
+        self, petition_id: str, *, documents: Collection[str] = (), upto: int | None = None
+    ) -> list[ChainedEvent]:
+        """The events of ``petition_id``: those naming it or one of its cases (or, if given,
+        one of ``documents``), up to event ``upto``, oldest first."""
+        query = (
+            select(*_CHAIN_COLUMNS)
+            .where(self._concerning(petition_id, documents))
+            .order_by(_e.c.seq)
+        )
+        if upto is not None:
+            query = query.where(_e.c.seq <= upto)
+        return [ChainedEvent(*tuple(row)) for row in self.c.execute(query)]
+
+    def last_seq_concerning(self, petition_id: str) -> int | None:
+        """The last event naming ``petition_id`` or one of its cases, or None."""
+        row = self.c.execute(
+            select(_e.c.seq)
+            .where(self._concerning(petition_id, ()))
+            .order_by(_e.c.seq.desc())
+            .limit(1)
+        ).first()
+        return int(row.seq) if row is not None else None
+
+    @staticmethod
+    def _concerning(petition_id: str, documents: Collection[str]) -> ColumnElement[bool]:
+        cases = select(t.cases.c.case_id).where(t.cases.c.petition_id == petition_id)
+        conditions = [_e.c.petition_id == petition_id, _e.c.case_id.in_(cases)]
+        if documents:
+            conditions.append(_e.c.document_id.in_(list(documents)))
+        return or_(*conditions)
+
+    def stored_documents(self, *, only: Collection[str] | None = None) -> Iterator[DocumentDigest]:
+        """Every stored document (or those of ``only``), oldest first, to re-verify."""
+        d = t.documents
+        query = select(d.c.document_id, d.c.sender, d.c.sha256, d.c.body, d.c.created_at).order_by(
+            d.c.created_at, d.c.document_id
+        )
+        if only is not None:
+            query = query.where(d.c.document_id.in_(list(only)))
+        for row in self.c.execute(query):
+            yield DocumentDigest(
+                row.document_id, row.sender, row.sha256, bytes(row.body), row.created_at
+            )

@@ -183,7 +183,7 @@ audit_events = Table(
     Column("organ_id", String(64)),
     Column("sha256", String(64)),
     Column("details", Json, nullable=False),
-    Column("prev_hash", String(64), nullable=False),  # hash chain: see gateway/audit/chain.py
+    Column("prev_hash", String(64), nullable=False),  # hash chain: see gateway/domain/audit.py
     Column("hash", String(64), nullable=False),
 )
 

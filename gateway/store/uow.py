@@ -18,11 +18,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from gateway.errors import DatabaseBusy, StoreConflict
 from gateway.store import repositories as r
 from gateway.store.agency_access import TokenRepository
+from gateway.store.audit_log import AuditRepository
 from gateway.store.circuits import CircuitRepository
 from gateway.store.dead_letters import DeadLetterRepository
 from gateway.store.exchanges import ExchangeRepository
 from gateway.store.inbox import InboxRepository
 from gateway.store.lifecycle import Lifecycle
+from gateway.store.seals import SealRepository
 
 
 class UnitOfWork:
@@ -34,7 +36,10 @@ class UnitOfWork:
         self.cases = r.CaseRepository(connection)
         self.documents = r.DocumentRepository(connection)
         self.deliveries = r.DeliveryRepository(connection)
-        self.audit = r.AuditRepository(connection)
+        self.audit = AuditRepository(connection)
+        """The hash-chained audit log: record events, read the chain back."""
+        self.seals = SealRepository(connection)
+        """The signed seals of the chain head."""
         self.outbox = r.OutboxRepository(connection)
         self.processed = r.ProcessedMessageRepository(connection)
         self.circuits = CircuitRepository(connection)

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gateway.audit.bundle import CHAIN, EVENTS, MANIFEST, export_bundle, verify_bundle
+from gateway.audit.offline import CHAIN, EVENTS, MANIFEST, verify_bundle
 from gateway.bootstrap import bootstrap
 from gateway.cli import main
 from gateway.config import Settings
 from gateway.runtime.demo import sample_petition
+from gateway.service.audit.export import export_bundle
 from signing import DevPki
 from tests.helpers import wait_until
 from tests.integration.audit_support import populate

@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import text
 
-from gateway.audit.seal import seal_now
-from gateway.audit.verify import verify_trail
+from gateway.service.audit.seal import seal_now
+from gateway.service.audit.verify import verify_trail
 
 WRITERS = 8
 TRANSACTIONS = 25

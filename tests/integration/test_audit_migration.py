@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from alembic import command
 from sqlalchemy import insert, text
 
-from gateway.audit.verify import verify_trail
 from gateway.bootstrap import bootstrap
+from gateway.service.audit.verify import verify_trail
 from gateway.store.db import alembic_config, make_engine
 
 

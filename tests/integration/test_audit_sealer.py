@@ -8,8 +8,8 @@ import time
 import pytest
 from sqlalchemy import text
 
-from gateway.audit.seal import AuditSealer
-from gateway.audit.verify import verify_trail
+from gateway.service.audit.seal import AuditSealer
+from gateway.service.audit.verify import verify_trail
 from gateway.service.context import Services
 from tests.helpers import wait_until
 

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from gateway.audit.chain import event_hash
-from gateway.audit.seal import seal_document, seal_now
-from gateway.audit.verify import verify_trail
+from gateway.audit.seal_document import seal_document
+from gateway.domain.audit import event_hash
 from gateway.errors import ErrorCode
+from gateway.service.audit.seal import seal_now
+from gateway.service.audit.verify import verify_trail
 from gateway.service.context import Services
 from tests.integration.audit_support import event_row, overwrite_event, populate, tampering
 

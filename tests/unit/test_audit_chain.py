@@ -7,17 +7,18 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from gateway.audit.chain import (
+from gateway.domain.audit import (
     GENESIS,
+    Seal,
     canonical,
     digest,
     event_hash,
     follow,
     link,
     normalised_details,
+    seal_due,
     timestamp,
 )
-from gateway.audit.seal import Seal, seal_due
 
 AT = datetime(2026, 3, 2, 8, 30, 0, 123456, tzinfo=UTC)
 EVENT = dict(

@@ -7,6 +7,8 @@ crossing fails, and so does a listed one that has gone (take it off the list).""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,21 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 GATEWAY = ROOT / "gateway"
 
 SQL_OUTSIDE_THE_STORE = {
-    # the hash chain and its use cases still read and write their tables directly
-    "gateway/audit/bundle.py",
-    "gateway/audit/seal.py",
-    "gateway/audit/trail.py",
-    "gateway/audit/verify.py",
     # the database-backed queue is a transport that lives in the database
     "gateway/transport/embedded.py",
     # the composition root names the engine type
     "gateway/bootstrap.py",
 }
 RAW_CONNECTION_OUTSIDE_THE_STORE = {
-    "gateway/audit/bundle.py",
-    "gateway/audit/seal.py",
-    "gateway/audit/trail.py",
-    "gateway/audit/verify.py",
     "gateway/transport/embedded.py",  # enqueues in the relay's own transaction
 }
 
@@ -99,9 +92,9 @@ def test_only_the_store_reaches_a_unit_of_works_raw_connection():
 
 
 def test_the_store_imports_nothing_above_it():
-    # the store may use the domain, the error codes and the pure hash chain; never the use
-    # cases, the API, the CLI, the runtime or the audit use cases (no package cycle)
-    allowed = ("gateway.store", "gateway.domain", "gateway.errors", "gateway.audit.chain")
+    # the store may use the domain (the pure hash chain included) and the error codes; never
+    # the use cases, the API, the CLI, the runtime or the audit package (no package cycle)
+    allowed = ("gateway.store", "gateway.domain", "gateway.errors")
     upward = {
         rel(path): sorted(
             name
@@ -130,3 +123,23 @@ def test_use_cases_never_import_their_entry_points():
 def test_adapters_never_import_the_use_cases_or_entry_points():
     forbidden = ("gateway.service", "gateway.api", "gateway.cli", "gateway.runtime")
     assert upward_imports(ROOT / "adapters", forbidden) == {}
+
+
+def test_offline_bundle_verification_needs_no_database():
+    # gateway/audit/ holds only what needs no database: the seal document and verify_bundle
+    forbidden = ("sqlalchemy", "gateway.store", "gateway.service", "gateway.bootstrap")
+    assert upward_imports(GATEWAY / "audit", forbidden) == {}
+    # nor does anything it imports, however indirectly
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, gateway.audit.offline; print('\\n'.join(sorted(sys.modules)))",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert [name for name in loaded if name.startswith(forbidden)] == []

@@ -71,7 +71,7 @@ def upgrade() -> None:
 
 
 def _chain_existing_events() -> None:
-    from gateway.audit.chain import GENESIS, event_hash, normalised_details
+    from gateway.domain.audit import GENESIS, event_hash, normalised_details
 
     bind = op.get_bind()
     events = sa.table(

@@ -10,13 +10,10 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
-
-from gateway.audit.chain import event_hash
-from gateway.audit.verify import check_document
+from gateway.domain.audit import event_hash
 from gateway.errors import NotFound
+from gateway.service.audit.verify import check_document
 from gateway.service.context import Services
-from gateway.store import tables as t
 
 _SHOWN = (
     "kind",
@@ -39,26 +36,11 @@ def petition_trail(svc: Services, petition_id: str) -> list[dict[str, Any]]:
         NotFound: no such petition.
     """
     with svc.store.unit_of_work() as uow:
-        c = uow.connection
         if uow.petitions.get(petition_id) is None:
             raise NotFound(f"no petition {petition_id}")
-        cases = select(t.cases.c.case_id).where(t.cases.c.petition_id == petition_id)
-        e = t.audit_events
-        rows = c.execute(
-            select(e)
-            .where(or_(e.c.petition_id == petition_id, e.c.case_id.in_(cases)))
-            .order_by(e.c.seq)
-        ).all()
-        documents = {
-            d.document_id: d
-            for d in c.execute(select(t.documents).where(t.documents.c.petition_id == petition_id))
-        }
-        legacy = {
-            r.organ_id
-            for r in c.execute(
-                select(t.agencies.c.organ_id).where(t.agencies.c.legacy_sha1.is_(True))
-            )
-        }
+        rows = uow.audit.concerning(petition_id)
+        documents = {d.document_id: d for d in uow.documents.for_petition(petition_id)}
+        legacy = {agency.organ_id for agency in uow.agencies.all() if agency.legacy_sha1}
     checked: dict[str, str | None] = {}
     trail = []
     for r in rows:
@@ -93,7 +75,7 @@ def petition_trail(svc: Services, petition_id: str) -> list[dict[str, Any]]:
             if doc.document_id not in checked:
                 checked[doc.document_id] = check_document(
                     svc,
-                    bytes(doc.body),
+                    doc.body,
                     doc.sha256,
                     doc.created_at,
                     legacy=doc.sender in legacy,

@@ -1,4 +1,6 @@
-"""Hồ sơ chứng cứ: a petition's self-contained evidence bundle, verifiable with no database.
+"""Hồ sơ chứng cứ: a petition's evidence bundle — its layout, and its verification with no
+database (``gateway audit verify-bundle``). Exporting one is a use case
+(:mod:`gateway.service.audit.export`).
 
 A zip in the spirit of an ASiC-E container (ETSI EN 319 162)::
 
@@ -28,15 +30,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
-from sqlalchemy import or_, select
 
-from gateway.audit.chain import GENESIS, canonical, link, timestamp
-from gateway.audit.seal import last_seal, read_seal, seal_now
-from gateway.errors import ErrorCode, GatewayError, IntegrityBroken, NotFound
-from gateway.service.context import Services
-from gateway.store import tables as t
+from gateway.audit.seal_document import SEAL_NS, read_seal
+from gateway.domain.audit import GENESIS, canonical, link
+from gateway.errors import ErrorCode, GatewayError, IntegrityBroken
 from schemas import xml
 from signing import TrustStore, VerificationPolicy, Verifier
 
@@ -47,183 +45,6 @@ EVENTS = "audit/events.json"
 CHAIN = "audit/chain.json"
 _N = f"{{{BUNDLE_NS}}}"
 MAX_BUNDLE_FILE = 64 * 1024 * 1024
-
-
-def export_bundle(svc: Services, petition_id: str, output: Path) -> str:
-    """Write ``petition_id``'s bundle to ``output``; a one-line summary.
-
-    Seals the chain first when no seal covers the petition's last event yet.
-
-    Raises:
-        NotFound: no such petition.
-    """
-    with svc.store.unit_of_work() as uow:
-        if uow.petitions.get(petition_id) is None:
-            raise NotFound(f"no petition {petition_id}")
-        last = _last_event(uow.connection, petition_id)
-        seal = last_seal(uow.connection)
-    if seal is None or seal.seq < last:
-        seal_now(svc, force=True)
-    with svc.store.unit_of_work() as uow:
-        c = uow.connection
-        seal = last_seal(c)
-        assert seal is not None and seal.seq >= last
-        cases = [
-            r.case_id
-            for r in c.execute(
-                select(t.cases.c.case_id).where(t.cases.c.petition_id == petition_id)
-            )
-        ]
-        docs = c.execute(
-            select(t.documents)
-            .where(t.documents.c.petition_id == petition_id)
-            .order_by(t.documents.c.created_at, t.documents.c.document_id)
-        ).all()
-        doc_ids = [d.document_id for d in docs]
-        e = t.audit_events
-        concerned = or_(
-            e.c.petition_id == petition_id, e.c.case_id.in_(cases), e.c.document_id.in_(doc_ids)
-        )
-        events = c.execute(select(e).where(concerned, e.c.seq <= seal.seq).order_by(e.c.seq)).all()
-        first = events[0].seq
-        path = [
-            (
-                r.seq,
-                r.at,
-                r.actor,
-                r.action,
-                r.petition_id,
-                r.case_id,
-                r.document_id,
-                r.organ_id,
-                r.sha256,
-                r.details,
-                r.prev_hash,
-            )
-            for r in c.execute(
-                select(e).where(e.c.seq >= first, e.c.seq <= seal.seq).order_by(e.c.seq)
-            )
-        ]
-    files: dict[str, bytes] = {}
-    entries: list[dict[str, str]] = []
-    for d in docs:
-        name = f"documents/{d.kind}-{d.document_id}.xml"
-        files[name] = bytes(d.body)
-        entries.append(
-            {
-                "path": name,
-                "document-id": d.document_id,
-                "kind": d.kind,
-                "direction": d.direction,
-                "sender": d.sender,
-                "stored-at": timestamp(d.created_at),
-            }
-        )
-    seal_name = f"seals/seal-{seal.seal_id}.xml"
-    files[seal_name] = seal.body
-    files[EVENTS] = _json([_event_json(r) for r in events])
-    files[CHAIN] = _json(
-        {
-            "format": "pakn-audit-1",
-            "start-prev-hash": path[0][10],
-            "path": [[row[0], hashlib.sha256(canonical(*row[:10])).hexdigest()] for row in path],
-        }
-    )
-    for i, cert in enumerate(svc.verifier.trust.certificates):
-        files[f"certificates/trusted-{i}.pem"] = cert.public_bytes(Encoding.PEM)
-    manifest = _manifest(svc, petition_id, seal_name, seal.seq, seal.head_hash, files, entries)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(output, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), MIMETYPE, compress_type=zipfile.ZIP_STORED)
-        z.writestr(MANIFEST, manifest, compress_type=zipfile.ZIP_DEFLATED)
-        for name, data in files.items():
-            z.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-    digest = hashlib.sha256(output.read_bytes()).hexdigest()
-    with svc.store.unit_of_work() as uow:
-        uow.audit.record(
-            "audit.exported",
-            actor="operator",
-            at=svc.clock.now(),
-            petition_id=petition_id,
-            sha256=digest,
-            sealed_seq=seal.seq,
-            events=len(events),
-            documents=len(docs),
-        )
-        uow.commit()
-    return (
-        f"{len(docs)} document(s), {len(events)} event(s), chain path {first}–{seal.seq}, "
-        f"seal {seal.seal_id}; sha256 {digest}"
-    )
-
-
-def _last_event(connection: Any, petition_id: str) -> int:
-    e = t.audit_events
-    cases = select(t.cases.c.case_id).where(t.cases.c.petition_id == petition_id)
-    row = connection.execute(
-        select(e.c.seq)
-        .where(or_(e.c.petition_id == petition_id, e.c.case_id.in_(cases)))
-        .order_by(e.c.seq.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        raise NotFound(f"petition {petition_id} has no audit events")
-    return int(row.seq)
-
-
-def _event_json(r: Any) -> dict[str, Any]:
-    return {
-        "seq": r.seq,
-        "at": timestamp(r.at),
-        "actor": r.actor,
-        "action": r.action,
-        "petition_id": r.petition_id,
-        "case_id": r.case_id,
-        "document_id": r.document_id,
-        "organ_id": r.organ_id,
-        "sha256": r.sha256,
-        "details": r.details,
-        "prev_hash": r.prev_hash,
-        "hash": r.hash,
-    }
-
-
-def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
-
-
-def _manifest(
-    svc: Services,
-    petition_id: str,
-    seal_name: str,
-    seq: int,
-    head_hash: str,
-    files: dict[str, bytes],
-    entries: list[dict[str, str]],
-) -> bytes:
-    root = etree.Element(f"{_N}EvidenceBundle", nsmap={None: BUNDLE_NS})
-    for name, value in (
-        ("Issuer", svc.organ_id),
-        ("PetitionId", petition_id),
-        ("ExportedAt", timestamp(svc.clock.now())),
-    ):
-        etree.SubElement(root, f"{_N}{name}").text = value
-    etree.SubElement(
-        root, f"{_N}Seal", {"file": seal_name, "seq": str(seq), "head-hash": head_hash}
-    )
-    described = {entry["path"]: entry for entry in entries}
-    for name, data in files.items():
-        attributes = {
-            "path": name,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "size": str(len(data)),
-            **described.get(name, {}),
-        }
-        etree.SubElement(root, f"{_N}File", attributes)
-    return svc.signer.sign(root)
-
-
-# -- offline verification ------------------------------------------------------------------------
 
 
 @dataclass
@@ -425,9 +246,7 @@ def _check_seal(
         return
     try:
         root = xml.parse(files[name])
-        sealed_at = datetime.fromisoformat(
-            root.findtext("{urn:vn:gov:vpcp:pakn:audit-seal:1}SealedAt") or ""
-        )
+        sealed_at = datetime.fromisoformat(root.findtext(f"{{{SEAL_NS}}}SealedAt") or "")
         content = read_seal(files[name], verifier, at=sealed_at)
     except (GatewayError, ValueError) as e:
         problems.append(f"{name}: does not verify: {e}")
