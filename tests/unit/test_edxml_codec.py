@@ -384,13 +384,17 @@ def test_a_sample_whose_legacy_signature_is_replaced_by_ds_signature_decodes_the
     assert edxml.decode(root) == expected
 
 
-def test_decoding_a_360_kb_sample_takes_milliseconds() -> None:
+def test_decoding_a_360_kb_sample_costs_a_few_serialisations_of_it() -> None:
+    # measured against a baseline run in the same process (lxml serialising the same tree), so a
+    # busy machine slows both: decoding is ~6 serialisations (~8 ms here); re-validating or
+    # re-parsing the attachment on every decode would be far more
     root = sample("edoc_new.edxml")
     edxml.decode(root)  # compiles the XSD
 
     best = min(_timed(lambda: edxml.decode(root)) for _ in range(5))
+    baseline = min(_timed(lambda: etree.tostring(root)) for _ in range(5))
 
-    assert best < 0.010, f"decoding took {best * 1000:.1f} ms"
+    assert best / baseline < 25, f"decoding took {best * 1000:.1f} ms, {best / baseline:.1f}x"
 
 
 def _timed(action: Callable[[], object]) -> float:
