@@ -9,7 +9,7 @@ from typing import Any
 from gateway.domain.deadlines import elapsed_working_days
 from gateway.service.context import Services
 from gateway.store.lifecycle import OPEN_STATES
-from gateway.store.repositories import CaseRecord, PetitionRecord
+from gateway.store.petitions import CaseRecord, PetitionRecord
 from gateway.store.uow import UnitOfWork
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from gateway.domain.case import CaseState
 from gateway.domain.escalation import Escalation, EscalationLevel, EscalationReason
 from gateway.store import tables as t
-from gateway.store.repositories import CaseRecord, _case
+from gateway.store.petitions import CaseRecord, case_record
 
 OPEN_STATES = (
     CaseState.TRANSFERRED,
@@ -95,7 +95,7 @@ class Lifecycle:
             .order_by(t.cases.c.due_at)
             .limit(limit)
         )
-        return [_case(row) for row in rows]
+        return [case_record(row) for row in rows]
 
     def open_cases_without_reminder(
         self, *, due_after: datetime, due_before: datetime, limit: int = 500
@@ -120,7 +120,7 @@ class Lifecycle:
             .order_by(t.cases.c.due_at)
             .limit(limit)
         )
-        return [_case(row) for row in rows]
+        return [case_record(row) for row in rows]
 
     def emit(self, record: CaseRecord, kind: str, *, at: datetime) -> bool:
         """Record a deadline event for the case's current period; False if it already exists."""

@@ -16,27 +16,32 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.errors import DatabaseBusy, StoreConflict
-from gateway.store import repositories as r
+from gateway.store.agencies import AdapterRepository, AgencyRepository
 from gateway.store.agency_access import TokenRepository
 from gateway.store.circuits import CircuitRepository
 from gateway.store.dead_letters import DeadLetterRepository
+from gateway.store.deliveries import DeliveryRepository
+from gateway.store.documents import DocumentRepository
 from gateway.store.exchanges import ExchangeRepository
 from gateway.store.inbox import InboxRepository
 from gateway.store.lifecycle import Lifecycle
+from gateway.store.messaging import OutboxRepository, ProcessedMessageRepository
+from gateway.store.petitions import CaseRepository, PetitionRepository
+from gateway.store.repositories import AuditRepository
 
 
 class UnitOfWork:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.agencies = r.AgencyRepository(connection)
-        self.adapters = r.AdapterRepository(connection)
-        self.petitions = r.PetitionRepository(connection)
-        self.cases = r.CaseRepository(connection)
-        self.documents = r.DocumentRepository(connection)
-        self.deliveries = r.DeliveryRepository(connection)
-        self.audit = r.AuditRepository(connection)
-        self.outbox = r.OutboxRepository(connection)
-        self.processed = r.ProcessedMessageRepository(connection)
+        self.agencies = AgencyRepository(connection)
+        self.adapters = AdapterRepository(connection)
+        self.petitions = PetitionRepository(connection)
+        self.cases = CaseRepository(connection)
+        self.documents = DocumentRepository(connection)
+        self.deliveries = DeliveryRepository(connection)
+        self.audit = AuditRepository(connection)
+        self.outbox = OutboxRepository(connection)
+        self.processed = ProcessedMessageRepository(connection)
         self.circuits = CircuitRepository(connection)
         self.tokens = TokenRepository(connection)
         self.exchanges = ExchangeRepository(connection)
