@@ -52,6 +52,14 @@ class PetitionRepository(_Repository):
         ).first()
         return _petition(row) if row else None
 
+    def lock(self, petition_id: str) -> None:
+        """Serialise decisions about one petition (e.g. two agencies returning it at once:
+        the second to commit must see the first's return)."""
+        query = select(t.petitions.c.petition_id).where(t.petitions.c.petition_id == petition_id)
+        if self._postgres:
+            query = query.with_for_update()
+        self.c.execute(query)
+
     def id_for_client_ref(self, client_ref: str) -> str | None:
         return self.c.execute(
             select(t.petitions.c.petition_id).where(t.petitions.c.client_ref == client_ref)

@@ -20,14 +20,17 @@ from gateway.store.agencies import AdapterRepository, AgencyRepository
 from gateway.store.agency_access import TokenRepository
 from gateway.store.circuits import CircuitRepository
 from gateway.store.dead_letters import DeadLetterRepository
+from gateway.store.deadlines import DeadlineRepository
 from gateway.store.deliveries import DeliveryRepository
 from gateway.store.documents import DocumentRepository
+from gateway.store.escalations import EscalationRepository
 from gateway.store.exchanges import ExchangeRepository
+from gateway.store.identities import IdentityRepository
 from gateway.store.inbox import InboxRepository
-from gateway.store.lifecycle import Lifecycle
 from gateway.store.messaging import OutboxRepository, ProcessedMessageRepository
 from gateway.store.petitions import CaseRepository, PetitionRepository
 from gateway.store.repositories import AuditRepository
+from gateway.store.returns import ReturnRepository
 
 
 class UnitOfWork:
@@ -47,8 +50,12 @@ class UnitOfWork:
         self.exchanges = ExchangeRepository(connection)
         self.inbox = InboxRepository(connection)
         self.dead_letters = DeadLetterRepository(connection)
-        self.lifecycle = Lifecycle(connection)
-        """Escalations, returns, deadlines and reminders of the petition lifecycle."""
+        self.deadlines = DeadlineRepository(connection)
+        """Deadline events: overdue marks and reminders."""
+        self.returns = ReturnRepository(connection)
+        self.escalations = EscalationRepository(connection)
+        self.identities = IdentityRepository(connection)
+        """The petitioner-identity index (repeat petitions)."""
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
 

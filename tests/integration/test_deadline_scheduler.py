@@ -115,7 +115,7 @@ def test_a_status_that_restarts_the_clock_gets_its_own_overdue_event_later(svc, 
         )
         uow.commit()
     with svc.store.unit_of_work() as uow:
-        assert uow.lifecycle.overdue_petition_ids(limit=10) == []
+        assert uow.deadlines.overdue_petition_ids(limit=10) == []
     clock.set(DUE_AT + timedelta(days=30))
     assert tick_deadlines(svc).overdue == [case_id]
     assert len(events(svc, "overdue")) == 2
