@@ -29,6 +29,7 @@ from gateway.store.identities import IdentityRepository
 from gateway.store.inbox import InboxRepository
 from gateway.store.messaging import OutboxRepository, ProcessedMessageRepository
 from gateway.store.petitions import CaseRepository, PetitionRepository
+from gateway.store.queue import QueueRepository
 from gateway.store.repositories import AuditRepository
 from gateway.store.returns import ReturnRepository
 
@@ -45,6 +46,8 @@ class UnitOfWork:
         self.audit = AuditRepository(connection)
         self.outbox = OutboxRepository(connection)
         self.processed = ProcessedMessageRepository(connection)
+        self.queue = QueueRepository(connection)
+        """The embedded queue's rows (the embedded transport publishes in this transaction)."""
         self.circuits = CircuitRepository(connection)
         self.tokens = TokenRepository(connection)
         self.exchanges = ExchangeRepository(connection)

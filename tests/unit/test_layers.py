@@ -29,7 +29,6 @@ RAW_CONNECTION_OUTSIDE_THE_STORE = {
     "gateway/audit/seal.py",
     "gateway/audit/trail.py",
     "gateway/audit/verify.py",
-    "gateway/transport/embedded.py",  # enqueues in the relay's own transaction
 }
 
 
