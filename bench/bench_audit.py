@@ -79,8 +79,8 @@ def build(svc, events: int) -> None:  # type: ignore[no-untyped-def]
                 )
             )
         with svc.store.unit_of_work() as uow:
-            append(uow.connection, batch)
-            uow.connection.commit()
+            append(uow._connection, batch)
+            uow._connection.commit()
         done += n
         print(f"\r  building the log: {done:,}/{events:,} events", end="", flush=True)
     print()
@@ -91,7 +91,7 @@ def chain_rate(svc, upto: int) -> float:  # type: ignore[no-untyped-def]
     checker = ChainChecker(report)
     started = time.perf_counter()
     with _no_cyclic_gc(), svc.store.unit_of_work() as uow:  # as verify_trail does
-        for rows in stream_events(uow.connection, from_seq=None, to_seq=upto):
+        for rows in stream_events(uow._connection, from_seq=None, to_seq=upto):
             checker.feed(rows)
     elapsed = time.perf_counter() - started
     assert report.ok and report.events == upto, report.problems[:3]
@@ -100,7 +100,7 @@ def chain_rate(svc, upto: int) -> float:  # type: ignore[no-untyped-def]
 
 def baseline_rate(svc, count: int) -> float:  # type: ignore[no-untyped-def]
     with svc.store.unit_of_work() as uow:
-        rows = next(stream_events(uow.connection, from_seq=None, to_seq=count, batch=count))
+        rows = next(stream_events(uow._connection, from_seq=None, to_seq=count, batch=count))
     blobs = [canonical(*r[:10]) for r in rows]
     prev = bytes(32)
     sha256 = hashlib.sha256
@@ -150,7 +150,7 @@ def main() -> None:
     try:
         print(f"database: {svc.store.dialect}; log: {args.events:,} events")
         with svc.store.unit_of_work() as uow:
-            present = read_head(uow.connection, lock=False)[0]
+            present = read_head(uow._connection, lock=False)[0]
         if present == 0:
             started = time.perf_counter()
             build(svc, args.events)

@@ -60,12 +60,12 @@ def export_bundle(svc: Services, petition_id: str, output: Path) -> str:
     with svc.store.unit_of_work() as uow:
         if uow.petitions.get(petition_id) is None:
             raise NotFound(f"no petition {petition_id}")
-        last = _last_event(uow.connection, petition_id)
-        seal = last_seal(uow.connection)
+        last = _last_event(uow._connection, petition_id)
+        seal = last_seal(uow._connection)
     if seal is None or seal.seq < last:
         seal_now(svc, force=True)
     with svc.store.unit_of_work() as uow:
-        c = uow.connection
+        c = uow._connection
         seal = last_seal(c)
         assert seal is not None and seal.seq >= last
         cases = [

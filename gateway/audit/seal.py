@@ -149,8 +149,8 @@ def seal_now(svc: Services, *, force: bool = False) -> Seal | None:
     anything unsealed). Returns the new seal, or None."""
     now = svc.clock.now()
     with svc.store.unit_of_work() as uow:
-        seq, head_hash = read_head(uow.connection, lock=False)
-        last = last_seal(uow.connection)
+        seq, head_hash = read_head(uow._connection, lock=False)
+        last = last_seal(uow._connection)
     settings = svc.settings
     if force:
         due = seq > 0 and (last is None or seq - last.seq - 1 > 0)
@@ -169,7 +169,7 @@ def seal_now(svc: Services, *, force: bool = False) -> Seal | None:
     digest = hashlib.sha256(body).hexdigest()
     try:
         with svc.store.unit_of_work() as uow:
-            seal_id = uow.connection.execute(
+            seal_id = uow._connection.execute(
                 insert(t.audit_seals)
                 .values(
                     seq=seq,

@@ -39,7 +39,7 @@ def petition_trail(svc: Services, petition_id: str) -> list[dict[str, Any]]:
         NotFound: no such petition.
     """
     with svc.store.unit_of_work() as uow:
-        c = uow.connection
+        c = uow._connection
         if uow.petitions.get(petition_id) is None:
             raise NotFound(f"no petition {petition_id}")
         cases = select(t.cases.c.case_id).where(t.cases.c.petition_id == petition_id)

@@ -248,7 +248,7 @@ def _verify_trail(
     ranged = from_seq is not None and from_seq > 1
     checker = ChainChecker(report, expected_prev=None if ranged else GENESIS)
     with svc.store.unit_of_work() as uow:
-        connection = uow.connection
+        connection = uow._connection
         all_seals = [
             s for s in seals(connection, upto=to_seq) if from_seq is None or s.seq >= from_seq
         ]

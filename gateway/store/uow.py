@@ -35,8 +35,10 @@ from gateway.store.returns import ReturnRepository
 
 
 class UnitOfWork:
+    """The only way into the database: its repositories share one private connection."""
+
     def __init__(self, connection: Connection) -> None:
-        self.connection = connection
+        self._connection = connection
         self.agencies = AgencyRepository(connection)
         self.adapters = AdapterRepository(connection)
         self.petitions = PetitionRepository(connection)
@@ -68,7 +70,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.audit.chain()
-        self.connection.commit()
+        self._connection.commit()
         self._committed = True
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
