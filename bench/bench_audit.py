@@ -12,7 +12,7 @@ documents re-verified per second — each against a baseline measured in the sam
 - documents: the per-document check (SHA-256 of the exact bytes + full XML-DSig verification of a
   ~4 KiB signed edXML package); baseline: cryptography's raw RSA-2048 verify of the same bytes.
 
-The log is built through the real append path (``gateway.store.audit_log``), 10,000 events per
+The log is built through the real append path (``uow.audit.record`` and commit), 10,000 events per
 transaction, on SQLite by default (a fresh temporary file).
 """
 
@@ -35,7 +35,6 @@ from gateway.bootstrap import bootstrap
 from gateway.config import Settings
 from gateway.domain.audit import ChainChecker, Report, canonical
 from gateway.service.audit.verify import _no_cyclic_gc, check_document
-from gateway.store.audit_log import PendingEvent, append
 from schemas import edxml, xml
 
 ACTIONS = (
@@ -56,11 +55,10 @@ def build(svc, events: int) -> None:  # type: ignore[no-untyped-def]
     done = 0
     while done < events:
         n = min(BATCH, events - done)
-        batch = []
-        for i in range(done, done + n):
-            doc = f"{i:08d}-0000-4000-8000-000000000000" if i % 4 == 2 else None
-            batch.append(
-                PendingEvent.of(
+        with svc.store.unit_of_work() as uow:
+            for i in range(done, done + n):
+                doc = f"{i:08d}-0000-4000-8000-000000000000" if i % 4 == 2 else None
+                uow.audit.record(
                     ACTIONS[i % len(ACTIONS)],
                     actor="gateway" if i % 3 else "agency:000.00.00.G17",
                     at=start + timedelta(milliseconds=37 * i),
@@ -69,12 +67,11 @@ def build(svc, events: int) -> None:  # type: ignore[no-untyped-def]
                     document_id=doc,
                     organ_id="000.00.00.G17",
                     sha256=hashlib.sha256(str(i).encode()).hexdigest() if doc else None,
-                    details={"kind": "status", "state": "processing", "attempts": 1},
+                    kind="status",
+                    state="processing",
+                    attempts=1,
                 )
-            )
-        with svc.store.unit_of_work() as uow:
-            append(uow.connection, batch)
-            uow.connection.commit()
+            uow.commit()  # the store appends the batch to the chain, as for any unit of work
         done += n
         print(f"\r  building the log: {done:,}/{events:,} events", end="", flush=True)
     print()

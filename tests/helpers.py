@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import pytest
+from sqlalchemy import Engine, Row, text
+from sqlalchemy.sql import Executable
 
 T = TypeVar("T")
 
@@ -24,6 +26,15 @@ def wait_until(
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
+
+
+def query(engine: Engine, statement: str | Executable, **params: Any) -> list[Row[Any]]:
+    """The rows of a read run on a connection of its own (committed data only). Tests may speak
+    SQL to check what was stored; the product goes through a unit of work's repositories."""
+    with engine.connect() as connection:
+        return list(
+            connection.execute(text(statement) if isinstance(statement, str) else statement, params)
+        )
 
 
 DEPENDENCY_DOWN = frozenset({"DATABASE_BUSY", "TRANSPORT_UNAVAILABLE"})

@@ -21,8 +21,8 @@ from gateway.domain.documents import BusinessDocType
 from gateway.errors import ErrorCode, InputInvalid, NotFound
 from gateway.service.context import Services, sha256_hex
 from gateway.service.receipts import check_agency_receipt
+from gateway.store.agencies import AdapterRecord
 from gateway.store.agency_access import AgencyToken
-from gateway.store.repositories import AdapterRecord
 from gateway.store.uow import UnitOfWork
 from schemas import edxml
 

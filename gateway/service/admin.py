@@ -7,7 +7,7 @@ from typing import Any
 from gateway.domain.agency import Agency, check_organ_id
 from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.service.context import Services
-from gateway.store.repositories import AdapterRecord
+from gateway.store.agencies import AdapterRecord
 
 
 def add_agency(

@@ -16,7 +16,7 @@ from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.domain.calendar import WorkingCalendar
 from gateway.errors import ErrorCode, SignatureRejected
-from gateway.store.repositories import AdapterRecord
+from gateway.store.agencies import AdapterRecord
 from gateway.store.uow import Store
 from gateway.transport.base import Transport
 from signing import VerifiedDocument, Verifier, XmlSigner

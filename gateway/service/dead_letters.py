@@ -15,8 +15,8 @@ from datetime import datetime
 from gateway.domain.delivery import FINAL, DeliveryState
 from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.service.context import Services
+from gateway.store.base import new_id
 from gateway.store.dead_letters import DeadLetterRecord
-from gateway.store.repositories import new_id
 from gateway.store.uow import UnitOfWork
 from gateway.transport.base import Message
 

@@ -35,9 +35,9 @@ def tick_deadlines(svc: Services, now: datetime | None = None) -> Tick:
     tick = Tick()
     policy = clock_policy(svc)
     with svc.store.unit_of_work() as uow:
-        lifecycle = uow.lifecycle
-        for record in lifecycle.open_cases_due_before(now):
-            if lifecycle.emit(record, DeadlineEventKind.OVERDUE.value, at=now):
+        deadlines = uow.deadlines
+        for record in deadlines.open_cases_due_before(now):
+            if deadlines.emit(record, DeadlineEventKind.OVERDUE.value, at=now):
                 tick.overdue.append(record.case.case_id)
                 uow.audit.record(
                     "deadline.overdue",
@@ -54,12 +54,12 @@ def tick_deadlines(svc: Services, now: datetime | None = None) -> Tick:
         # a reminder comes at most reminder_days working days before the deadline: look only at
         # deadlines close enough (calendar days, with room for Tết) and not yet passed
         horizon = now + timedelta(days=policy.reminder_days * 2 + 14)
-        for record in lifecycle.open_cases_without_reminder(due_after=now, due_before=horizon):
+        for record in deadlines.open_cases_without_reminder(due_after=now, due_before=horizon):
             assert record.due_date is not None and record.due_at is not None
             remind = reminder_at(record.due_date, policy, svc.calendar, svc.zone)
             if remind is None or now < remind or now >= record.due_at:
                 continue
-            if lifecycle.emit(record, DeadlineEventKind.REMINDER.value, at=now):
+            if deadlines.emit(record, DeadlineEventKind.REMINDER.value, at=now):
                 tick.reminders.append(record.case.case_id)
                 uow.audit.record(
                     "deadline.reminder",

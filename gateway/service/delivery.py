@@ -31,8 +31,9 @@ from gateway.service import dead_letters
 from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
 from gateway.service.receipts import check_agency_receipt, keep_agency_receipt
+from gateway.store.agencies import AdapterRecord
+from gateway.store.documents import StoredDocument
 from gateway.store.exchanges import Exchange
-from gateway.store.repositories import AdapterRecord, StoredDocument
 from gateway.store.uow import UnitOfWork
 from gateway.transport.base import Message
 

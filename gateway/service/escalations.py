@@ -30,7 +30,7 @@ from gateway.domain.escalation import (
 from gateway.domain.petition import Petition
 from gateway.errors import InputInvalid, NotFound
 from gateway.service.context import Services
-from gateway.store.repositories import CaseRecord
+from gateway.store.petitions import CaseRecord
 from gateway.store.uow import UnitOfWork
 from schemas import edxml, xml
 
@@ -60,7 +60,7 @@ def raise_escalation(
         at=at,
         related_petition_id=related_petition_id,
     )
-    if not uow.lifecycle.add_escalation(e):
+    if not uow.escalations.add_escalation(e):
         return False
     uow.audit.record(
         "petition.escalated",
@@ -105,9 +105,8 @@ def escalate_petition(
 def record_return(uow: UnitOfWork, record: CaseRecord, reason: str, *, at: datetime) -> None:
     """An agency returned its case (02): keep the reason for VPCP's routing queue, and escalate
     when a second agency has returned the same petition."""
-    lifecycle = uow.lifecycle
     reason = reason.strip() or NO_REASON
-    if not lifecycle.add_return(record, reason, at=at):
+    if not uow.returns.add_return(record, reason, at=at):
         return
     case = record.case
     uow.audit.record(
@@ -119,8 +118,8 @@ def record_return(uow: UnitOfWork, record: CaseRecord, reason: str, *, at: datet
         organ_id=case.organ_id,
         reason=reason,
     )
-    lifecycle.lock_petition(case.petition_id)  # then count: a concurrent return is seen
-    returns = lifecycle.returns_for_petition(case.petition_id)
+    uow.petitions.lock(case.petition_id)  # then count: a concurrent return is seen
+    returns = uow.returns.returns_for_petition(case.petition_id)
     organs = sorted({r.organ_id for r in returns})
     if returns_call_for_escalation(organs):
         raise_escalation(
@@ -137,7 +136,7 @@ def note_reroute(
     uow: UnitOfWork, petition_id: str, organ_ids: list[str], *, actor: str, at: datetime
 ) -> None:
     """VPCP routes a returned petition again: the returns stay, marked re-routed."""
-    pending = uow.lifecycle.mark_rerouted(petition_id, at=at)
+    pending = uow.returns.mark_rerouted(petition_id, at=at)
     if pending:
         uow.audit.record(
             "petition.rerouted",
@@ -159,7 +158,7 @@ def check_disagreement(
     """A second agency's reply that clearly differs from another agency's reply to the same
     petition escalates it (agencies_disagree) for VPCP to settle."""
     case = record.case
-    uow.lifecycle.lock_petition(case.petition_id)  # two replies at once see each other
+    uow.petitions.lock(case.petition_id)  # two replies at once see each other
     profile: TextProfile | None = None
     for other in uow.cases.for_petition(case.petition_id):
         if other.case.organ_id == case.organ_id or other.reply_document_id is None:
@@ -201,7 +200,7 @@ def check_repeat(svc: Services, petition: Petition) -> RepeatCheck:
     if key is None:
         return RepeatCheck(None)
     with svc.store.unit_of_work() as uow:
-        candidates = uow.lifecycle.answered_with_identity(
+        candidates = uow.identities.answered_with_identity(
             key, excluding=petition.petition_id, answered=ANSWERED, limit=REPEAT_CANDIDATES
         )
     profile = TextProfile.of(f"{petition.title}\n{petition.content}")
@@ -218,7 +217,7 @@ def detect_repeat(uow: UnitOfWork, petition: Petition, check: RepeatCheck, *, at
     cases (those still answered now: the check ran before this transaction)."""
     if check.identity_key is None:
         return
-    uow.lifecycle.index_identity(petition.petition_id, check.identity_key)
+    uow.identities.index_identity(petition.petition_id, check.identity_key)
     earlier_id = check.repeat_of
     if earlier_id is None:
         return

@@ -49,7 +49,9 @@ from gateway.service.receipts import issue_receipt
 from gateway.service.rejections import reject
 from gateway.service.routing import refresh_petition_status
 from gateway.service.verification import parse_inbound, verify_inbound
-from gateway.store.repositories import CaseRecord, StoredDocument, new_id
+from gateway.store.base import new_id
+from gateway.store.documents import StoredDocument
+from gateway.store.petitions import CaseRecord
 from gateway.store.uow import UnitOfWork
 from schemas import edxml
 from signing import VerifiedDocument

@@ -16,7 +16,7 @@ from gateway.errors import Forbidden, NotFound, Unauthorized
 from gateway.service.context import Services, sha256_hex
 from gateway.service.delivery import _start_clock
 from gateway.service.receipts import keep_agency_receipt, verify_agency_receipt
-from gateway.store.repositories import StoredDocument
+from gateway.store.documents import StoredDocument
 
 
 def authenticate(svc: Services, token: str | None) -> str:

@@ -10,7 +10,7 @@ from gateway.errors import IdempotencyConflict, InputInvalid, StoreConflict
 from gateway.service.context import Services
 from gateway.service.escalations import check_repeat, detect_repeat
 from gateway.service.routing import route_by_configured_rules, route_in
-from gateway.store.repositories import new_id
+from gateway.store.base import new_id
 
 MAX_TITLE = 500
 MAX_CONTENT = 100_000

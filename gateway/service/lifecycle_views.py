@@ -8,8 +8,8 @@ from typing import Any
 
 from gateway.domain.deadlines import elapsed_working_days
 from gateway.service.context import Services
-from gateway.store.lifecycle import OPEN_STATES
-from gateway.store.repositories import CaseRecord, PetitionRecord
+from gateway.store.deadlines import OPEN_STATES
+from gateway.store.petitions import CaseRecord, PetitionRecord
 from gateway.store.uow import UnitOfWork
 
 
@@ -50,8 +50,7 @@ def lifecycle_view(
 ) -> dict[str, Any]:
     """Fields added to a petition view; ``case_views`` are completed in place."""
     petition_id = record.petition.petition_id
-    lifecycle = uow.lifecycle
-    events = lifecycle.events_for_petition(petition_id)
+    events = uow.deadlines.events_for_petition(petition_id)
     by_id = {c.case.case_id: c for c in uow.cases.for_petition(petition_id)}
     for view in case_views:
         view.update(case_clock(svc, uow, by_id[view["case_id"]], events))
@@ -68,7 +67,7 @@ def lifecycle_view(
                 "returned_at": r.returned_at.isoformat(),
                 "rerouted_at": r.rerouted_at.isoformat() if r.rerouted_at else None,
             }
-            for r in lifecycle.returns_for_petition(petition_id)
+            for r in uow.returns.returns_for_petition(petition_id)
         ],
         "escalations": [
             {
@@ -79,17 +78,16 @@ def lifecycle_view(
                 "raised_at": e.raised_at.isoformat(),
                 "related_petition_id": e.related_petition_id,
             }
-            for e in lifecycle.escalations_for(petition_id)
+            for e in uow.escalations.escalations_for(petition_id)
         ],
     }
 
 
 def filtered_ids(uow: UnitOfWork, *, escalated: bool, overdue: bool) -> set[str]:
     """Petition ids that match every flag given."""
-    lifecycle = uow.lifecycle
     sets = []
     if escalated:
-        sets.append(set(lifecycle.escalated_petition_ids(limit=100_000)))
+        sets.append(set(uow.escalations.escalated_petition_ids(limit=100_000)))
     if overdue:
-        sets.append(set(lifecycle.overdue_petition_ids(limit=100_000)))
+        sets.append(set(uow.deadlines.overdue_petition_ids(limit=100_000)))
     return set.intersection(*sets) if sets else set()

@@ -19,7 +19,9 @@ from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode
 from gateway.errors import IllegalTransition, InputInvalid, NotFound
 from gateway.service.context import Services, sha256_hex
 from gateway.service.routing import NOTATION, _transfer_edoc, refresh_petition_status
-from gateway.store.repositories import CaseRecord, StoredDocument, new_id
+from gateway.store.base import new_id
+from gateway.store.documents import StoredDocument
+from gateway.store.petitions import CaseRecord
 from gateway.store.uow import UnitOfWork
 from gateway.transport.base import outbound_queue
 from schemas import edxml, xml

@@ -7,7 +7,8 @@ from datetime import datetime
 from gateway.domain.documents import DocumentKind, Receipt, ReceiptOutcome
 from gateway.errors import GatewayError, PermanentDeliveryError, ReceiptRejected
 from gateway.service.context import Services, sha256_hex
-from gateway.store.repositories import StoredDocument, new_id
+from gateway.store.base import new_id
+from gateway.store.documents import StoredDocument
 from gateway.store.uow import UnitOfWork
 from schemas import xml
 from schemas.receipt import decode_receipt, encode_receipt

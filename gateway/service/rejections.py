@@ -20,7 +20,7 @@ from gateway.domain.documents import Receipt, ReceiptOutcome
 from gateway.errors import Rejected
 from gateway.service.context import Services, sha256_hex
 from gateway.service.verification import claimed_sender
-from gateway.store.repositories import new_id
+from gateway.store.base import new_id
 from schemas import edxml
 from schemas.receipt import encode_receipt
 

@@ -21,7 +21,8 @@ from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.routing_rules_source import rules_from_file
 from gateway.service.context import Services, sha256_hex
 from gateway.service.escalations import note_reroute
-from gateway.store.repositories import StoredDocument, new_id
+from gateway.store.base import new_id
+from gateway.store.documents import StoredDocument
 from gateway.store.uow import UnitOfWork
 from gateway.transport.base import outbound_queue
 from schemas import edxml

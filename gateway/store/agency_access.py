@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from gateway.store import tables as t
-from gateway.store.repositories import _Repository, new_id
+from gateway.store.base import _Repository, new_id
 
 
 def token_digest(token: str) -> str:

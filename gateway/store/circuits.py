@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select, update
 
 from gateway.domain.circuit import Circuit, CircuitState
 from gateway.store import tables as t
-from gateway.store.repositories import _Repository
+from gateway.store.base import _Repository
 
 
 class CircuitRepository(_Repository):

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from gateway.store import tables as t
-from gateway.store.repositories import _Repository
+from gateway.store.base import _Repository
 
 dl = t.dead_letters
 

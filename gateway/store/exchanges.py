@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 
 from gateway.store import tables as t
-from gateway.store.repositories import _Repository
+from gateway.store.base import _Repository
 
 
 @dataclass(frozen=True)

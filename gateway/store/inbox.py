@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 
 from gateway.domain.delivery import DeliveryState
 from gateway.store import tables as t
-from gateway.store.repositories import _Repository
+from gateway.store.base import _Repository
 
 
 @dataclass(frozen=True)

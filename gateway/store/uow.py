@@ -16,39 +16,55 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.errors import DatabaseBusy, StoreConflict
-from gateway.store import repositories as r
+from gateway.store.agencies import AdapterRepository, AgencyRepository
 from gateway.store.agency_access import TokenRepository
 from gateway.store.audit_log import AuditRepository
 from gateway.store.circuits import CircuitRepository
 from gateway.store.dead_letters import DeadLetterRepository
+from gateway.store.deadlines import DeadlineRepository
+from gateway.store.deliveries import DeliveryRepository
+from gateway.store.documents import DocumentRepository
+from gateway.store.escalations import EscalationRepository
 from gateway.store.exchanges import ExchangeRepository
+from gateway.store.identities import IdentityRepository
 from gateway.store.inbox import InboxRepository
-from gateway.store.lifecycle import Lifecycle
+from gateway.store.messaging import OutboxRepository, ProcessedMessageRepository
+from gateway.store.petitions import CaseRepository, PetitionRepository
+from gateway.store.queue import QueueRepository
+from gateway.store.returns import ReturnRepository
 from gateway.store.seals import SealRepository
 
 
 class UnitOfWork:
+    """The only way into the database: its repositories share one private connection."""
+
     def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.agencies = r.AgencyRepository(connection)
-        self.adapters = r.AdapterRepository(connection)
-        self.petitions = r.PetitionRepository(connection)
-        self.cases = r.CaseRepository(connection)
-        self.documents = r.DocumentRepository(connection)
-        self.deliveries = r.DeliveryRepository(connection)
+        self._connection = connection
+        self.agencies = AgencyRepository(connection)
+        self.adapters = AdapterRepository(connection)
+        self.petitions = PetitionRepository(connection)
+        self.cases = CaseRepository(connection)
+        self.documents = DocumentRepository(connection)
+        self.deliveries = DeliveryRepository(connection)
         self.audit = AuditRepository(connection)
         """The hash-chained audit log: record events, read the chain back."""
         self.seals = SealRepository(connection)
         """The signed seals of the chain head."""
-        self.outbox = r.OutboxRepository(connection)
-        self.processed = r.ProcessedMessageRepository(connection)
+        self.outbox = OutboxRepository(connection)
+        self.processed = ProcessedMessageRepository(connection)
+        self.queue = QueueRepository(connection)
+        """The embedded queue's rows (the embedded transport publishes in this transaction)."""
         self.circuits = CircuitRepository(connection)
         self.tokens = TokenRepository(connection)
         self.exchanges = ExchangeRepository(connection)
         self.inbox = InboxRepository(connection)
         self.dead_letters = DeadLetterRepository(connection)
-        self.lifecycle = Lifecycle(connection)
-        """Escalations, returns, deadlines and reminders of the petition lifecycle."""
+        self.deadlines = DeadlineRepository(connection)
+        """Deadline events: overdue marks and reminders."""
+        self.returns = ReturnRepository(connection)
+        self.escalations = EscalationRepository(connection)
+        self.identities = IdentityRepository(connection)
+        """The petitioner-identity index (repeat petitions)."""
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
 
@@ -58,7 +74,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.audit.chain()
-        self.connection.commit()
+        self._connection.commit()
         self._committed = True
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy import Engine, delete, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.dml import Delete, Update
 
 from gateway.clock import Clock, SystemClock
 from gateway.errors import TransportUnavailable
 from gateway.store import tables as t
+from gateway.store.queue import QueueRepository
 from gateway.transport.base import DeadLetter, Message, Received, Transport
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class EmbeddedTransport(Transport):
     def publish(self, messages: Sequence[Message]) -> None:
         try:
             with self.engine.begin() as c:
-                self._enqueue(c, messages)
+                QueueRepository(c).add_all(messages, at=self.clock.now())
         except OperationalError as e:
             raise TransportUnavailable(f"embedded queue unavailable: {e.orig}") from e
         self.notify()
@@ -56,31 +57,8 @@ class EmbeddedTransport(Transport):
     def publish_in(self, uow: UnitOfWork, messages: Sequence[Message]) -> None:
         """Enqueue in the relay's own transaction: taking rows out of the outbox and putting
         them in the queue happen together or not at all; consumers are woken after the commit."""
-        self._enqueue(uow.connection, messages)
+        uow.queue.add_all(messages, at=self.clock.now())
         uow.after_commit(self.notify)
-
-    def _enqueue(self, connection: Connection, messages: Sequence[Message]) -> None:
-        """Enqueue inside the caller's transaction (the relay's), so that taking rows out of the
-        outbox and putting them in the queue happen together or not at all. Call
-        :meth:`notify` after the commit."""
-        if not messages:
-            return
-        now = self.clock.now()
-        connection.execute(
-            insert(q),
-            [
-                {
-                    "message_id": m.message_id,
-                    "queue": m.queue,
-                    "body": m.body,
-                    "attempts": 0,
-                    "available_at": now,
-                    "dead": False,
-                    "created_at": now,
-                }
-                for m in messages
-            ],
-        )
 
     def notify(self) -> None:
         """Wake consumers in this process waiting in :meth:`receive`."""

@@ -19,6 +19,7 @@ from gateway.service.deadlines import tick_deadlines
 from gateway.service.intake import submit_petition
 from gateway.store import tables as t
 from tests.conftest import AGENCY_A, new_petition
+from tests.helpers import query
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Delivered on Monday 2 Mar 2026, 09:00 in Hà Nội: due at the end of Monday 30 Mar 2026
@@ -43,24 +44,21 @@ def petition_with_running_clock(svc: Services, i: int = 1) -> int:
 
 
 def events(svc: Services, kind: str) -> list[tuple[int, datetime]]:
-    with svc.store.unit_of_work() as uow:
-        rows = uow.connection.execute(
-            select(t.deadline_events.c.case_id, t.deadline_events.c.emitted_at).where(
-                t.deadline_events.c.kind == kind
-            )
-        )
-        return [(r[0], r[1]) for r in rows]
+    rows = query(
+        svc.store.engine,
+        select(t.deadline_events.c.case_id, t.deadline_events.c.emitted_at).where(
+            t.deadline_events.c.kind == kind
+        ),
+    )
+    return [(r[0], r[1]) for r in rows]
 
 
 def audit_count(svc: Services, action: str) -> int:
-    with svc.store.unit_of_work() as uow:
-        return int(
-            uow.connection.execute(
-                select(func.count())
-                .select_from(t.audit_events)
-                .where(t.audit_events.c.action == action)
-            ).scalar_one()
-        )
+    [(count,)] = query(
+        svc.store.engine,
+        select(func.count()).select_from(t.audit_events).where(t.audit_events.c.action == action),
+    )
+    return int(count)
 
 
 @pytest.fixture
@@ -115,7 +113,7 @@ def test_a_status_that_restarts_the_clock_gets_its_own_overdue_event_later(svc, 
         )
         uow.commit()
     with svc.store.unit_of_work() as uow:
-        assert uow.lifecycle.overdue_petition_ids(limit=10) == []
+        assert uow.deadlines.overdue_petition_ids(limit=10) == []
     clock.set(DUE_AT + timedelta(days=30))
     assert tick_deadlines(svc).overdue == [case_id]
     assert len(events(svc, "overdue")) == 2

@@ -15,7 +15,7 @@ import pytest
 from gateway.runtime.demo import sample_petition
 from gateway.runtime.up import Running
 from gateway.simulator.agency import Behaviour
-from gateway.store.repositories import StoredDocument
+from gateway.store.documents import StoredDocument
 from schemas import xml
 from tests.helpers import wait_until
 

@@ -21,7 +21,7 @@ from gateway.simulator.agency import Behaviour
 from gateway.transport.base import Message, outbound_queue
 from gateway.transport.rabbitmq import RabbitTransport
 from tests.conftest import AMQP_URL
-from tests.helpers import wait_until
+from tests.helpers import query, wait_until
 from tests.integration.test_petition_flow import replied, simulator, submit
 
 G17, G18 = "000.00.00.G17", "000.00.00.G18"
@@ -77,10 +77,10 @@ def test_an_agency_down_for_a_while_gets_it_after_retries_with_growing_delays(ga
             if e.action == "delivery.retrying"
         ]
     if not delays:  # retries are recorded against the case, not the petition
-        with gateway.svc.store.unit_of_work() as uow:
-            rows = uow.connection.exec_driver_sql(
-                "SELECT details FROM audit_events WHERE action = 'delivery.retrying' ORDER BY seq"
-            ).all()
+        rows = query(
+            gateway.svc.store.engine,
+            "SELECT details FROM audit_events WHERE action = 'delivery.retrying' ORDER BY seq",
+        )
         delays = [(r[0] if isinstance(r[0], dict) else json.loads(r[0]))["delay_s"] for r in rows]
     assert len(delays) == 2
     # base 0.05 s, full jitter in the upper half: attempt 2 waits in [0.05, 0.1], attempt 1 in
@@ -118,11 +118,10 @@ def test_an_agency_answering_4xx_fails_with_a_dead_letter_that_the_cli_replays(
     assert "replayed as message" in out
     wait_until(lambda: replied(api, petition["id"]), what="the reply after the replay")
     assert json.loads(cli(rabbit_settings, "dlq", "list", "--json")) == []
-    with gateway.svc.store.unit_of_work() as uow:
-        actions = [
-            r[0]
-            for r in uow.connection.exec_driver_sql("SELECT action FROM audit_events ORDER BY seq")
-        ]
+    actions = [
+        r[0]
+        for r in query(gateway.svc.store.engine, "SELECT action FROM audit_events ORDER BY seq")
+    ]
     assert "dead_letter.replayed" in actions
 
 

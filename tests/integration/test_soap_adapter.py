@@ -25,6 +25,7 @@ from gateway.simulator.agency import Behaviour
 from gateway.simulator.soap import SoapServer, soap_application
 from gateway.store.tables import audit_events
 from tests.conftest import AGENCY_A, AGENCY_B
+from tests.helpers import query
 from tests.integration.adapter_support import (
     routed_delivery,
     run_delivery,
@@ -84,10 +85,8 @@ def test_a_transfer_delivered_over_soap_is_acknowledged_by_a_signed_receipt(svc,
     result, after = run_delivery(svc, delivery)
     assert result.settle is Settle.ACK
     assert after.state is DeliveryState.DELIVERED
+    evidence_id = query(svc.store.engine, "SELECT evidence_document_id FROM deliveries")[0][0]
     with svc.store.unit_of_work() as uow:
-        evidence_id = uow.connection.exec_driver_sql(
-            "SELECT evidence_document_id FROM deliveries"
-        ).scalar()
         receipt = uow.documents.get(evidence_id)
     assert receipt is not None and receipt.kind == "receipt" and receipt.sender == G17
 
@@ -302,14 +301,15 @@ def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit
         assert after.attempts == 2  # the failed call and the probe; the refusal was not one
         with svc.store.unit_of_work() as uow:
             circuit = uow.circuits.get(adapter_id)
-            actions = [
-                r[0]
-                for r in uow.connection.execute(
-                    select(audit_events.c.action)
-                    .where(audit_events.c.action.like("adapter.circuit%"))
-                    .order_by(audit_events.c.seq)
-                )
-            ]
+        actions = [
+            r[0]
+            for r in query(
+                svc.store.engine,
+                select(audit_events.c.action)
+                .where(audit_events.c.action.like("adapter.circuit%"))
+                .order_by(audit_events.c.seq),
+            )
+        ]
         assert circuit.state is CircuitState.CLOSED and circuit.failures == 0
         assert actions == [
             "adapter.circuit_opened",

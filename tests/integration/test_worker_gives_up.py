@@ -14,6 +14,7 @@ from gateway.service.intake import submit_petition
 from gateway.transport.base import outbound_queue
 from gateway.transport.embedded import EmbeddedTransport
 from tests.conftest import AGENCY_A, new_petition
+from tests.helpers import query
 
 
 def test_a_message_handed_out_too_often_fails_its_delivery_and_is_recorded_dead(settings, db_url):
@@ -42,9 +43,7 @@ def test_a_message_handed_out_too_often_fails_its_delivery_and_is_recorded_dead(
         with svc.store.unit_of_work() as uow:
             delivery = uow.deliveries.get(delivery_id)
             assert delivery is not None and delivery.attempts == 0  # never sent again
-            events = uow.connection.exec_driver_sql(
-                "SELECT action FROM audit_events ORDER BY seq"
-            ).all()
+        events = query(svc.store.engine, "SELECT action FROM audit_events ORDER BY seq")
         assert delivery.state == "failed" and delivery.failure_code == "DELIVERY_EXHAUSTED"
         [dead] = dead_letters.listing(svc)
         assert dead.delivery_id == delivery_id and dead.code == "DELIVERY_EXHAUSTED"

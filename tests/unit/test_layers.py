@@ -21,9 +21,7 @@ SQL_OUTSIDE_THE_STORE = {
     # the composition root names the engine type
     "gateway/bootstrap.py",
 }
-RAW_CONNECTION_OUTSIDE_THE_STORE = {
-    "gateway/transport/embedded.py",  # enqueues in the relay's own transaction
-}
+RAW_CONNECTION_OUTSIDE_THE_STORE: set[str] = set()
 
 
 def modules(under: Path) -> list[Path]:
@@ -75,20 +73,40 @@ def test_only_the_store_imports_sqlalchemy():
     assert speaking_sql == SQL_OUTSIDE_THE_STORE
 
 
+def reaches_a_connection(path: Path) -> bool:
+    """Does the module read another object's ``connection`` or ``_connection`` (a unit of
+    work's)? An object's own (``self._connection``, as the RabbitMQ transport keeps) is not."""
+    return any(
+        isinstance(node, ast.Attribute)
+        and node.attr in ("connection", "_connection")
+        and not (isinstance(node.value, ast.Name) and node.value.id == "self")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    )
+
+
 def test_only_the_store_reaches_a_unit_of_works_raw_connection():
-    reaching = set()
-    for path in modules(GATEWAY):
-        if rel(path).startswith("gateway/store/"):
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Attribute)
-                and node.attr == "connection"
-                and isinstance(node.value, ast.Name)
-                and node.value.id == "uow"
-            ):
-                reaching.add(rel(path))
+    # the unit of work's connection is private (UnitOfWork._connection): outside the store, a
+    # use case, an entry point, a transport or an adapter uses its repositories
+    reaching = {
+        rel(path)
+        for under in (GATEWAY, ROOT / "adapters")
+        for path in modules(under)
+        if not rel(path).startswith("gateway/store/") and reaches_a_connection(path)
+    }
     assert reaching == RAW_CONNECTION_OUTSIDE_THE_STORE
+
+
+def test_the_unit_of_works_connection_is_private():
+    source = (GATEWAY / "store" / "uow.py").read_text(encoding="utf-8")
+    public = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "connection"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+    ]
+    assert public == []
 
 
 def test_the_store_imports_nothing_above_it():

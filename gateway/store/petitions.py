@@ -1,0 +1,213 @@
+"""Petitions and their cases (one case per agency handling the petition)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from gateway.domain.case import Case, CaseState
+from gateway.domain.petition import Category, Petition, Petitioner, PetitionerKind
+from gateway.store import tables as t
+from gateway.store.base import _Repository
+
+
+@dataclass(frozen=True)
+class PetitionRecord:
+    petition: Petition
+    status: str
+    updated_at: datetime
+
+
+class PetitionRepository(_Repository):
+    def add(self, petition: Petition, *, status: str) -> None:
+        p = petition.petitioner
+        self.c.execute(
+            insert(t.petitions).values(
+                petition_id=petition.petition_id,
+                client_ref=petition.client_ref,
+                category=petition.category.value,
+                title=petition.title,
+                content=petition.content,
+                petitioner={
+                    "kind": p.kind.value,
+                    "name": p.name,
+                    "id_number": p.id_number,
+                    "phone": p.phone,
+                    "email": p.email,
+                    "address": p.address,
+                },
+                portal=petition.portal,
+                received_at=petition.received_at,
+                status=status,
+                updated_at=petition.received_at,
+            )
+        )
+
+    def get(self, petition_id: str) -> PetitionRecord | None:
+        row = self.c.execute(
+            select(t.petitions).where(t.petitions.c.petition_id == petition_id)
+        ).first()
+        return _petition(row) if row else None
+
+    def lock(self, petition_id: str) -> None:
+        """Serialise decisions about one petition (e.g. two agencies returning it at once:
+        the second to commit must see the first's return)."""
+        query = select(t.petitions.c.petition_id).where(t.petitions.c.petition_id == petition_id)
+        if self._postgres:
+            query = query.with_for_update()
+        self.c.execute(query)
+
+    def id_for_client_ref(self, client_ref: str) -> str | None:
+        return self.c.execute(
+            select(t.petitions.c.petition_id).where(t.petitions.c.client_ref == client_ref)
+        ).scalar()
+
+    def set_status(self, petition_id: str, status: str, *, at: datetime) -> None:
+        self.c.execute(
+            update(t.petitions)
+            .where(t.petitions.c.petition_id == petition_id)
+            .values(status=status, updated_at=at)
+        )
+
+    def recent(self, *, status: str | None = None, limit: int = 100) -> list[PetitionRecord]:
+        query = select(t.petitions).order_by(t.petitions.c.received_at.desc()).limit(limit)
+        if status:
+            query = query.where(t.petitions.c.status == status)
+        return [_petition(row) for row in self.c.execute(query)]
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self.c.execute(
+            select(t.petitions.c.status, func.count()).group_by(t.petitions.c.status)
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+
+def _petition(row: Any) -> PetitionRecord:
+    data = row.petitioner  # the JSON column decodes itself on both backends
+    petitioner = Petitioner(
+        PetitionerKind(data["kind"]),
+        data["name"],
+        data.get("id_number", ""),
+        data.get("phone", ""),
+        data.get("email", ""),
+        data.get("address", ""),
+    )
+    petition = Petition(
+        row.petition_id,
+        Category(row.category),
+        row.title,
+        row.content,
+        petitioner,
+        row.received_at,
+        row.portal,
+        row.client_ref,
+    )
+    return PetitionRecord(petition, row.status, row.updated_at)
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    case: Case
+    transfer_doc_key: str | None
+    reply_document_id: str | None
+    due_date: date | None
+    due_at: datetime | None
+    calendar_version: str | None
+    clock_start_at: datetime | None
+
+
+class CaseRepository(_Repository):
+    def add(self, petition_id: str, organ_id: str, *, at: datetime) -> int:
+        result = self.c.execute(
+            insert(t.cases)
+            .values(
+                petition_id=petition_id,
+                organ_id=organ_id,
+                state=CaseState.TRANSFERRED.value,
+                state_changed_at=at,
+                created_at=at,
+            )
+            .returning(t.cases.c.case_id)
+        )
+        return int(result.scalar_one())
+
+    def get(self, case_id: int, *, for_update: bool = False) -> CaseRecord | None:
+        query = select(t.cases).where(t.cases.c.case_id == case_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.c.execute(query).first()
+        return case_record(row) if row else None
+
+    def by_transfer_key(self, doc_key: str, *, for_update: bool = False) -> CaseRecord | None:
+        query = select(t.cases).where(t.cases.c.transfer_doc_key == doc_key)
+        if for_update:
+            query = query.with_for_update()
+        row = self.c.execute(query).first()
+        return case_record(row) if row else None
+
+    def for_petition(self, petition_id: str) -> list[CaseRecord]:
+        rows = self.c.execute(
+            select(t.cases).where(t.cases.c.petition_id == petition_id).order_by(t.cases.c.case_id)
+        )
+        return [case_record(row) for row in rows]
+
+    def save(self, case: Case) -> None:
+        self.c.execute(
+            update(t.cases)
+            .where(t.cases.c.case_id == case.case_id)
+            .values(
+                state=case.state.value,
+                state_changed_at=case.state_changed_at,
+                last_status_at=case.last_status_at,
+            )
+        )
+
+    def set_transfer_key(self, case_id: int, doc_key: str) -> None:
+        self._set(case_id, transfer_doc_key=doc_key)
+
+    def set_reply(self, case_id: int, document_id: str | None) -> None:
+        self._set(case_id, reply_document_id=document_id)
+
+    def set_deadline(
+        self,
+        case_id: int,
+        *,
+        clock_start_at: datetime,
+        due_date: date,
+        due_at: datetime,
+        calendar_version: str,
+    ) -> None:
+        self._set(
+            case_id,
+            clock_start_at=clock_start_at,
+            due_date=due_date,
+            due_at=due_at,
+            calendar_version=calendar_version,
+        )
+
+    def _set(self, case_id: int, **values: Any) -> None:
+        self.c.execute(update(t.cases).where(t.cases.c.case_id == case_id).values(**values))
+
+
+def case_record(row: Any) -> CaseRecord:
+    """A row of the cases table as a record (the lifecycle repositories select cases too)."""
+    case = Case(
+        row.case_id,
+        row.petition_id,
+        row.organ_id,
+        CaseState(row.state),
+        row.state_changed_at,
+        row.last_status_at,
+    )
+    return CaseRecord(
+        case,
+        row.transfer_doc_key,
+        row.reply_document_id,
+        row.due_date,
+        row.due_at,
+        row.calendar_version,
+        row.clock_start_at,
+    )
