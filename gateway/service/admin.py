@@ -85,7 +85,7 @@ def add_adapter(
             adapter_id=adapter_id,
             kind=kind,
             enabled=enabled,
-            config=svc.adapters.kind(kind).redact(config),
+            config=svc.adapters.redact(kind, config),
         )
         uow.commit()
     return adapter_id
@@ -112,7 +112,7 @@ def ensure_adapter(
                     at=at,
                     organ_id=organ_id,
                     adapter_id=current.adapter_id,
-                    config=svc.adapters.kind(kind).redact(config),
+                    config=svc.adapters.redact(kind, config),
                 )
                 uow.commit()
             return current.adapter_id

@@ -68,9 +68,9 @@ def deliver(svc: Services, delivery_id: str, message: Message) -> Result:
     )
     response: AdapterResponse | None = None
     try:
-        adapter = svc.adapter_for(adapter_record)
-        if adapter.holds_for_pickup:
+        if svc.adapters.is_inbox(adapter_record.kind):  # pull: nothing is sent
             return _to_inbox(svc, delivery, document, adapter_record, message_id)
+        adapter = svc.adapter_for(adapter_record)
         response = adapter.deliver(outbound)
         receipt = check_agency_receipt(
             svc,
