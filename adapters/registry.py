@@ -103,11 +103,6 @@ class AdapterRegistry:
             raise InputInvalid(f"adapter kind {name!r} is broken: {kind.error}")
         return kind
 
-    def mode(self, name: str) -> DeliveryMode:
-        """How documents reach an agency whose adapter is of kind ``name``. Raises InputInvalid
-        like :meth:`get`."""
-        return self.get(name).mode
-
     def is_inbox(self, name: str) -> bool:
         """Whether documents for this kind wait in the agency's inbox (False for a kind that is
         not installed or does not load: those are refused when they are built)."""
