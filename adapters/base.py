@@ -5,6 +5,11 @@ as evidence. It raises :class:`~gateway.errors.TransientDeliveryError` when tryi
 work (timeout, connection refused, 5xx, 429) and :class:`~gateway.errors.PermanentDeliveryError`
 when it never will (4xx, a SOAP client fault, the agency rejected the document). It never returns
 on failure and never raises anything else.
+
+Every kind shipped (``soap``, ``rest``) and an in-memory one pass the same contract suite,
+``tests/integration/test_adapter_contract.py``. ``pull`` is not an adapter: nothing is pushed, the
+document waits in the agency's inbox (see :mod:`adapters.pull` and
+:class:`adapters.registry.DeliveryMode`).
 """
 
 from __future__ import annotations
@@ -53,8 +58,6 @@ class Adapter(ABC):
     kind: ClassVar[str]
     secret_fields: ClassVar[frozenset[str]] = frozenset()
     """Config fields never printed back (tokens, passwords)."""
-    holds_for_pickup: ClassVar[bool] = False
-    """True for kinds where nothing is pushed: the document waits in the agency's inbox."""
     summary: ClassVar[str] = ""
     """One line for ``gateway adapter kinds``."""
 

@@ -151,7 +151,8 @@ def adapter() -> None:
 @adapter.command("kinds")
 @json_option
 def adapter_kinds(as_json: bool) -> None:
-    """List the adapter kinds installed (entry points `gateway.adapters`), broken ones too."""
+    """List the adapter kinds: pull (built in) and those installed (entry points
+    `gateway.adapters`), broken ones too."""
     from adapters.registry import discover
 
     kinds = sorted(discover().values(), key=lambda k: k.name)
@@ -161,7 +162,7 @@ def adapter_kinds(as_json: bool) -> None:
             "target": k.target,
             "broken": k.broken,
             "error": k.error,
-            "summary": (k.adapter.summary if k.adapter else ""),
+            "summary": k.summary,
         }
         for k in kinds
     ]

@@ -60,10 +60,8 @@ class TestReport:
 
 
 def redacted(svc: Services, kind: str, config: dict[str, Any]) -> dict[str, Any]:
-    known = svc.adapters.kinds.get(kind)
-    if known is None or known.adapter is None:  # unknown code: mask every value
-        return {k: "••••" for k in config}
-    return known.adapter.redact(config)
+    """Secrets masked (every value, for a kind whose code is not installed or does not load)."""
+    return svc.adapters.redact(kind, config)
 
 
 def _require_agency(uow: UnitOfWork, organ_id: str) -> None:
@@ -75,15 +73,6 @@ def _require_agency(uow: UnitOfWork, organ_id: str) -> None:
         )
 
 
-def _checked(svc: Services, kind: str, config: dict[str, Any]) -> str:
-    """Build the adapter and check it against the agency system. Raises InputInvalid."""
-    adapter = svc.adapters.build(kind, config)
-    try:
-        return adapter.check()
-    finally:
-        adapter.close()
-
-
 def add(
     svc: Services,
     organ_id: str,
@@ -93,10 +82,17 @@ def add(
     enabled: bool = False,
     actor: str = "cli",
 ) -> Added:
+    """Configure how documents reach agency ``organ_id``, after checking the configuration
+    against the agency system (see :meth:`AdapterRegistry.check`). A pull agency gets its first
+    inbox token (shown once).
+
+    Raises:
+        NotFound(UNKNOWN_AGENCY): the agency is not registered.
+        InputInvalid: the kind or the configuration is not usable (nothing is saved).
+    """
     with svc.store.unit_of_work() as uow:
         _require_agency(uow, organ_id)
-    adapter_class = svc.adapters.kind(kind)
-    diagnosis = _checked(svc, kind, config)
+    diagnosis = svc.adapters.check(kind, config)
     at = svc.clock.now()
     token = None
     with svc.store.unit_of_work() as uow:
@@ -110,9 +106,9 @@ def add(
             adapter_id=adapter_id,
             kind=kind,
             enabled=enabled,
-            config=adapter_class.redact(config),
+            config=redacted(svc, kind, config),
         )
-        if adapter_class.holds_for_pickup:
+        if svc.adapters.is_inbox(kind):
             token = TOKEN_PREFIX + secrets.token_urlsafe(32)
             token_id = uow.tokens.add(organ_id, token, at=at)
             uow.audit.record(
@@ -130,11 +126,7 @@ def issue_token(
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         _require_agency(uow, organ_id)
-        pull = [
-            r
-            for r in uow.adapters.for_organ(organ_id)
-            if (k := svc.adapters.kinds.get(r.kind)) and k.adapter and k.adapter.holds_for_pickup
-        ]
+        pull = [r for r in uow.adapters.for_organ(organ_id) if svc.adapters.is_inbox(r.kind)]
         if not pull:
             raise InputInvalid(
                 f"agency {organ_id} has no pull adapter: tokens are for "
@@ -181,11 +173,7 @@ def views(svc: Services, organ_id: str | None = None) -> list[AdapterView]:
     result = []
     for record in records:
         known = svc.adapters.kinds.get(record.kind)
-        broken = (
-            None
-            if known is not None and known.adapter is not None
-            else (known.error if known is not None else "kind not installed")
-        )
+        broken = "kind not installed" if known is None else (known.error if known.broken else None)
         result.append(
             AdapterView(
                 record,
@@ -203,7 +191,7 @@ def set_enabled(svc: Services, record: AdapterRecord, enabled: bool, *, actor: s
     if record.enabled == enabled:
         return False
     if enabled:
-        svc.adapters.kind(record.kind)  # a broken kind cannot be enabled
+        svc.adapters.get(record.kind)  # a broken kind cannot be enabled
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         uow.adapters.set_enabled(record.adapter_id, enabled, at=at)
@@ -233,7 +221,7 @@ def edit(
     if missing:
         raise InputInvalid(f"cannot unset {', '.join(missing)}: not in the configuration")
     config = {k: v for k, v in record.config.items() if k not in unset} | changes
-    diagnosis = _checked(svc, record.kind, config)
+    diagnosis = svc.adapters.check(record.kind, config)
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         uow.adapters.update_config(record.adapter_id, config, at=at)
@@ -258,8 +246,7 @@ def remove(svc: Services, record: AdapterRecord, *, actor: str = "cli") -> int:
     with svc.store.unit_of_work() as uow:
         uow.adapters.remove(record.adapter_id)
         uow.circuits.remove(record.adapter_id)
-        known = svc.adapters.kinds.get(record.kind)
-        if known is not None and known.adapter is not None and known.adapter.holds_for_pickup:
+        if svc.adapters.is_inbox(record.kind):
             revoked = uow.tokens.revoke_all(record.organ_id, at=at)
         uow.audit.record(
             "adapter.removed",
@@ -281,21 +268,27 @@ def connection_check(
     """Check the adapter, then (unless ``dry_run``) deliver a signed test document and verify
     the agency's answer. Raises the adapter's error, with its diagnosis, on failure."""
     started = time.perf_counter()
-    adapter = svc.adapters.build(record.kind, record.config)
+    adapter: Adapter | None = None
+    if svc.adapters.is_inbox(record.kind):  # nothing to reach and nothing to send
+        check = svc.adapters.check(record.kind, record.config)
+    else:
+        adapter = svc.adapters.build(record.kind, record.config)
     outcome = "failed"
     try:
-        check = adapter.check()
-        if dry_run and (reached := adapter.probe()) is not None:
-            check = f"{check}; {reached}"
+        if adapter is not None:
+            check = adapter.check()
+            if dry_run and (reached := adapter.probe()) is not None:
+                check = f"{check}; {reached}"
         report = TestReport(
             record.adapter_id, record.kind, check, (time.perf_counter() - started) * 1000
         )
-        if not dry_run and not adapter.holds_for_pickup:
+        if adapter is not None and not dry_run:
             report = _round_trip(svc, adapter, record, report)
         outcome = "ok"
         return report
     finally:
-        adapter.close()
+        if adapter is not None:
+            adapter.close()
         at = svc.clock.now()
         with svc.store.unit_of_work() as uow:
             uow.audit.record(

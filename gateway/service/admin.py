@@ -1,4 +1,5 @@
-"""Administration: agencies and their adapters. Every change is an audit event."""
+"""Administration: agencies (their adapters are administered by :mod:`gateway.service.adapters`).
+Every change is an audit event."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from typing import Any
 
 from gateway.domain.agency import Agency, check_organ_id
 from gateway.errors import Conflict, ErrorCode, NotFound
+from gateway.service import adapters
 from gateway.service.context import Services
-from gateway.store.agencies import AdapterRecord
 
 
 def add_agency(
@@ -56,46 +57,6 @@ def list_agencies(svc: Services) -> list[Agency]:
         return uow.agencies.all()
 
 
-def add_adapter(
-    svc: Services,
-    organ_id: str,
-    kind: str,
-    config: dict[str, Any],
-    *,
-    enabled: bool = False,
-    actor: str = "cli",
-) -> int:
-    """Configure an adapter instance for an agency, after checking that it builds."""
-    adapter = svc.adapters.build(kind, config)  # raises InputInvalid on a bad configuration
-    adapter.close()
-    at = svc.clock.now()
-    with svc.store.unit_of_work() as uow:
-        if uow.agencies.get(organ_id) is None:
-            raise NotFound(
-                f"unknown agency {organ_id}: add it first with "
-                f"`gateway agency add {organ_id} --name …`",
-                code=ErrorCode.UNKNOWN_AGENCY,
-            )
-        adapter_id = uow.adapters.add(organ_id, kind, config, enabled=enabled, at=at)
-        uow.audit.record(
-            "adapter.added",
-            actor=actor,
-            at=at,
-            organ_id=organ_id,
-            adapter_id=adapter_id,
-            kind=kind,
-            enabled=enabled,
-            config=svc.adapters.kind(kind).redact(config),
-        )
-        uow.commit()
-    return adapter_id
-
-
-def list_adapters(svc: Services) -> list[AdapterRecord]:
-    with svc.store.unit_of_work() as uow:
-        return uow.adapters.all()
-
-
 def ensure_adapter(
     svc: Services, organ_id: str, kind: str, config: dict[str, Any], *, actor: str
 ) -> int:
@@ -112,8 +73,8 @@ def ensure_adapter(
                     at=at,
                     organ_id=organ_id,
                     adapter_id=current.adapter_id,
-                    config=svc.adapters.kind(kind).redact(config),
+                    config=svc.adapters.redact(kind, config),
                 )
                 uow.commit()
             return current.adapter_id
-    return add_adapter(svc, organ_id, kind, config, enabled=True, actor=actor)
+    return adapters.add(svc, organ_id, kind, config, enabled=True, actor=actor).adapter_id

@@ -69,9 +69,9 @@ def deliver(svc: Services, delivery_id: str, message: Message) -> Result:
     )
     response: AdapterResponse | None = None
     try:
-        adapter = svc.adapter_for(adapter_record)
-        if adapter.holds_for_pickup:
+        if svc.adapters.is_inbox(adapter_record.kind):  # pull: nothing is sent
             return _to_inbox(svc, delivery, document, adapter_record, message_id)
+        adapter = svc.adapter_for(adapter_record)
         response = adapter.deliver(outbound)
         receipt = check_agency_receipt(
             svc,
@@ -363,14 +363,6 @@ def _keep_exchange(
         )
 
 
-def breaker_settings(record: AdapterRecord) -> tuple[int, float]:
-    """(failures before opening, cool-down seconds) of one adapter instance."""
-    return (
-        int(record.config.get("breaker_failures", breaker.DEFAULT_THRESHOLD)),
-        float(record.config.get("breaker_cooldown", breaker.DEFAULT_COOLDOWN_SECONDS)),
-    )
-
-
 def _circuit_outcome(
     uow: UnitOfWork, record: AdapterRecord, at: datetime, transient_error: str | None
 ) -> None:
@@ -386,10 +378,8 @@ def _circuit_outcome(
                 adapter_id=record.adapter_id,
             )
         return
-    threshold, cooldown = breaker_settings(record)
-    after = breaker.failed(
-        current, at, transient_error[:500], threshold=threshold, cooldown=cooldown
-    )
+    settings = breaker.BreakerSettings.from_config(record.config)  # checked when it was saved
+    after = breaker.failed(current, at, transient_error[:500], settings)
     uow.circuits.save(after, at=at)
     if after.state is breaker.CircuitState.OPEN and current.state is not breaker.CircuitState.OPEN:
         uow.audit.record(
@@ -399,5 +389,5 @@ def _circuit_outcome(
             organ_id=record.organ_id,
             adapter_id=record.adapter_id,
             failures=after.failures,
-            cooldown_s=cooldown,
+            cooldown_s=settings.cooldown_seconds,
         )

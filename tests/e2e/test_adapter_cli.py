@@ -287,3 +287,19 @@ def test_a_dry_run_reaches_a_rest_endpoint_without_sending_anything(cli, soap):
     cli("adapter", "edit", G17, "--url", "http://127.0.0.1:9/edxml")
     line = one_error_line(cli("adapter", "test", G17, "--dry-run", ok=False), "DELIVERY_TRANSIENT")
     assert "cannot reach 127.0.0.1:9" in line and "firewall" in line
+
+
+def test_bad_circuit_settings_are_refused_on_add_and_edit_naming_the_key(cli):
+    rest = ("adapter", "add", G17, "--kind", "rest", "--url", "http://127.0.0.1:9/edxml")
+    pull = ("adapter", "add", G17, "--kind", "pull")
+    for args, key in (
+        ((*rest, "--set", "breaker_cooldown=soon"), "breaker_cooldown"),
+        ((*rest, "--set", "breaker_failures=0"), "breaker_failures"),
+        ((*pull, "--set", "breaker_failures=0"), "breaker_failures"),
+    ):
+        assert key in one_error_line(cli(*args, ok=False), "INPUT_INVALID")
+    assert listed(cli) == []
+    cli(*rest, "--breaker-failures", "2", "--breaker-cooldown", "5")
+    edit = cli("adapter", "edit", G17, "--set", "breaker_failures=2.5", ok=False)
+    assert "breaker_failures" in one_error_line(edit, "INPUT_INVALID")
+    assert listed(cli)[0]["config"]["breaker_failures"] == 2

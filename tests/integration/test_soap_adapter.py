@@ -19,7 +19,7 @@ from gateway.clock import FixedClock
 from gateway.domain.circuit import CircuitState
 from gateway.domain.delivery import DeliveryState
 from gateway.service import dead_letters
-from gateway.service.admin import add_adapter
+from gateway.service.adapters import add
 from gateway.service.delivery import Settle
 from gateway.simulator.agency import Behaviour
 from gateway.simulator.soap import SoapServer, soap_application
@@ -80,7 +80,7 @@ def exchanges(svc, delivery_id):
 
 
 def test_a_transfer_delivered_over_soap_is_acknowledged_by_a_signed_receipt(svc, agency):
-    add_adapter(svc, G17, "soap", soap_config(agency), enabled=True)
+    add(svc, G17, "soap", soap_config(agency), enabled=True)
     delivery = routed_delivery(svc)
     result, after = run_delivery(svc, delivery)
     assert result.settle is Settle.ACK
@@ -92,7 +92,7 @@ def test_a_transfer_delivered_over_soap_is_acknowledged_by_a_signed_receipt(svc,
 
 
 def test_the_exact_soap_envelopes_are_kept_as_evidence(svc, agency):
-    add_adapter(svc, G17, "soap", soap_config(agency), enabled=True)
+    add(svc, G17, "soap", soap_config(agency), enabled=True)
     delivery = routed_delivery(svc)
     run_delivery(svc, delivery)
     [exchange] = exchanges(svc, delivery.delivery_id)
@@ -102,7 +102,7 @@ def test_the_exact_soap_envelopes_are_kept_as_evidence(svc, agency):
 
 
 def test_the_edxml_can_be_passed_as_a_string_parameter_too(svc, agency):
-    add_adapter(
+    add(
         svc,
         G17,
         "soap",
@@ -117,7 +117,7 @@ def test_a_soap_client_fault_fails_the_delivery_permanently_with_the_fault_kept(
     svc, pki_dir, tmp_path
 ):
     for server in soap_agency(pki_dir, tmp_path, behaviour=Behaviour(reject_all=True)):
-        add_adapter(svc, G17, "soap", soap_config(server), enabled=True)
+        add(svc, G17, "soap", soap_config(server), enabled=True)
         delivery = routed_delivery(svc)
         result, after = run_delivery(svc, delivery)
         assert result.settle is Settle.DEAD
@@ -133,7 +133,7 @@ def test_a_soap_client_fault_fails_the_delivery_permanently_with_the_fault_kept(
 
 def test_a_soap_server_fault_is_retried(svc, pki_dir, tmp_path):
     for server in soap_agency(pki_dir, tmp_path, behaviour=Behaviour(fail_first=1)):
-        add_adapter(svc, G17, "soap", soap_config(server), enabled=True)
+        add(svc, G17, "soap", soap_config(server), enabled=True)
         delivery = routed_delivery(svc)
         result, after = run_delivery(svc, delivery)
         assert (result.settle, after.state) == (Settle.RETRY, DeliveryState.RETRYING)
@@ -144,7 +144,7 @@ def test_a_soap_server_fault_is_retried(svc, pki_dir, tmp_path):
 
 def test_a_soap_call_that_times_out_is_retried_later(svc, pki_dir, tmp_path):
     for server in soap_agency(pki_dir, tmp_path, slow=1.5):
-        add_adapter(svc, G17, "soap", soap_config(server, timeout=0.5), enabled=True)
+        add(svc, G17, "soap", soap_config(server, timeout=0.5), enabled=True)
         result, after = run_delivery(svc, routed_delivery(svc))
         assert (result.settle, after.state) == (Settle.RETRY, DeliveryState.RETRYING)
         assert "timeout after 0.5 s" in (after.last_error or "")
@@ -153,13 +153,13 @@ def test_a_soap_call_that_times_out_is_retried_later(svc, pki_dir, tmp_path):
 def test_repeated_timeouts_open_the_circuit_and_keep_the_messages_queued(svc, pki_dir, tmp_path):
     calls: list[float] = []
     for server in soap_agency(pki_dir, tmp_path, slow=1.0, calls=calls):
-        adapter_id = add_adapter(
+        adapter_id = add(
             svc,
             G17,
             "soap",
             soap_config(server, timeout=0.3, breaker_failures=2, breaker_cooldown=60),
             enabled=True,
-        )
+        ).adapter_id
         first, second, third = (routed_delivery(svc, i=i) for i in (1, 2, 3))
         run_delivery(svc, first)
         run_delivery(svc, second)
@@ -198,7 +198,7 @@ def test_the_status_operation_can_be_polled(svc, agency):
 def test_a_running_gateway_picks_up_edits_and_disabling_without_a_restart(svc, agency):
     from gateway.service import adapters
 
-    add_adapter(
+    add(
         svc,
         G17,
         "soap",
@@ -220,7 +220,7 @@ def test_a_running_gateway_picks_up_edits_and_disabling_without_a_restart(svc, a
 
 
 def test_ws_security_username_token_is_sent_and_its_password_kept_out_of_the_evidence(svc, agency):
-    add_adapter(
+    add(
         svc,
         G17,
         "soap",
@@ -250,20 +250,20 @@ def test_http_basic_authentication_reaches_the_soap_server(svc, pki_dir, tmp_pat
     server = SoapServer(guarded).start()
     try:
         with pytest.raises(Exception, match="HTTP 401"):
-            add_adapter_checked(svc, soap_config(server))
-        add_adapter_checked(svc, soap_config(server, auth="basic", username="vpcp", password="pw"))
+            add(svc, G17, "soap", soap_config(server), enabled=True)
+        add(
+            svc,
+            G17,
+            "soap",
+            soap_config(server, auth="basic", username="vpcp", password="pw"),
+            enabled=True,
+        )
         _, after = run_delivery(svc, routed_delivery(svc))
         assert after.state is DeliveryState.DELIVERED
         assert seen[-1] == "Basic dnBjcDpwdw=="
     finally:
         server.stop()
         simulator.close()
-
-
-def add_adapter_checked(svc, config):
-    from gateway.service import adapters
-
-    return adapters.add(svc, G17, "soap", config, enabled=True)
 
 
 def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit(
@@ -283,13 +283,13 @@ def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit
     svc.clock = clock  # the cool-down is measured on the gateway's clock, not waited out
     server = SoapServer(soap_application(receive)).start()
     try:
-        adapter_id = add_adapter(
+        adapter_id = add(
             svc,
             G17,
             "soap",
             soap_config(server, timeout=30.0, breaker_failures=1, breaker_cooldown=0.5),
             enabled=True,
-        )
+        ).adapter_id
         waiting = routed_delivery(svc, i=1)
         run_delivery(svc, waiting)
         result, _ = run_delivery(svc, waiting)

@@ -8,7 +8,7 @@ import json
 from gateway.bootstrap import bootstrap
 from gateway.runtime.relay import OutboxRelay
 from gateway.runtime.worker import Worker
-from gateway.service import admin, dead_letters
+from gateway.service import adapters, admin, dead_letters
 from gateway.service.delivery import Settle
 from gateway.service.intake import submit_petition
 from gateway.transport.base import outbound_queue
@@ -22,7 +22,7 @@ def test_a_message_handed_out_too_often_fails_its_delivery_and_is_recorded_dead(
     transport = EmbeddedTransport(svc.store.engine, lease_seconds=30)
     try:
         admin.add_agency(svc, *AGENCY_A, actor="test")
-        admin.add_adapter(
+        adapters.add(
             svc,
             AGENCY_A[0],
             "rest",
