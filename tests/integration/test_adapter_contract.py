@@ -167,6 +167,7 @@ def soap_harness(agency: Agency, tmp_path: Path, closed_port: int) -> Iterator[H
             "operation": "ReceiveEdxmlBase64",
             "encoding": "base64",
             "timeout": CLIENT_TIMEOUT,
+            "wsdl_timeout": 60,  # spyne builds its WSDL slowly on a loaded machine
         }
         yield Harness(
             "soap",

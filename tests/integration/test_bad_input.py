@@ -17,6 +17,7 @@ from gateway.store import tables as t
 from schemas import edxml
 from schemas.xml import tostring
 from signing import DevPki, XmlSigner, load_key_pair
+from tests.helpers import wait_until
 
 AGENCY = "000.00.00.G17"
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -35,6 +36,18 @@ def counts(gateway) -> tuple[int, int, int]:
             c.execute(business_events).scalar_one(),
             c.execute(select(func.count()).select_from(t.petitions)).scalar_one(),
         )
+
+
+def settled(api, *petitions: dict) -> None:
+    """Wait until every delivery of these petitions is final (the agency's receipt is then
+    stored): the worker runs in the background, and its writes must not fall between two counts."""
+
+    def final() -> bool:
+        views = [api.get(f"/v1/petitions/{p['id']}").json() for p in petitions]
+        states = [d["state"] for v in views for c in v["cases"] for d in c["deliveries"]]
+        return bool(states) and all(s in ("delivered", "failed") for s in states)
+
+    wait_until(final, what="the transfers to be delivered")
 
 
 def signer_for(pki_dir: Path, organ_id: str) -> XmlSigner:
@@ -177,6 +190,7 @@ def test_a_status_that_would_reopen_a_returned_case_is_a_409_and_changes_nothing
     )
     assert returned.status_code == 200
     assert api.get(f"/v1/petitions/{petition['id']}").json()["status"] == "returned"
+    settled(api, petition)
     before = counts(gateway)
     late = status_root(ref=transfer, code=StatusCode.ACCEPTED)
     late.find(f".//{{{edxml.NS}}}Timestamp").text = edxml.format_timestamp(
@@ -238,6 +252,7 @@ def test_sha1_is_accepted_only_from_an_agency_flagged_legacy(gateway, api, pki_d
             )
         ).scalar_one()
     assert received["legacy_sha1"] is True and stored.endswith("rsa-sha1")
+    settled(api, legacy, modern)
     before = counts(gateway)
     refused = api.post(
         "/v1/edxml",

@@ -70,6 +70,8 @@ def soap_config(server: SoapServer, **extra: object) -> dict[str, object]:
         "operation": "ReceiveEdxmlBase64",
         "encoding": "base64",
         "status_operation": "GetStatus",
+        # loading the WSDL is not what these tests time: spyne builds it slowly on a loaded machine
+        "wsdl_timeout": 60,
         **extra,
     }
 
