@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from adapters.base import AdapterResponse, Envelopes, OutboundDocument
+from adapters.base import AdapterResponse, OutboundDocument
 from gateway.domain import circuit as breaker
 from gateway.domain.calendar import deadline_from
 from gateway.domain.deadlines import ClockStart
@@ -23,6 +23,7 @@ from gateway.domain.documents import Receipt
 from gateway.errors import (
     DeliveryError,
     ErrorCode,
+    Exchanged,
     GatewayError,
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -82,8 +83,8 @@ def deliver(svc: Services, delivery_id: str, message: Message) -> Result:
     except TransientDeliveryError as e:
         return _transient(svc, delivery, e, adapter_record, message)
     except DeliveryError as e:
-        if response is not None and response.envelopes and "envelopes" not in e.context:
-            e.context["envelopes"] = response.envelopes
+        if response is not None and response.envelopes and e.envelopes is None:
+            e.envelopes = response.envelopes
         return _fail(svc, delivery, e, adapter_record, message)
     except GatewayError as e:  # e.g. the stored adapter configuration no longer builds
         return _fail(
@@ -238,7 +239,7 @@ def _transient(
         exhausted = PermanentDeliveryError(
             f"gave up after {delivery.attempts} attempts; last error: {error.message}",
             code=ErrorCode.DELIVERY_EXHAUSTED,
-            **error.context,
+            envelopes=error.envelopes,
         )
         return _fail(svc, delivery, exhausted, record, message, transient=error.message)
     delay = compute_backoff(
@@ -246,7 +247,7 @@ def _transient(
     )
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
-        _keep_exchange(uow, delivery, record, "transient", error.context.get("envelopes"), at)
+        _keep_exchange(uow, delivery, record, "transient", error.envelopes, at)
         _circuit_outcome(uow, record, at, error.message)
         uow.deliveries.update(
             delivery.delivery_id,
@@ -282,7 +283,7 @@ def _fail(
     at = svc.clock.now()
     reason = f"{error.code.value}: {error.message}"
     with svc.store.unit_of_work() as uow:
-        _keep_exchange(uow, delivery, record, "permanent", error.context.get("envelopes"), at)
+        _keep_exchange(uow, delivery, record, "permanent", error.envelopes, at)
         # a permanent answer is about this document: the agency system itself is reachable
         _circuit_outcome(uow, record, at, transient)
         uow.deliveries.update(
@@ -343,12 +344,12 @@ def _keep_exchange(
     delivery: Delivery,
     record: AdapterRecord,
     outcome: str,
-    envelopes: Envelopes | None,
+    envelopes: Exchanged | None,
     at: datetime,
 ) -> None:
     """The exact envelopes of this attempt, as delivery evidence (SOAP, and any adapter that
     captures them)."""
-    if isinstance(envelopes, Envelopes):
+    if envelopes is not None:
         uow.exchanges.add(
             Exchange(
                 delivery.delivery_id,

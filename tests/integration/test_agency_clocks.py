@@ -141,7 +141,7 @@ def assert_refused_for_its_time(w: World, body: bytes) -> None:
     error = caught.value
     assert (error.code, error.http_status) == (ErrorCode.TIMESTAMP_INVALID, 422), error
     receipt = decode_receipt(
-        w.svc.verify_signed(xml.parse(error.context["receipt"]), w.svc.organ_id).signed_root
+        w.svc.verify_signed(xml.parse(error.receipt), w.svc.organ_id).signed_root
     )
     assert (receipt.outcome, receipt.reason_code) == (ReceiptOutcome.REJECTED, "TIMESTAMP_INVALID")
     logged = rejections(w)

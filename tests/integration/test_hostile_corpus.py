@@ -305,7 +305,7 @@ def assert_refused_consistently(
     assert isinstance(outcome, Rejected), f"{name} was accepted"
     assert outcome.code == expected, f"{name}: {outcome}"
     receipt = decode_receipt(
-        svc.verify_signed(xml.parse(outcome.context["receipt"]), svc.organ_id).signed_root
+        svc.verify_signed(xml.parse(outcome.receipt), svc.organ_id).signed_root
     )
     assert receipt.outcome == ReceiptOutcome.REJECTED
     assert receipt.reason_code == expected
