@@ -27,6 +27,7 @@ from gateway.audit.chain import GENESIS, canonical, link
 from gateway.audit.seal import SEALED, read_seal, seals
 from gateway.errors import ErrorCode, GatewayError, IntegrityBroken
 from gateway.service.context import Services
+from gateway.service.signatures import verify_signed
 from gateway.store import tables as t
 from gateway.store.audit_log import read_head
 
@@ -368,12 +369,7 @@ def check_document(
             "both replaced"
         )
     try:
-        svc.verifier.verify(body, at=at)
+        verify_signed(svc.trust, body, None, legacy=legacy, at=at)
     except GatewayError as e:
-        if not (legacy and e.code == ErrorCode.SIGNATURE_ALGORITHM_REFUSED):
-            return f"its signature does not verify: {e}"
-        try:
-            svc.legacy_verifier.verify(body, at=at)
-        except GatewayError as e2:
-            return f"its signature does not verify: {e2}"
+        return f"its signature does not verify: {e}"
     return None

@@ -19,6 +19,7 @@ from datetime import datetime
 from lxml import etree
 
 from gateway.service.context import Services
+from gateway.service.signatures import look_up_legacy, verify_signed
 from schemas import edxml, xml
 from schemas.xml import XmlLimits
 from signing import VerifiedDocument
@@ -67,7 +68,9 @@ def verify_inbound(svc: Services, root: etree._Element, *, at: datetime | None =
         SchemaRejected: the signed content is not an edXML package we accept.
     """
     at = at or svc.clock.now()
-    verified = svc.verify_signed(root, claimed_sender(root), at=at)
+    claimed = claimed_sender(root)
+    legacy = look_up_legacy(svc.store, claimed)  # before the check, never in the middle of it
+    verified = verify_signed(svc.trust, root, claimed, legacy=legacy, at=at)
     package = edxml.decode(verified.signed_root)  # read only what the signature covers
     verified.require_organ(package.from_.organ_id)
     return Inbound(verified, package, at)
