@@ -12,6 +12,14 @@ from adapters.registry import AdapterRegistry
 from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.domain.calendar import WorkingCalendar
+from gateway.domain.deadlines import ClockPolicy
+from gateway.service.policies import (
+    DeliveryPolicy,
+    Identity,
+    InboundPolicy,
+    IntakePolicy,
+    RoutingPolicy,
+)
 from gateway.store.repositories import AdapterRecord
 from gateway.store.uow import Store
 from gateway.transport.base import Transport
@@ -26,6 +34,14 @@ def sha256_hex(data: bytes) -> str:
 @dataclass
 class Services:
     settings: Settings
+    """For the entry points (API limits, worker threads, …); use cases read their policies."""
+    identity: Identity
+    delivery_policy: DeliveryPolicy
+    inbound_policy: InboundPolicy
+    intake_policy: IntakePolicy
+    routing_policy: RoutingPolicy
+    deadline_policy: ClockPolicy
+    """The case clock: the directive's defaults, with the configured reminder."""
     store: Store
     clock: Clock
     signer: XmlSigner
@@ -41,11 +57,11 @@ class Services:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.timezone)
+        return self.identity.zone
 
     @property
     def organ_id(self) -> str:
-        return self.settings.organ_id
+        return self.identity.organ_id
 
     @property
     def verifier(self) -> Verifier:

@@ -125,7 +125,7 @@ def _start_attempt(
         if document is None:
             return Result(Settle.DEAD, reason=f"delivery {delivery_id} has no document")
         current = uow.circuits.get(record.adapter_id, for_update=True)
-        gate = breaker.admit(current, at, probe_lease=svc.settings.adapter_timeout * 2)
+        gate = breaker.admit(current, at, probe_lease=svc.delivery_policy.adapter_timeout * 2)
         if not gate.allowed:  # the agency system is failing: keep the message queued
             return Result(
                 Settle.RETRY,
@@ -235,7 +235,7 @@ def _transient(
     record: AdapterRecord,
     message: Message,
 ) -> Result:
-    if delivery.attempts >= svc.settings.max_attempts:
+    if delivery.attempts >= svc.delivery_policy.max_attempts:
         exhausted = PermanentDeliveryError(
             f"gave up after {delivery.attempts} attempts; last error: {error.message}",
             code=ErrorCode.DELIVERY_EXHAUSTED,
@@ -243,7 +243,9 @@ def _transient(
         )
         return _fail(svc, delivery, exhausted, record, message, transient=error.message)
     delay = compute_backoff(
-        delivery.attempts, base=svc.settings.retry_base_seconds, cap=svc.settings.retry_cap_seconds
+        delivery.attempts,
+        base=svc.delivery_policy.retry_base_seconds,
+        cap=svc.delivery_policy.retry_cap_seconds,
     )
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:

@@ -223,8 +223,8 @@ def _target_case(
 
 
 def time_window(svc: Services) -> TimeWindow:
-    """The times an agency may claim, from ``Settings.clock_skew_seconds``."""
-    return TimeWindow(timedelta(seconds=svc.settings.clock_skew_seconds))
+    """The times an agency may claim (``InboundPolicy.clock_skew_seconds``)."""
+    return TimeWindow(timedelta(seconds=svc.inbound_policy.clock_skew_seconds))
 
 
 def _received_at(uow: UnitOfWork, record: CaseRecord) -> datetime | None:

@@ -47,7 +47,7 @@ def _directory(svc: Services) -> CertificateDirectory:
 
 
 def _dev(svc: Services) -> DevPki | None:
-    dev = DevPki(svc.settings.pki_path)
+    dev = DevPki(_directory(svc).directory)
     return dev if dev.exists() else None
 
 

@@ -51,7 +51,7 @@ def parse_inbound(svc: Services, body: bytes) -> etree._Element:
     Raises:
         XmlRejected: any XML_* code.
     """
-    return xml.parse(body, limits=XmlLimits(max_bytes=svc.settings.max_document_bytes))
+    return xml.parse(body, limits=XmlLimits(max_bytes=svc.inbound_policy.max_document_bytes))
 
 
 def claimed_sender(root: etree._Element) -> str | None:

@@ -130,3 +130,15 @@ def test_use_cases_never_import_their_entry_points():
 def test_adapters_never_import_the_use_cases_or_entry_points():
     forbidden = ("gateway.service", "gateway.api", "gateway.cli", "gateway.runtime")
     assert upward_imports(ROOT / "adapters", forbidden) == {}
+
+
+def test_use_cases_read_their_policies_not_the_settings():
+    # bootstrap builds small policies (gateway/service/policies.py) from Settings; only the
+    # entry points (api, cli, runtime) read svc.settings
+    reading = {
+        f"{rel(path)}:{node.lineno}"
+        for path in modules(GATEWAY / "service")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "settings"
+    }
+    assert reading == set()
