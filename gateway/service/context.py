@@ -31,8 +31,11 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
+    """Built once by ``gateway.bootstrap`` and never changed (its adapter cache aside): to run
+    with another clock or other settings, bootstrap again with them."""
+
     settings: Settings
     """For the entry points (API limits, worker threads, …); use cases read their policies."""
     identity: Identity

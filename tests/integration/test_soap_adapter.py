@@ -268,7 +268,7 @@ def add_adapter_checked(svc, config):
 
 
 def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit(
-    svc, pki_dir, tmp_path
+    make_services, pki_dir, tmp_path
 ):
     simulator = simulated_agency(pki_dir, tmp_path, G17)
     recovered = threading.Event()
@@ -281,7 +281,7 @@ def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit
         return simulator.receive(body)
 
     clock = FixedClock(datetime.now(UTC))
-    svc.clock = clock  # the cool-down is measured on the gateway's clock, not waited out
+    svc = make_services(clock=clock)  # the cool-down is measured on its clock, not waited out
     server = SoapServer(soap_application(receive)).start()
     try:
         adapter_id = add_adapter(
