@@ -281,7 +281,8 @@ def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit
         return simulator.receive(body)
 
     clock = FixedClock(datetime.now(UTC))
-    svc = make_services(clock=clock)  # the cool-down is measured on its clock, not waited out
+    # the cool-down is measured on the gateway's clock, not waited out
+    svc = make_services(agencies=(AGENCY_A, AGENCY_B), clock=clock)
     server = SoapServer(soap_application(receive)).start()
     try:
         adapter_id = add_adapter(
