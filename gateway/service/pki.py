@@ -152,7 +152,7 @@ def revoke_certificate(
 
 
 def verify_file(svc: Services, body: bytes) -> Inbound:
-    """The checks ``POST /v1/edxml`` makes before touching the database; stores nothing.
+    """The checks ``POST /v1/edxml`` makes before it stores anything; stores nothing.
 
     Raises:
         Rejected: the same code the API would answer with.

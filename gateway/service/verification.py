@@ -32,7 +32,8 @@ _FROM = (
 
 @dataclass(frozen=True)
 class Inbound:
-    """A document that passed every check that needs no database."""
+    """A document that passed every check made before anything is stored (of the database, only
+    the claimed sender's legacy flag is read)."""
 
     verified: VerifiedDocument
     package: edxml.Edoc | edxml.StatusPackage
