@@ -7,6 +7,7 @@ never touches a database, a broker or a key.
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -14,8 +15,17 @@ from adapters.registry import AdapterRegistry
 from gateway.calendar_source import calendar_from_file
 from gateway.clock import Clock, SystemClock
 from gateway.config import Settings
+from gateway.domain.deadlines import ClockPolicy
 from gateway.errors import ConfigurationError, SignatureRejected
 from gateway.service.context import Services
+from gateway.service.policies import (
+    DeliveryPolicy,
+    Identity,
+    InboundPolicy,
+    IntakePolicy,
+    RoutingPolicy,
+    SealPolicy,
+)
 from gateway.store.db import make_engine, upgrade
 from gateway.store.uow import Store
 from gateway.transport.base import Transport
@@ -92,6 +102,25 @@ def bootstrap(
     key_pair, trusted = keys(settings)
     return Services(
         settings=settings,
+        identity=Identity(settings.organ_id, settings.organ_name, ZoneInfo(settings.timezone)),
+        delivery_policy=DeliveryPolicy(
+            max_attempts=settings.max_attempts,
+            retry_base_seconds=settings.retry_base_seconds,
+            retry_cap_seconds=settings.retry_cap_seconds,
+            adapter_timeout=settings.adapter_timeout,
+        ),
+        inbound_policy=InboundPolicy(
+            max_document_bytes=settings.max_document_bytes,
+            clock_skew_seconds=settings.clock_skew_seconds,
+        ),
+        intake_policy=IntakePolicy(
+            portals=settings.portals, repeat_similarity=settings.repeat_similarity
+        ),
+        routing_policy=RoutingPolicy(rules_file=settings.routing_rules),
+        seal_policy=SealPolicy(
+            every_events=settings.audit_seal_events, every_minutes=settings.audit_seal_minutes
+        ),
+        deadline_policy=ClockPolicy(reminder_days=settings.reminder_days),
         store=Store(engine),
         transport=make_transport(settings, engine),
         clock=clock or SystemClock(),

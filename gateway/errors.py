@@ -27,13 +27,18 @@ product: never rename one, only add.
     └── IntegrityBroken           the audit trail, a seal, a stored document or a bundle does
                                   not verify (AUDIT_*, DOCUMENT_TAMPERED, BUNDLE_INVALID)
 
+What an error says beyond its code and message is a typed attribute of its class, given as a
+keyword when it is raised: ``envelopes`` on delivery errors, ``receipt`` on a rejected inbound
+document, ``case_id``/``current``/``target`` on conflicts, ``line`` on schema errors, ``path`` on
+configuration errors.
+
 Library exceptions are translated at the boundary with ``raise … from e``.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Protocol
 
 
 class ErrorCode(StrEnum):
@@ -103,12 +108,11 @@ class GatewayError(Exception):
     code: ErrorCode = ErrorCode.CONFIGURATION
     http_status: int = 500
 
-    def __init__(self, message: str, *, code: ErrorCode | None = None, **context: Any) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
         self.message = message
-        self.context = context
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
@@ -120,6 +124,12 @@ class Rejected(GatewayError):
     code = ErrorCode.INPUT_INVALID
     http_status = 400
 
+    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
+        super().__init__(message, code=code)
+        self.receipt: bytes | None = None
+        """Our signed rejection receipt naming the same code, when the refused input was an
+        inbound edXML document (set by ``gateway.service.inbound``; the API returns it)."""
+
 
 class XmlRejected(Rejected):
     code = ErrorCode.XML_MALFORMED
@@ -128,6 +138,13 @@ class XmlRejected(Rejected):
 class SchemaRejected(Rejected):
     code = ErrorCode.SCHEMA_INVALID
     http_status = 422
+
+    def __init__(
+        self, message: str, *, code: ErrorCode | None = None, line: int | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.line = line
+        """The line of the first schema error, when a schema validation found it."""
 
 
 class SignatureRejected(Rejected):
@@ -168,9 +185,31 @@ class Conflict(Rejected):
     code = ErrorCode.CONFLICT
     http_status = 409
 
+    def __init__(
+        self, message: str, *, code: ErrorCode | None = None, case_id: int | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.case_id = case_id
+        """The case the request clashes with, when it is about one."""
+
 
 class IllegalTransition(Conflict):
     code = ErrorCode.ILLEGAL_TRANSITION
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        case_id: int | None = None,
+        current: str | None = None,
+        target: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, case_id=case_id)
+        self.current = current
+        """The state the case is in (a ``CaseState`` value)."""
+        self.target = target
+        """The state it was asked to move to."""
 
 
 class IdempotencyConflict(Conflict):
@@ -189,11 +228,29 @@ class ReceiptRejected(Rejected):
     http_status = 422
 
 
+class Exchanged(Protocol):
+    """The exact bytes of one request to an agency system and its answer, kept as evidence
+    (``adapters.base.Envelopes``; this module imports nothing but the standard library)."""
+
+    @property
+    def request(self) -> bytes: ...
+
+    @property
+    def response(self) -> bytes | None: ...
+
+
 class DeliveryError(GatewayError):
     """An agency system did not take a document."""
 
     code = ErrorCode.DELIVERY_TRANSIENT
     http_status = 502
+
+    def __init__(
+        self, message: str, *, code: ErrorCode | None = None, envelopes: Exchanged | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.envelopes = envelopes
+        """The exact exchange of the failed attempt, when the adapter captured it."""
 
 
 class TransientDeliveryError(DeliveryError):
@@ -220,6 +277,22 @@ class TransportUnavailable(TransportError):
 class ConfigurationError(GatewayError):
     code = ErrorCode.CONFIGURATION
     http_status = 500
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        path: str | None = None,
+        key_path: str | None = None,
+        cert_path: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.path = path
+        """The file that is missing, unreadable or wrong."""
+        self.key_path = key_path
+        """A private key file that does not match :attr:`cert_path`."""
+        self.cert_path = cert_path
 
 
 class IntegrityBroken(GatewayError):

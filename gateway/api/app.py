@@ -118,12 +118,11 @@ def create_app(svc: Services) -> FastAPI:
             log.warning("request deferred: %s", exc.code.value)
         elif not isinstance(exc, Rejected):
             log.error("request failed: %s", exc)
-        receipt = exc.context.get("receipt")
         response = problem(
             exc.http_status,
             exc.code.value,
             exc.message,
-            receipt=receipt if isinstance(receipt, bytes) else None,
+            receipt=exc.receipt if isinstance(exc, Rejected) else None,
         )
         if exc.http_status == 503:
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -345,8 +345,8 @@ def _test_document(svc: Services, organ_id: str) -> tuple[bytes, str]:
         edxml.Edoc(
             from_=edxml.Organ(
                 svc.organ_id,
-                organ_name=svc.settings.organ_name,
-                organization_in_charge=svc.settings.organ_name,
+                organ_name=svc.identity.organ_name,
+                organization_in_charge=svc.identity.organ_name,
             ),
             to=(edxml.Organ(organ_id, organ_name=name, organization_in_charge=name),),
             document_id=doc_key,

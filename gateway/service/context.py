@@ -5,21 +5,26 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
 from zoneinfo import ZoneInfo
-
-from lxml import etree
 
 from adapters.base import Adapter
 from adapters.registry import AdapterRegistry
 from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.domain.calendar import WorkingCalendar
-from gateway.errors import ErrorCode, SignatureRejected
+from gateway.domain.deadlines import ClockPolicy
+from gateway.service.policies import (
+    DeliveryPolicy,
+    Identity,
+    InboundPolicy,
+    IntakePolicy,
+    RoutingPolicy,
+    SealPolicy,
+)
 from gateway.store.agencies import AdapterRecord
 from gateway.store.uow import Store
 from gateway.transport.base import Transport
-from signing import VerifiedDocument, Verifier, XmlSigner
+from signing import Verifier, XmlSigner
 from signing.certificates import LiveTrust
 
 
@@ -27,9 +32,21 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
+    """Built once by ``gateway.bootstrap`` and never changed (its adapter cache aside): to run
+    with another clock or other settings, bootstrap again with them."""
+
     settings: Settings
+    """For the entry points (API limits, worker threads, …); use cases read their policies."""
+    identity: Identity
+    delivery_policy: DeliveryPolicy
+    inbound_policy: InboundPolicy
+    intake_policy: IntakePolicy
+    routing_policy: RoutingPolicy
+    seal_policy: SealPolicy
+    deadline_policy: ClockPolicy
+    """The case clock: the directive's defaults, with the configured reminder."""
     store: Store
     clock: Clock
     signer: XmlSigner
@@ -45,21 +62,17 @@ class Services:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.timezone)
+        return self.identity.zone
 
     @property
     def organ_id(self) -> str:
-        return self.settings.organ_id
+        return self.identity.organ_id
 
     @property
     def verifier(self) -> Verifier:
-        """Strict: SHA-2 signatures only."""
+        """Strict: SHA-2 signatures only. Which documents may be signed with SHA-1, and by whom,
+        is the signature policy (:mod:`gateway.service.signatures`)."""
         return self.trust.current().strict
-
-    @property
-    def legacy_verifier(self) -> Verifier:
-        """Also accepts RSA-SHA1 — used only for agencies flagged legacy."""
-        return self.trust.current().legacy
 
     def adapter_for(self, record: AdapterRecord) -> Adapter:
         """The live adapter for a configured instance, rebuilt when its configuration changes
@@ -73,38 +86,6 @@ class Services:
                 self._retired.append(cached[1])
             self._instances[record.adapter_id] = (record.updated_at, adapter)
             return adapter
-
-    def verify_signed(
-        self, root: etree._Element, organ_id: str | None, *, at: datetime | None = None
-    ) -> VerifiedDocument:
-        """Verify a document that says it comes from ``organ_id``, and bind its signer to it.
-
-        SHA-1 signatures are accepted only when that agency is flagged legacy (old e-office
-        software): the strict verifier runs first; only on its SHA-1 refusal, and only for such an
-        agency, does the permissive one. ``organ_id=None`` verifies without binding (the caller
-        binds once it has read the signed content). The certificate must be valid at ``at``
-        (default: now).
-
-        Raises:
-            SignatureRejected: any SIGNATURE_* / CERT_* code.
-        """
-        verifiers = self.trust.current()
-        try:
-            verified = verifiers.strict.verify(root, at=at)
-        except SignatureRejected as e:
-            if e.code != ErrorCode.SIGNATURE_ALGORITHM_REFUSED or not self._legacy(organ_id):
-                raise
-            verified = verifiers.legacy.verify(root, at=at)
-        if organ_id is not None:
-            verified.require_organ(organ_id)
-        return verified
-
-    def _legacy(self, organ_id: str | None) -> bool:
-        if not organ_id:
-            return False
-        with self.store.unit_of_work() as uow:
-            agency = uow.agencies.get(organ_id)
-        return agency is not None and agency.legacy_sha1
 
     def close(self) -> None:
         """Release everything: the transport (unsettled messages are handed out again), the

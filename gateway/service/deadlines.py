@@ -26,7 +26,7 @@ class Tick:
 
 def clock_policy(svc: Services) -> ClockPolicy:
     """The policy in force: the directive's defaults, with the configured reminder."""
-    return ClockPolicy(reminder_days=svc.settings.reminder_days)
+    return svc.deadline_policy
 
 
 def tick_deadlines(svc: Services, now: datetime | None = None) -> Tick:

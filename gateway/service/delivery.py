@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from adapters.base import AdapterResponse, Envelopes, OutboundDocument
+from adapters.base import AdapterResponse, OutboundDocument
 from gateway.domain import circuit as breaker
 from gateway.domain.calendar import deadline_from
 from gateway.domain.deadlines import ClockStart
@@ -23,6 +23,7 @@ from gateway.domain.documents import Receipt
 from gateway.errors import (
     DeliveryError,
     ErrorCode,
+    Exchanged,
     GatewayError,
     PermanentDeliveryError,
     TransientDeliveryError,
@@ -83,8 +84,8 @@ def deliver(svc: Services, delivery_id: str, message: Message) -> Result:
     except TransientDeliveryError as e:
         return _transient(svc, delivery, e, adapter_record, message)
     except DeliveryError as e:
-        if response is not None and response.envelopes and "envelopes" not in e.context:
-            e.context["envelopes"] = response.envelopes
+        if response is not None and response.envelopes and e.envelopes is None:
+            e.envelopes = response.envelopes
         return _fail(svc, delivery, e, adapter_record, message)
     except GatewayError as e:  # e.g. the stored adapter configuration no longer builds
         return _fail(
@@ -125,7 +126,7 @@ def _start_attempt(
         if document is None:
             return Result(Settle.DEAD, reason=f"delivery {delivery_id} has no document")
         current = uow.circuits.get(record.adapter_id, for_update=True)
-        gate = breaker.admit(current, at, probe_lease=svc.settings.adapter_timeout * 2)
+        gate = breaker.admit(current, at, probe_lease=svc.delivery_policy.adapter_timeout * 2)
         if not gate.allowed:  # the agency system is failing: keep the message queued
             return Result(
                 Settle.RETRY,
@@ -235,19 +236,21 @@ def _transient(
     record: AdapterRecord,
     message: Message,
 ) -> Result:
-    if delivery.attempts >= svc.settings.max_attempts:
+    if delivery.attempts >= svc.delivery_policy.max_attempts:
         exhausted = PermanentDeliveryError(
             f"gave up after {delivery.attempts} attempts; last error: {error.message}",
             code=ErrorCode.DELIVERY_EXHAUSTED,
-            **error.context,
+            envelopes=error.envelopes,
         )
         return _fail(svc, delivery, exhausted, record, message, transient=error.message)
     delay = compute_backoff(
-        delivery.attempts, base=svc.settings.retry_base_seconds, cap=svc.settings.retry_cap_seconds
+        delivery.attempts,
+        base=svc.delivery_policy.retry_base_seconds,
+        cap=svc.delivery_policy.retry_cap_seconds,
     )
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
-        _keep_exchange(uow, delivery, record, "transient", error.context.get("envelopes"), at)
+        _keep_exchange(uow, delivery, record, "transient", error.envelopes, at)
         _circuit_outcome(uow, record, at, error.message)
         uow.deliveries.update(
             delivery.delivery_id,
@@ -283,7 +286,7 @@ def _fail(
     at = svc.clock.now()
     reason = f"{error.code.value}: {error.message}"
     with svc.store.unit_of_work() as uow:
-        _keep_exchange(uow, delivery, record, "permanent", error.context.get("envelopes"), at)
+        _keep_exchange(uow, delivery, record, "permanent", error.envelopes, at)
         # a permanent answer is about this document: the agency system itself is reachable
         _circuit_outcome(uow, record, at, transient)
         uow.deliveries.update(
@@ -344,12 +347,12 @@ def _keep_exchange(
     delivery: Delivery,
     record: AdapterRecord,
     outcome: str,
-    envelopes: Envelopes | None,
+    envelopes: Exchanged | None,
     at: datetime,
 ) -> None:
     """The exact envelopes of this attempt, as delivery evidence (SOAP, and any adapter that
     captures them)."""
-    if isinstance(envelopes, Envelopes):
+    if envelopes is not None:
         uow.exchanges.add(
             Exchange(
                 delivery.delivery_id,

@@ -204,7 +204,7 @@ def check_repeat(svc: Services, petition: Petition) -> RepeatCheck:
             key, excluding=petition.petition_id, answered=ANSWERED, limit=REPEAT_CANDIDATES
         )
     profile = TextProfile.of(f"{petition.title}\n{petition.content}")
-    threshold = svc.settings.repeat_similarity
+    threshold = svc.intake_policy.repeat_similarity
     for earlier_id, earlier_title, earlier_content in candidates:
         if is_repeat_of(profile, TextProfile.of(f"{earlier_title}\n{earlier_content}"), threshold):
             return RepeatCheck(key, earlier_id)

@@ -70,14 +70,14 @@ def accept_document(svc: Services, body: bytes) -> Accepted:
 
     Raises:
         Rejected (any subclass): nothing was stored but a ``document.rejected`` audit event; the
-            error's code says why, and ``error.context["receipt"]`` holds our signed rejection
+            error's code says why, and ``error.receipt`` holds our signed rejection
             receipt naming the same code (:mod:`gateway.service.rejections`).
     """
     seen: list[etree._Element] = []
     try:
         return _accept(svc, body, seen)
     except Rejected as e:
-        e.context["receipt"] = reject(svc, body, e, seen[0] if seen else None)
+        e.receipt = reject(svc, body, e, seen[0] if seen else None)
         raise
 
 
@@ -225,8 +225,8 @@ def _target_case(
 
 
 def time_window(svc: Services) -> TimeWindow:
-    """The times an agency may claim, from ``Settings.clock_skew_seconds``."""
-    return TimeWindow(timedelta(seconds=svc.settings.clock_skew_seconds))
+    """The times an agency may claim (``InboundPolicy.clock_skew_seconds``)."""
+    return TimeWindow(timedelta(seconds=svc.inbound_policy.clock_skew_seconds))
 
 
 def _received_at(uow: UnitOfWork, record: CaseRecord) -> datetime | None:

@@ -16,6 +16,7 @@ from gateway.errors import Forbidden, NotFound, Unauthorized
 from gateway.service.context import Services, sha256_hex
 from gateway.service.delivery import _start_clock
 from gateway.service.receipts import keep_agency_receipt, verify_agency_receipt
+from gateway.service.signatures import flagged_legacy
 from gateway.store.documents import StoredDocument
 
 
@@ -86,6 +87,7 @@ def acknowledge(
     with svc.store.unit_of_work() as uow:
         item = uow.inbox.for_document(document_id, caller)
         doc = uow.documents.get(document_id)
+        legacy = flagged_legacy(uow, caller)
     if item is None or doc is None:
         raise _not_found(document_id)
     if item.state == DeliveryState.DELIVERED.value:
@@ -96,7 +98,14 @@ def acknowledge(
     if item.state != DeliveryState.INBOX.value:
         raise _not_found(document_id)
     checked = (
-        verify_agency_receipt(svc, receipt, organ_id=caller, doc_key=doc.doc_key, sha256=doc.sha256)
+        verify_agency_receipt(
+            svc,
+            receipt,
+            organ_id=caller,
+            doc_key=doc.doc_key,
+            sha256=doc.sha256,
+            legacy=legacy,
+        )
         if receipt.strip()
         else None
     )

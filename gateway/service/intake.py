@@ -93,8 +93,10 @@ def _earlier(svc: Services, cmd: NewPetition) -> Submitted | None:
 def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
     """Record a petition (and route it, if the target agencies are given) in one transaction."""
     cmd = _clean(cmd)
-    if cmd.portal not in svc.settings.portals:
-        raise InputInvalid(f"unknown portal; configured portals: {', '.join(svc.settings.portals)}")
+    if cmd.portal not in svc.intake_policy.portals:
+        raise InputInvalid(
+            f"unknown portal; configured portals: {', '.join(svc.intake_policy.portals)}"
+        )
     if (earlier := _earlier(svc, cmd)) is not None:
         return earlier
     at = svc.clock.now()

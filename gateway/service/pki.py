@@ -47,7 +47,7 @@ def _directory(svc: Services) -> CertificateDirectory:
 
 
 def _dev(svc: Services) -> DevPki | None:
-    dev = DevPki(svc.settings.pki_path)
+    dev = DevPki(_directory(svc).directory)
     return dev if dev.exists() else None
 
 
@@ -152,7 +152,7 @@ def revoke_certificate(
 
 
 def verify_file(svc: Services, body: bytes) -> Inbound:
-    """The checks ``POST /v1/edxml`` makes before touching the database; stores nothing.
+    """The checks ``POST /v1/edxml`` makes before it stores anything; stores nothing.
 
     Raises:
         Rejected: the same code the API would answer with.

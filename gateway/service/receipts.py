@@ -7,6 +7,7 @@ from datetime import datetime
 from gateway.domain.documents import DocumentKind, Receipt, ReceiptOutcome
 from gateway.errors import GatewayError, PermanentDeliveryError, ReceiptRejected
 from gateway.service.context import Services, sha256_hex
+from gateway.service.signatures import look_up_legacy, verify_signed
 from gateway.store.base import new_id
 from gateway.store.documents import StoredDocument
 from gateway.store.uow import UnitOfWork
@@ -76,12 +77,21 @@ def check_agency_receipt(
 
 
 def verify_agency_receipt(
-    svc: Services, body: bytes, *, organ_id: str, doc_key: str, sha256: str
+    svc: Services,
+    body: bytes,
+    *,
+    organ_id: str,
+    doc_key: str,
+    sha256: str,
+    legacy: bool | None = None,
 ) -> Receipt | None:
     """Verify ``body`` as ``organ_id``'s signed receipt for exactly what we sent.
 
     Returns the receipt, or None when the answer is not a receipt at all (some systems answer
     with a plain acknowledgement; it is still kept as evidence).
+
+    ``legacy``: whether the agency is flagged legacy (SHA-1 signatures accepted), for a caller
+    that has read it already; None looks it up before the signature is checked.
 
     Raises:
         ReceiptRejected(RECEIPT_MISMATCH): a receipt that names another document or another
@@ -96,8 +106,10 @@ def verify_agency_receipt(
         return None
     if root.tag != "{urn:vn:gov:vpcp:pakn:receipt:1}Receipt":
         return None
+    if legacy is None:
+        legacy = look_up_legacy(svc.store, organ_id)
     try:
-        verified = svc.verify_signed(root, organ_id)
+        verified = verify_signed(svc.trust, root, organ_id, legacy=legacy)
         receipt = decode_receipt(verified.signed_root)
     except GatewayError as e:
         raise ReceiptRejected(f"the agency's receipt is not acceptable: {e}") from e

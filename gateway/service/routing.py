@@ -81,7 +81,7 @@ def route_by_configured_rules(
     svc: Services, uow: UnitOfWork, petition: Petition, *, at: datetime
 ) -> list[int]:
     """Route by the first matching rule of GATEWAY_ROUTING_RULES (none: stay with VPCP)."""
-    rule = route_by_rules(rules_from_file(svc.settings.routing_rules), petition)
+    rule = route_by_rules(rules_from_file(svc.routing_policy.rules_file), petition)
     if rule is None:
         return []
     uow.audit.record(
@@ -188,8 +188,8 @@ def _transfer_edoc(
     return edxml.Edoc(
         from_=edxml.Organ(
             svc.organ_id,
-            organ_name=svc.settings.organ_name,
-            organization_in_charge=svc.settings.organ_name,
+            organ_name=svc.identity.organ_name,
+            organization_in_charge=svc.identity.organ_name,
         ),
         to=(
             edxml.Organ(

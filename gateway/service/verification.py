@@ -19,6 +19,7 @@ from datetime import datetime
 from lxml import etree
 
 from gateway.service.context import Services
+from gateway.service.signatures import look_up_legacy, verify_signed
 from schemas import edxml, xml
 from schemas.xml import XmlLimits
 from signing import VerifiedDocument
@@ -31,7 +32,8 @@ _FROM = (
 
 @dataclass(frozen=True)
 class Inbound:
-    """A document that passed every check that needs no database."""
+    """A document that passed every check made before anything is stored (of the database, only
+    the claimed sender's legacy flag is read)."""
 
     verified: VerifiedDocument
     package: edxml.Edoc | edxml.StatusPackage
@@ -50,7 +52,7 @@ def parse_inbound(svc: Services, body: bytes) -> etree._Element:
     Raises:
         XmlRejected: any XML_* code.
     """
-    return xml.parse(body, limits=XmlLimits(max_bytes=svc.settings.max_document_bytes))
+    return xml.parse(body, limits=XmlLimits(max_bytes=svc.inbound_policy.max_document_bytes))
 
 
 def claimed_sender(root: etree._Element) -> str | None:
@@ -67,7 +69,9 @@ def verify_inbound(svc: Services, root: etree._Element, *, at: datetime | None =
         SchemaRejected: the signed content is not an edXML package we accept.
     """
     at = at or svc.clock.now()
-    verified = svc.verify_signed(root, claimed_sender(root), at=at)
+    claimed = claimed_sender(root)
+    legacy = look_up_legacy(svc.store, claimed)  # before the check, never in the middle of it
+    verified = verify_signed(svc.trust, root, claimed, legacy=legacy, at=at)
     package = edxml.decode(verified.signed_root)  # read only what the signature covers
     verified.require_organ(package.from_.organ_id)
     return Inbound(verified, package, at)

@@ -25,6 +25,7 @@ from gateway.service.admin import add_agency
 from gateway.service.context import Services
 from gateway.service.inbound import accept_document
 from gateway.service.intake import submit_petition
+from gateway.service.signatures import verify_signed
 from gateway.store import tables as t
 from schemas import edxml, xml
 from schemas.receipt import decode_receipt
@@ -141,7 +142,9 @@ def assert_refused_for_its_time(w: World, body: bytes) -> None:
     error = caught.value
     assert (error.code, error.http_status) == (ErrorCode.TIMESTAMP_INVALID, 422), error
     receipt = decode_receipt(
-        w.svc.verify_signed(xml.parse(error.context["receipt"]), w.svc.organ_id).signed_root
+        verify_signed(
+            w.svc.trust, xml.parse(error.receipt), w.svc.organ_id, legacy=False
+        ).signed_root
     )
     assert (receipt.outcome, receipt.reason_code) == (ReceiptOutcome.REJECTED, "TIMESTAMP_INVALID")
     logged = rejections(w)

@@ -32,6 +32,7 @@ from gateway.service.admin import add_agency
 from gateway.service.context import Services
 from gateway.service.inbound import accept_document
 from gateway.service.intake import submit_petition
+from gateway.service.signatures import verify_signed
 from gateway.store import tables as t
 from schemas import edxml, xml
 from schemas.receipt import decode_receipt
@@ -305,7 +306,7 @@ def assert_refused_consistently(
     assert isinstance(outcome, Rejected), f"{name} was accepted"
     assert outcome.code == expected, f"{name}: {outcome}"
     receipt = decode_receipt(
-        svc.verify_signed(xml.parse(outcome.context["receipt"]), svc.organ_id).signed_root
+        verify_signed(svc.trust, xml.parse(outcome.receipt), svc.organ_id, legacy=False).signed_root
     )
     assert receipt.outcome == ReceiptOutcome.REJECTED
     assert receipt.reason_code == expected

@@ -35,8 +35,9 @@ def rabbit_settings(settings: Settings, pg_url: str, amqp_prefix: str) -> Settin
 
 
 @pytest.fixture
-def gateway_settings(rabbit_settings: Settings) -> Settings:
-    return rabbit_settings
+def gateway_settings(rabbit_settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """A test changes settings for its gateway by indirect parametrization with a dict."""
+    return rabbit_settings.with_(**getattr(request, "param", {}))
 
 
 def delivery_of(api: httpx.Client, petition_id: str) -> dict[str, Any]:
@@ -62,11 +63,11 @@ def test_a_petition_travels_to_its_signed_reply_over_rabbitmq(gateway, api):
         assert uow.outbox.pending_count() == 0
 
 
+@pytest.mark.parametrize("gateway_settings", [{"max_attempts": 5}], indirect=True)
 def test_an_agency_down_for_a_while_gets_it_after_retries_with_growing_delays(gateway, api):
     sim = simulator(gateway, G18)
     sim.requests = 0
     sim.behaviour = Behaviour(delay=0.02, fail_first=2)
-    gateway.svc.settings = gateway.svc.settings.with_(max_attempts=5)
     petition = submit(api, 1)
     view = wait_until(lambda: replied(api, petition["id"]), what="the reply")
     assert view["cases"][0]["deliveries"][0]["attempts"] == 3

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from gateway.cli import main
 from gateway.domain.documents import ReceiptOutcome
+from gateway.service.signatures import verify_signed
 from gateway.simulator.agency import Behaviour
 from gateway.store import tables as t
 from schemas import xml
@@ -42,7 +43,9 @@ def test_the_code_is_the_same_in_problem_receipt_cli_and_audit(
     problem = response.json()
     assert response.status_code == 422 and problem["code"] == code
     svc = gateway.svc
-    verified = svc.verify_signed(xml.parse(problem["receipt"].encode()), svc.organ_id)
+    verified = verify_signed(
+        svc.trust, xml.parse(problem["receipt"].encode()), svc.organ_id, legacy=False
+    )
     receipt = decode_receipt(verified.signed_root)
     assert (receipt.outcome, receipt.reason_code) == (ReceiptOutcome.REJECTED, code)
     with svc.store.engine.connect() as c:

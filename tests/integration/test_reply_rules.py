@@ -19,6 +19,7 @@ from gateway.runtime.demo import sample_petition
 from gateway.runtime.up import Running, start
 from gateway.service import adapters
 from gateway.service.admin import add_agency
+from gateway.service.signatures import verify_signed
 from gateway.simulator.agency import Behaviour
 from gateway.store import tables as t
 from schemas import edxml, xml
@@ -80,7 +81,9 @@ def assert_refused(gateway: Running, response: httpx.Response, status: int, code
     assert problem["code"] == code
     svc = gateway.svc
     receipt = decode_receipt(
-        svc.verify_signed(xml.parse(problem["receipt"].encode()), svc.organ_id).signed_root
+        verify_signed(
+            svc.trust, xml.parse(problem["receipt"].encode()), svc.organ_id, legacy=False
+        ).signed_root
     )
     assert (receipt.outcome, receipt.reason_code) == (ReceiptOutcome.REJECTED, code)
 

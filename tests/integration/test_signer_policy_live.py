@@ -11,6 +11,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from sqlalchemy import select
 
 from gateway.domain.documents import ReceiptOutcome
+from gateway.service.signatures import verify_signed
 from gateway.store import tables as t
 from schemas import edxml, xml
 from schemas.receipt import decode_receipt
@@ -54,7 +55,9 @@ def test_documents_signed_outside_the_signer_policy_are_refused_with_their_codes
         assert response.status_code == 422, (variant.name, response.text)
         assert problem["code"] == variant.expected, (variant.name, problem)
         receipt = decode_receipt(
-            svc.verify_signed(xml.parse(problem["receipt"].encode()), svc.organ_id).signed_root
+            verify_signed(
+                svc.trust, xml.parse(problem["receipt"].encode()), svc.organ_id, legacy=False
+            ).signed_root
         )
         assert (receipt.outcome, receipt.reason_code) == (
             ReceiptOutcome.REJECTED,

@@ -269,7 +269,7 @@ def test_http_basic_authentication_reaches_the_soap_server(svc, pki_dir, tmp_pat
 
 
 def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit(
-    svc, pki_dir, tmp_path
+    make_services, pki_dir, tmp_path
 ):
     simulator = simulated_agency(pki_dir, tmp_path, G17)
     recovered = threading.Event()
@@ -282,7 +282,8 @@ def test_after_the_cool_down_a_probe_goes_through_and_success_closes_the_circuit
         return simulator.receive(body)
 
     clock = FixedClock(datetime.now(UTC))
-    svc.clock = clock  # the cool-down is measured on the gateway's clock, not waited out
+    # the cool-down is measured on the gateway's clock, not waited out
+    svc = make_services(agencies=(AGENCY_A, AGENCY_B), clock=clock)
     server = SoapServer(soap_application(receive)).start()
     try:
         adapter_id = add(

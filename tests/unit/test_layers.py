@@ -161,3 +161,15 @@ def test_offline_bundle_verification_needs_no_database():
         check=True,
     ).stdout.split()
     assert [name for name in loaded if name.startswith(forbidden)] == []
+
+
+def test_use_cases_read_their_policies_not_the_settings():
+    # bootstrap builds small policies (gateway/service/policies.py) from Settings; only the
+    # entry points (api, cli, runtime) read svc.settings
+    reading = {
+        f"{rel(path)}:{node.lineno}"
+        for path in modules(GATEWAY / "service")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "settings"
+    }
+    assert reading == set()

@@ -31,7 +31,7 @@ def seal_now(svc: Services, *, force: bool = False) -> Seal | None:
     with svc.store.unit_of_work() as uow:
         seq, head_hash = uow.audit.head()
         last = uow.seals.last()
-    settings = svc.settings
+    policy = svc.seal_policy
     if force:
         due = seq > 0 and (last is None or seq - last.seq - 1 > 0)
     else:
@@ -39,8 +39,8 @@ def seal_now(svc: Services, *, force: bool = False) -> Seal | None:
             seq,
             last,
             now,
-            every_events=settings.audit_seal_events,
-            every_minutes=settings.audit_seal_minutes,
+            every_events=policy.every_events,
+            every_minutes=policy.every_minutes,
         )
     if not due:
         return None

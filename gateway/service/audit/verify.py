@@ -24,6 +24,7 @@ from gateway.audit.seal_document import read_seal
 from gateway.domain.audit import GENESIS, ChainChecker, Problem, Report, Seal
 from gateway.errors import ErrorCode, GatewayError, IntegrityBroken
 from gateway.service.context import Services
+from gateway.service.signatures import verify_signed
 from gateway.store.uow import UnitOfWork
 
 Progress = Callable[[int], None]
@@ -173,12 +174,7 @@ def check_document(
             "both replaced"
         )
     try:
-        svc.verifier.verify(body, at=at)
+        verify_signed(svc.trust, body, None, legacy=legacy, at=at)
     except GatewayError as e:
-        if not (legacy and e.code == ErrorCode.SIGNATURE_ALGORITHM_REFUSED):
-            return f"its signature does not verify: {e}"
-        try:
-            svc.legacy_verifier.verify(body, at=at)
-        except GatewayError as e2:
-            return f"its signature does not verify: {e2}"
+        return f"its signature does not verify: {e}"
     return None
