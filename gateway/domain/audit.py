@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from gateway.errors import ErrorCode, IntegrityBroken
@@ -31,7 +32,66 @@ from gateway.errors import ErrorCode, IntegrityBroken
 FORMAT = "pakn-audit-1"
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first event."""
-SEALED = "audit.sealed"
+
+
+class AuditAction(StrEnum):
+    """Every action the audit trail records, named once (the stored value is the string)."""
+
+    ADAPTER_ADDED = "adapter.added"
+    ADAPTER_CHANGED = "adapter.changed"
+    ADAPTER_CIRCUIT_CLOSED = "adapter.circuit_closed"
+    ADAPTER_CIRCUIT_OPENED = "adapter.circuit_opened"
+    ADAPTER_CIRCUIT_PROBE = "adapter.circuit_probe"
+    ADAPTER_DISABLED = "adapter.disabled"
+    ADAPTER_ENABLED = "adapter.enabled"
+    ADAPTER_REMOVED = "adapter.removed"
+    ADAPTER_TESTED = "adapter.tested"
+
+    AGENCY_ADDED = "agency.added"
+    AGENCY_CHANGED = "agency.changed"
+    AGENCY_TOKEN_ISSUED = "agency.token_issued"  # noqa: S105 — an action name, not a secret
+
+    AUDIT_EXPORTED = "audit.exported"
+    AUDIT_SEALED = "audit.sealed"
+
+    CASE_CHANGE_AGREED = "case.change_agreed"
+    CASE_CHANGE_REFUSED = "case.change_refused"
+    CASE_CHANGE_REQUESTED = "case.change_requested"
+    CASE_CHANGED = "case.changed"
+    CASE_RETURNED = "case.returned"
+    CASE_UNCHANGED = "case.unchanged"
+
+    CERTIFICATE_IMPORTED = "certificate.imported"
+    CERTIFICATE_REVOKED = "certificate.revoked"
+
+    DEAD_LETTER_REPLAYED = "dead_letter.replayed"
+
+    DEADLINE_OVERDUE = "deadline.overdue"
+    DEADLINE_REMINDER = "deadline.reminder"
+
+    DELIVERY_ACKNOWLEDGED = "delivery.acknowledged"
+    DELIVERY_DELIVERED = "delivery.delivered"
+    DELIVERY_FAILED = "delivery.failed"
+    DELIVERY_IN_INBOX = "delivery.in_inbox"
+    DELIVERY_QUEUED = "delivery.queued"
+    DELIVERY_RETRYING = "delivery.retrying"
+
+    DOCUMENT_RECEIVED = "document.received"
+    DOCUMENT_REJECTED = "document.rejected"
+    DOCUMENT_SIGNED = "document.signed"
+
+    MESSAGE_DEAD_LETTERED = "message.dead_lettered"
+
+    PETITION_ESCALATED = "petition.escalated"
+    PETITION_RECEIVED = "petition.received"
+    PETITION_REROUTED = "petition.rerouted"
+    PETITION_ROUTED = "petition.routed"
+    PETITION_RULE_MATCHED = "petition.rule_matched"
+
+    RECEIPT_ISSUED = "receipt.issued"
+
+
+SEALED = AuditAction.AUDIT_SEALED
 """The action of the event that records a seal in the chain."""
 
 _sha256 = hashlib.sha256

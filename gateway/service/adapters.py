@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.base import Adapter, OutboundDocument
+from gateway.domain.audit import AuditAction
 from gateway.domain.circuit import Circuit
 from gateway.domain.documents import BusinessDocType
 from gateway.errors import ErrorCode, InputInvalid, NotFound
@@ -99,7 +100,7 @@ def add(
         _require_agency(uow, organ_id)
         adapter_id = uow.adapters.add(organ_id, kind, config, enabled=enabled, at=at)
         uow.audit.record(
-            "adapter.added",
+            AuditAction.ADAPTER_ADDED,
             actor=actor,
             at=at,
             organ_id=organ_id,
@@ -112,7 +113,11 @@ def add(
             token = TOKEN_PREFIX + secrets.token_urlsafe(32)
             token_id = uow.tokens.add(organ_id, token, at=at)
             uow.audit.record(
-                "agency.token_issued", actor=actor, at=at, organ_id=organ_id, token_id=token_id
+                AuditAction.AGENCY_TOKEN_ISSUED,
+                actor=actor,
+                at=at,
+                organ_id=organ_id,
+                token_id=token_id,
             )
         uow.commit()
     return Added(adapter_id, diagnosis, token)
@@ -136,7 +141,7 @@ def issue_token(
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = uow.tokens.add(organ_id, token, at=at)
         uow.audit.record(
-            "agency.token_issued",
+            AuditAction.AGENCY_TOKEN_ISSUED,
             actor=actor,
             at=at,
             organ_id=organ_id,
@@ -196,7 +201,7 @@ def set_enabled(svc: Services, record: AdapterRecord, enabled: bool, *, actor: s
     with svc.store.unit_of_work() as uow:
         uow.adapters.set_enabled(record.adapter_id, enabled, at=at)
         uow.audit.record(
-            "adapter.enabled" if enabled else "adapter.disabled",
+            AuditAction.ADAPTER_ENABLED if enabled else AuditAction.ADAPTER_DISABLED,
             actor=actor,
             at=at,
             organ_id=record.organ_id,
@@ -226,7 +231,7 @@ def edit(
     with svc.store.unit_of_work() as uow:
         uow.adapters.update_config(record.adapter_id, config, at=at)
         uow.audit.record(
-            "adapter.changed",
+            AuditAction.ADAPTER_CHANGED,
             actor=actor,
             at=at,
             organ_id=record.organ_id,
@@ -249,7 +254,7 @@ def remove(svc: Services, record: AdapterRecord, *, actor: str = "cli") -> int:
         if svc.adapters.is_inbox(record.kind):
             revoked = uow.tokens.revoke_all(record.organ_id, at=at)
         uow.audit.record(
-            "adapter.removed",
+            AuditAction.ADAPTER_REMOVED,
             actor=actor,
             at=at,
             organ_id=record.organ_id,
@@ -292,7 +297,7 @@ def connection_check(
         at = svc.clock.now()
         with svc.store.unit_of_work() as uow:
             uow.audit.record(
-                "adapter.tested",
+                AuditAction.ADAPTER_TESTED,
                 actor=actor,
                 at=at,
                 organ_id=record.organ_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.domain.agency import Agency, check_organ_id
+from gateway.domain.audit import AuditAction
 from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.service import adapters
 from gateway.service.context import Services
@@ -23,7 +24,7 @@ def add_agency(
             raise Conflict(f"agency {organ_id} is already registered")
         uow.agencies.add(Agency(organ_id, name.strip() or organ_id, legacy_sha1), at=at)
         uow.audit.record(
-            "agency.added", actor=actor, at=at, organ_id=organ_id, legacy_sha1=legacy_sha1
+            AuditAction.AGENCY_ADDED, actor=actor, at=at, organ_id=organ_id, legacy_sha1=legacy_sha1
         )
         uow.commit()
     return warnings
@@ -46,7 +47,11 @@ def set_legacy_sha1(svc: Services, organ_id: str, legacy_sha1: bool, *, actor: s
             return False
         uow.agencies.set_legacy_sha1(organ_id, legacy_sha1)
         uow.audit.record(
-            "agency.changed", actor=actor, at=at, organ_id=organ_id, legacy_sha1=legacy_sha1
+            AuditAction.AGENCY_CHANGED,
+            actor=actor,
+            at=at,
+            organ_id=organ_id,
+            legacy_sha1=legacy_sha1,
         )
         uow.commit()
     return True
@@ -68,7 +73,7 @@ def ensure_adapter(
                 at = svc.clock.now()
                 uow.adapters.update_config(current.adapter_id, config, at=at)
                 uow.audit.record(
-                    "adapter.changed",
+                    AuditAction.ADAPTER_CHANGED,
                     actor=actor,
                     at=at,
                     organ_id=organ_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.delivery import FINAL, DeliveryState
 from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.service.context import Services
@@ -48,7 +49,7 @@ def add(uow: UnitOfWork, message: Message, reason: str, *, code: ErrorCode, at: 
     ):
         return
     uow.audit.record(
-        "message.dead_lettered",
+        AuditAction.MESSAGE_DEAD_LETTERED,
         actor="worker",
         at=at,
         code=code.value,
@@ -88,7 +89,7 @@ def give_up(
                 failure_code=code.value,
             )
             uow.audit.record(
-                "delivery.failed",
+                AuditAction.DELIVERY_FAILED,
                 actor="worker",
                 at=at,
                 case_id=delivery.case_id,
@@ -140,7 +141,7 @@ def replay(svc: Services, dead_letter_id: int, *, actor: str = "operator") -> st
         message_id = uow.outbox.add(row.queue, row.body, at=at, message_id=new_id())
         uow.dead_letters.mark_replayed(dead_letter_id, at=at, actor=actor, message_id=message_id)
         uow.audit.record(
-            "dead_letter.replayed",
+            AuditAction.DEAD_LETTER_REPLAYED,
             actor=actor,
             at=at,
             case_id=case_id,

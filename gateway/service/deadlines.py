@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.deadlines import ClockPolicy, DeadlineEventKind, reminder_at
 from gateway.service.context import Services
 
@@ -40,7 +41,7 @@ def tick_deadlines(svc: Services, now: datetime | None = None) -> Tick:
             if deadlines.emit(record, DeadlineEventKind.OVERDUE.value, at=now):
                 tick.overdue.append(record.case.case_id)
                 uow.audit.record(
-                    "deadline.overdue",
+                    AuditAction.DEADLINE_OVERDUE,
                     actor="scheduler",
                     at=now,
                     petition_id=record.case.petition_id,
@@ -62,7 +63,7 @@ def tick_deadlines(svc: Services, now: datetime | None = None) -> Tick:
             if deadlines.emit(record, DeadlineEventKind.REMINDER.value, at=now):
                 tick.reminders.append(record.case.case_id)
                 uow.audit.record(
-                    "deadline.reminder",
+                    AuditAction.DEADLINE_REMINDER,
                     actor="scheduler",
                     at=now,
                     petition_id=record.case.petition_id,

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from adapters.base import AdapterResponse, OutboundDocument
 from gateway.domain import circuit as breaker
+from gateway.domain.audit import AuditAction
 from gateway.domain.calendar import deadline_from
 from gateway.domain.deadlines import ClockStart
 from gateway.domain.delivery import FINAL, Delivery, DeliveryState, compute_backoff
@@ -136,7 +137,7 @@ def _start_attempt(
         if gate.circuit != current:
             uow.circuits.save(gate.circuit, at=at)
             uow.audit.record(
-                "adapter.circuit_probe",
+                AuditAction.ADAPTER_CIRCUIT_PROBE,
                 actor="worker",
                 at=at,
                 organ_id=delivery.organ_id,
@@ -193,7 +194,7 @@ def _delivered(
         _start_clock(svc, uow, delivery.case_id, at)
         uow.processed.mark(message_id, HANDLER, at=at)
         uow.audit.record(
-            "delivery.delivered",
+            AuditAction.DELIVERY_DELIVERED,
             actor="worker",
             at=at,
             petition_id=document.petition_id,
@@ -260,7 +261,7 @@ def _transient(
             next_attempt_at=at + timedelta(seconds=delay),
         )
         uow.audit.record(
-            "delivery.retrying",
+            AuditAction.DELIVERY_RETRYING,
             actor="worker",
             at=at,
             case_id=delivery.case_id,
@@ -297,7 +298,7 @@ def _fail(
             failure_code=error.code.value,
         )
         uow.audit.record(
-            "delivery.failed",
+            AuditAction.DELIVERY_FAILED,
             actor="worker",
             at=at,
             case_id=delivery.case_id,
@@ -328,7 +329,7 @@ def _to_inbox(
         )
         uow.processed.mark(message_id, HANDLER, at=at)
         uow.audit.record(
-            "delivery.in_inbox",
+            AuditAction.DELIVERY_IN_INBOX,
             actor="worker",
             at=at,
             petition_id=document.petition_id,
@@ -374,7 +375,7 @@ def _circuit_outcome(
         if current != breaker.succeeded(current):
             uow.circuits.save(breaker.succeeded(current), at=at)
             uow.audit.record(
-                "adapter.circuit_closed",
+                AuditAction.ADAPTER_CIRCUIT_CLOSED,
                 actor="worker",
                 at=at,
                 organ_id=record.organ_id,
@@ -386,7 +387,7 @@ def _circuit_outcome(
     uow.circuits.save(after, at=at)
     if after.state is breaker.CircuitState.OPEN and current.state is not breaker.CircuitState.OPEN:
         uow.audit.record(
-            "adapter.circuit_opened",
+            AuditAction.ADAPTER_CIRCUIT_OPENED,
             actor="worker",
             at=at,
             organ_id=record.organ_id,

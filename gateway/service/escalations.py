@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.case import CaseState, move
 from gateway.domain.escalation import (
     OPERATOR_REASONS,
@@ -63,7 +64,7 @@ def raise_escalation(
     if not uow.escalations.add_escalation(e):
         return False
     uow.audit.record(
-        "petition.escalated",
+        AuditAction.PETITION_ESCALATED,
         actor=actor,
         at=at,
         petition_id=petition_id,
@@ -110,7 +111,7 @@ def record_return(uow: UnitOfWork, record: CaseRecord, reason: str, *, at: datet
         return
     case = record.case
     uow.audit.record(
-        "case.returned",
+        AuditAction.CASE_RETURNED,
         actor=f"agency:{case.organ_id}",
         at=at,
         petition_id=case.petition_id,
@@ -139,7 +140,7 @@ def note_reroute(
     pending = uow.returns.mark_rerouted(petition_id, at=at)
     if pending:
         uow.audit.record(
-            "petition.rerouted",
+            AuditAction.PETITION_REROUTED,
             actor=actor,
             at=at,
             petition_id=petition_id,
@@ -237,7 +238,7 @@ def detect_repeat(uow: UnitOfWork, petition: Petition, check: RepeatCheck, *, at
         reopened = move(record.case, CaseState.REOPENED, at=at)
         uow.cases.save(reopened)
         uow.audit.record(
-            "case.changed",
+            AuditAction.CASE_CHANGED,
             actor="gateway",
             at=at,
             petition_id=earlier_id,

@@ -21,6 +21,7 @@ from typing import Any
 
 from lxml import etree
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.calendar import deadline_from
 from gateway.domain.case import (
     Case,
@@ -122,7 +123,7 @@ def _accept(svc: Services, body: bytes, seen: list[etree._Element]) -> Accepted:
             )
             uow.documents.add(document)
             uow.audit.record(
-                "document.received",
+                AuditAction.DOCUMENT_RECEIVED,
                 actor=f"agency:{sender}",
                 at=at,
                 petition_id=document.petition_id,
@@ -359,7 +360,7 @@ def _apply(
     if outcome.changed:
         refresh_petition_status(uow, case.petition_id, at=at)
     uow.audit.record(
-        "case.changed" if outcome.changed else "case.unchanged",
+        AuditAction.CASE_CHANGED if outcome.changed else AuditAction.CASE_UNCHANGED,
         actor=f"agency:{case.organ_id}",
         at=at,
         petition_id=case.petition_id,

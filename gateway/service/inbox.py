@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.delivery import DeliveryState
 from gateway.errors import Forbidden, NotFound, Unauthorized
 from gateway.service.context import Services, sha256_hex
@@ -143,7 +144,7 @@ def acknowledge(
         )
         _start_clock(svc, uow, delivery.case_id, at)
         uow.audit.record(
-            "delivery.acknowledged",
+            AuditAction.DELIVERY_ACKNOWLEDGED,
             actor=f"agency:{caller}",
             at=at,
             petition_id=doc.petition_id,

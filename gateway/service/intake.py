@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.petition import Category, Petition, Petitioner, nfc
 from gateway.errors import IdempotencyConflict, InputInvalid, StoreConflict
 from gateway.service.context import Services
@@ -115,7 +116,7 @@ def submit_petition(svc: Services, cmd: NewPetition) -> Submitted:
         with svc.store.unit_of_work() as uow:
             uow.petitions.add(petition, status="received")
             uow.audit.record(
-                "petition.received",
+                AuditAction.PETITION_RECEIVED,
                 actor=f"portal:{cmd.portal}",
                 at=at,
                 petition_id=petition.petition_id,

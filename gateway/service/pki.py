@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.domain.agency import check_organ_id
+from gateway.domain.audit import AuditAction
 from gateway.errors import ErrorCode, InputInvalid, NotFound
 from gateway.service.context import Services
 from gateway.service.verification import Inbound, parse_inbound, verify_inbound
@@ -80,7 +81,7 @@ def import_certificate(
         kept = _directory(svc).import_pem(organ_id, data, svc.trust.current().trust, at)
         for entry in kept:
             uow.audit.record(
-                "certificate.imported",
+                AuditAction.CERTIFICATE_IMPORTED,
                 actor=actor,
                 at=at,
                 organ_id=organ_id,
@@ -139,7 +140,7 @@ def revoke_certificate(
     )
     with svc.store.unit_of_work() as uow:
         uow.audit.record(
-            "certificate.revoked",
+            AuditAction.CERTIFICATE_REVOKED,
             actor=actor,
             at=at,
             organ_id=organ_id,

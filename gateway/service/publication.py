@@ -8,6 +8,7 @@ an operator's reason, recorded in the audit trail.
 
 from __future__ import annotations
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.case import CaseState, can_move, move
 from gateway.errors import IllegalTransition, NotFound
 from gateway.service.context import Services
@@ -64,7 +65,7 @@ def _move_cases(
                 note = f"closed without publishing: {reason}"
             uow.cases.save(moved)
             uow.audit.record(
-                "case.changed",
+                AuditAction.CASE_CHANGED,
                 actor=actor,
                 at=at,
                 petition_id=petition_id,

@@ -13,6 +13,7 @@ import json
 from dataclasses import replace
 from datetime import datetime
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.case import CaseState, Outcome, revoke
 from gateway.domain.delivery import Delivery, DeliveryState
 from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode
@@ -120,7 +121,7 @@ def request_change(
             at=at,
         )
         uow.audit.record(
-            "case.change_requested",
+            AuditAction.CASE_CHANGE_REQUESTED,
             actor=actor,
             at=at,
             petition_id=petition_id,
@@ -161,7 +162,7 @@ def answer_change(
     action = sent.business.doc_type.name.lower()
     agreed = package.status_code == StatusCode.CHANGE_AGREED
     uow.audit.record(
-        "case.change_agreed" if agreed else "case.change_refused",
+        AuditAction.CASE_CHANGE_AGREED if agreed else AuditAction.CASE_CHANGE_REFUSED,
         actor=f"agency:{record.case.organ_id}",
         at=at,
         petition_id=record.case.petition_id,

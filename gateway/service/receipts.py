@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.documents import DocumentKind, Receipt, ReceiptOutcome
 from gateway.errors import GatewayError, PermanentDeliveryError, ReceiptRejected
 from gateway.service.context import Services, sha256_hex
@@ -46,7 +47,7 @@ def issue_receipt(
     )
     uow.documents.set_receipt(for_document.document_id, receipt.receipt_id)
     uow.audit.record(
-        "receipt.issued",
+        AuditAction.RECEIPT_ISSUED,
         actor="gateway",
         at=at,
         petition_id=for_document.petition_id,

@@ -16,6 +16,7 @@ import re
 
 from lxml import etree
 
+from gateway.domain.audit import AuditAction
 from gateway.domain.documents import Receipt, ReceiptOutcome
 from gateway.errors import Rejected
 from gateway.service.context import Services, sha256_hex
@@ -58,7 +59,7 @@ def reject(svc: Services, body: bytes, error: Rejected, root: etree._Element | N
     signed = svc.signer.sign(encode_receipt(receipt))
     with svc.store.unit_of_work() as uow:
         uow.audit.record(
-            "document.rejected",
+            AuditAction.DOCUMENT_REJECTED,
             actor="gateway",
             at=at,
             sha256=digest,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from gateway.domain.agency import Agency
+from gateway.domain.audit import AuditAction
 from gateway.domain.calendar import deadline_from
 from gateway.domain.case import RANK, CaseState
 from gateway.domain.delivery import Delivery, DeliveryState
@@ -85,7 +86,7 @@ def route_by_configured_rules(
     if rule is None:
         return []
     uow.audit.record(
-        "petition.rule_matched",
+        AuditAction.PETITION_RULE_MATCHED,
         actor="gateway",
         at=at,
         petition_id=petition.petition_id,
@@ -143,7 +144,7 @@ def _transfer(
         at=at,
     )
     uow.audit.record(
-        "petition.routed",
+        AuditAction.PETITION_ROUTED,
         actor=actor,
         at=at,
         petition_id=petition.petition_id,
@@ -151,7 +152,7 @@ def _transfer(
         organ_id=agency.organ_id,
     )
     uow.audit.record(
-        "document.signed",
+        AuditAction.DOCUMENT_SIGNED,
         actor="gateway",
         at=at,
         petition_id=petition.petition_id,
@@ -163,7 +164,7 @@ def _transfer(
         kind=DocumentKind.TRANSFER.value,
     )
     uow.audit.record(
-        "delivery.queued",
+        AuditAction.DELIVERY_QUEUED,
         actor="gateway",
         at=at,
         petition_id=petition.petition_id,

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
 
-from gateway.domain.audit import GENESIS, ChainedEvent, event_hash, normalised_details
+from gateway.domain.audit import GENESIS, AuditAction, ChainedEvent, event_hash, normalised_details
 from gateway.store import tables as t
 
 HEAD_ID = 1
@@ -192,7 +192,7 @@ class AuditRepository:
 
     def record(
         self,
-        action: str,
+        action: AuditAction,
         *,
         actor: str,
         at: datetime,
@@ -207,7 +207,7 @@ class AuditRepository:
         (:meth:`chain`)."""
         self._pending.append(
             PendingEvent.of(
-                action,
+                str(action),  # stored and hashed as its plain string
                 actor=actor,
                 at=at,
                 petition_id=petition_id,

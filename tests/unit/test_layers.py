@@ -173,3 +173,22 @@ def test_use_cases_read_their_policies_not_the_settings():
         if isinstance(node, ast.Attribute) and node.attr == "settings"
     }
     assert reading == set()
+
+
+def test_audit_actions_are_named_once_in_the_domain():
+    # every uow.audit.record(...) names its action as an AuditAction member, never a string
+    spelled = {
+        f"{rel(path)}:{node.lineno}"
+        for path in modules(GATEWAY)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "record"
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "audit"
+        and node.args
+        and any(
+            isinstance(c, ast.Constant) and isinstance(c.value, str) for c in ast.walk(node.args[0])
+        )
+    }
+    assert spelled == set()

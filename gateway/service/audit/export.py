@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from gateway.audit.offline import BUNDLE_NS, CHAIN, EVENTS, MANIFEST, MIMETYPE
-from gateway.domain.audit import FORMAT, ChainedEvent, canonical, timestamp
+from gateway.domain.audit import FORMAT, AuditAction, ChainedEvent, canonical, timestamp
 from gateway.errors import NotFound
 from gateway.service.audit.seal import seal_now
 from gateway.service.context import Services
@@ -95,7 +95,7 @@ def export_bundle(svc: Services, petition_id: str, output: Path) -> str:
     digest = hashlib.sha256(output.read_bytes()).hexdigest()
     with svc.store.unit_of_work() as uow:
         uow.audit.record(
-            "audit.exported",
+            AuditAction.AUDIT_EXPORTED,
             actor="operator",
             at=svc.clock.now(),
             petition_id=petition_id,
