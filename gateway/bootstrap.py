@@ -17,7 +17,6 @@ from gateway.clock import Clock, SystemClock
 from gateway.config import Settings
 from gateway.domain.deadlines import ClockPolicy
 from gateway.errors import ConfigurationError, SignatureRejected
-from gateway.service.context import Services
 from gateway.service.policies import (
     DeliveryPolicy,
     Identity,
@@ -26,6 +25,7 @@ from gateway.service.policies import (
     RoutingPolicy,
     SealPolicy,
 )
+from gateway.service.services import Services
 from gateway.store.db import make_engine, upgrade
 from gateway.store.uow import Store
 from gateway.transport.base import Transport

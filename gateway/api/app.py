@@ -24,13 +24,13 @@ from gateway.domain.case import CaseState
 from gateway.domain.petition import Category, Petitioner, PetitionerKind
 from gateway.errors import ErrorCode, GatewayError, Rejected
 from gateway.service import inbox, queries
-from gateway.service.context import Services
 from gateway.service.escalations import escalate_petition
 from gateway.service.inbound import accept_document
 from gateway.service.intake import NewPetition, submit_petition
 from gateway.service.publication import close_petition, publish_petition
 from gateway.service.recall import request_change
 from gateway.service.routing import route_petition
+from gateway.service.services import Services
 
 log = logging.getLogger("gateway.api")
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gateway.api.auth import bearer
 from gateway.service import inbox
-from gateway.service.context import Services
+from gateway.service.services import Services
 
 
 def inbox_router(svc: Services) -> APIRouter:

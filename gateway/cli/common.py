@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from gateway.config import Settings
 
 if TYPE_CHECKING:
-    from gateway.service.context import Services
+    from gateway.service.services import Services
 
 
 def settings(port: int | None = None, home: Path | None = None) -> Settings:

@@ -5,6 +5,7 @@ Văn bản điện tử (edoc), gói tin trạng thái (status package), biên n
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,3 +73,8 @@ class Receipt:
     outcome: ReceiptOutcome = ReceiptOutcome.ACCEPTED
     reason_code: str | None = None
     reason: str | None = None
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of exact bytes, as lowercase hex: how documents are identified and checked."""
+    return hashlib.sha256(data).hexdigest()

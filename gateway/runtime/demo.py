@@ -17,7 +17,7 @@ import httpx
 from gateway.errors import Conflict
 from gateway.runtime.http import BackgroundServer
 from gateway.service import admin
-from gateway.service.context import Services
+from gateway.service.services import Services
 from gateway.simulator.agency import Behaviour, SimulatedAgency
 from signing import TrustStore, Verifier, XmlSigner, load_key_pair
 

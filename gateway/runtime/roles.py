@@ -16,7 +16,7 @@ from gateway.runtime.relay import OutboxRelay
 from gateway.runtime.scheduler import DeadlineScheduler
 from gateway.runtime.worker import Worker
 from gateway.service.audit.seal import AuditSealer
-from gateway.service.context import Services
+from gateway.service.services import Services
 
 
 def start_api(svc: Services) -> BackgroundServer:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from gateway.service.context import Services
 from gateway.service.deadlines import Tick, tick_deadlines
+from gateway.service.services import Services
 
 log = logging.getLogger("gateway.scheduler")
 

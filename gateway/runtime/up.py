@@ -29,7 +29,7 @@ from gateway.errors import GatewayError
 from gateway.runtime import demo, roles
 from gateway.runtime.http import BackgroundServer
 from gateway.service import queries
-from gateway.service.context import Services
+from gateway.service.services import Services
 from schemas import xml
 
 log = logging.getLogger("gateway.up")

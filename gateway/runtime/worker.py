@@ -16,8 +16,8 @@ from collections.abc import Callable
 
 from gateway.errors import ErrorCode, TransportError
 from gateway.service import dead_letters
-from gateway.service.context import Services
 from gateway.service.delivery import Result, Settle, deliver
+from gateway.service.services import Services
 from gateway.transport.base import Message, Received, Transport, outbound_queue
 
 log = logging.getLogger("gateway.worker")

@@ -18,10 +18,10 @@ from typing import Any
 from adapters.base import Adapter, OutboundDocument
 from gateway.domain.audit import AuditAction
 from gateway.domain.circuit import Circuit
-from gateway.domain.documents import BusinessDocType
+from gateway.domain.documents import BusinessDocType, sha256_hex
 from gateway.errors import ErrorCode, InputInvalid, NotFound
-from gateway.service.context import Services, sha256_hex
 from gateway.service.receipts import check_agency_receipt
+from gateway.service.services import Services
 from gateway.store.agencies import AdapterRecord
 from gateway.store.agency_access import AgencyToken
 from gateway.store.uow import UnitOfWork

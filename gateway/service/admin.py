@@ -9,7 +9,7 @@ from gateway.domain.agency import Agency, check_organ_id
 from gateway.domain.audit import AuditAction
 from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.service import adapters
-from gateway.service.context import Services
+from gateway.service.services import Services
 
 
 def add_agency(

@@ -15,7 +15,7 @@ from datetime import datetime
 from gateway.domain.audit import AuditAction
 from gateway.domain.delivery import FINAL, DeliveryState
 from gateway.errors import Conflict, ErrorCode, NotFound
-from gateway.service.context import Services
+from gateway.service.services import Services
 from gateway.store.base import new_id
 from gateway.store.dead_letters import DeadLetterRecord
 from gateway.store.uow import UnitOfWork

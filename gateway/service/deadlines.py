@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from gateway.domain.audit import AuditAction
 from gateway.domain.deadlines import ClockPolicy, DeadlineEventKind, reminder_at
-from gateway.service.context import Services
+from gateway.service.services import Services
 
 
 @dataclass

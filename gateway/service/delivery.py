@@ -20,7 +20,7 @@ from gateway.domain.audit import AuditAction
 from gateway.domain.calendar import deadline_from
 from gateway.domain.deadlines import ClockStart
 from gateway.domain.delivery import FINAL, Delivery, DeliveryState, compute_backoff
-from gateway.domain.documents import Receipt
+from gateway.domain.documents import Receipt, sha256_hex
 from gateway.errors import (
     DeliveryError,
     ErrorCode,
@@ -30,9 +30,9 @@ from gateway.errors import (
     TransientDeliveryError,
 )
 from gateway.service import dead_letters
-from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
 from gateway.service.receipts import check_agency_receipt, keep_agency_receipt
+from gateway.service.services import Services
 from gateway.store.agencies import AdapterRecord
 from gateway.store.documents import StoredDocument
 from gateway.store.exchanges import Exchange

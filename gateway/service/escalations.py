@@ -30,7 +30,7 @@ from gateway.domain.escalation import (
 )
 from gateway.domain.petition import Petition
 from gateway.errors import InputInvalid, NotFound
-from gateway.service.context import Services
+from gateway.service.services import Services
 from gateway.store.petitions import CaseRecord
 from gateway.store.uow import UnitOfWork
 from schemas import edxml, xml

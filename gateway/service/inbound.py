@@ -31,7 +31,7 @@ from gateway.domain.case import (
     apply_status,
     withdraw_reply,
 )
-from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode
+from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode, sha256_hex
 from gateway.domain.timestamps import TimeWindow, instant
 from gateway.errors import (
     Conflict,
@@ -42,13 +42,13 @@ from gateway.errors import (
     SchemaRejected,
     StoreConflict,
 )
-from gateway.service.context import Services, sha256_hex
 from gateway.service.deadlines import clock_policy
 from gateway.service.escalations import check_disagreement, record_return
 from gateway.service.recall import answer_change, case_for_request
 from gateway.service.receipts import issue_receipt
 from gateway.service.rejections import reject
 from gateway.service.routing import refresh_petition_status
+from gateway.service.services import Services
 from gateway.service.verification import parse_inbound, verify_inbound
 from gateway.store.base import new_id
 from gateway.store.documents import StoredDocument

@@ -13,10 +13,11 @@ from typing import Any
 
 from gateway.domain.audit import AuditAction
 from gateway.domain.delivery import DeliveryState
+from gateway.domain.documents import sha256_hex
 from gateway.errors import Forbidden, NotFound, Unauthorized
-from gateway.service.context import Services, sha256_hex
 from gateway.service.delivery import _start_clock
 from gateway.service.receipts import keep_agency_receipt, verify_agency_receipt
+from gateway.service.services import Services
 from gateway.service.signatures import flagged_legacy
 from gateway.store.documents import StoredDocument
 

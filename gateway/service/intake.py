@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from gateway.domain.audit import AuditAction
 from gateway.domain.petition import Category, Petition, Petitioner, nfc
 from gateway.errors import IdempotencyConflict, InputInvalid, StoreConflict
-from gateway.service.context import Services
 from gateway.service.escalations import check_repeat, detect_repeat
 from gateway.service.routing import route_by_configured_rules, route_in
+from gateway.service.services import Services
 from gateway.store.base import new_id
 
 MAX_TITLE = 500

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.domain.deadlines import elapsed_working_days
-from gateway.service.context import Services
+from gateway.service.services import Services
 from gateway.store.deadlines import OPEN_STATES
 from gateway.store.petitions import CaseRecord, PetitionRecord
 from gateway.store.uow import UnitOfWork

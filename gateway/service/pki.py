@@ -13,7 +13,7 @@ from datetime import datetime
 from gateway.domain.agency import check_organ_id
 from gateway.domain.audit import AuditAction
 from gateway.errors import ErrorCode, InputInvalid, NotFound
-from gateway.service.context import Services
+from gateway.service.services import Services
 from gateway.service.verification import Inbound, parse_inbound, verify_inbound
 from signing import DevPki
 from signing.certificates import CertificateDirectory, CertificateEntry, CertificateStatus

@@ -1,5 +1,5 @@
 """The small policies the use cases follow, built once from the settings by
-``gateway.bootstrap`` and held by :class:`~gateway.service.context.Services`.
+``gateway.bootstrap`` and held by :class:`~gateway.service.services.Services`.
 
 A use case reads the policy it follows, never the whole ``Settings``: what it depends on is then
 visible, and a test that changes a setting changes it through bootstrap, so the policy follows.

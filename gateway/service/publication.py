@@ -11,8 +11,8 @@ from __future__ import annotations
 from gateway.domain.audit import AuditAction
 from gateway.domain.case import CaseState, can_move, move
 from gateway.errors import IllegalTransition, NotFound
-from gateway.service.context import Services
 from gateway.service.routing import refresh_petition_status
+from gateway.service.services import Services
 
 
 def publish_petition(svc: Services, petition_id: str, *, actor: str) -> list[int]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.errors import NotFound
-from gateway.service.context import Services
 from gateway.service.lifecycle_views import filtered_ids, lifecycle_view
+from gateway.service.services import Services
 from gateway.store.documents import StoredDocument
 from gateway.store.petitions import CaseRecord, PetitionRecord
 from gateway.store.uow import UnitOfWork

@@ -16,10 +16,10 @@ from datetime import datetime
 from gateway.domain.audit import AuditAction
 from gateway.domain.case import CaseState, Outcome, revoke
 from gateway.domain.delivery import Delivery, DeliveryState
-from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode
+from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode, sha256_hex
 from gateway.errors import IllegalTransition, InputInvalid, NotFound
-from gateway.service.context import Services, sha256_hex
 from gateway.service.routing import NOTATION, _transfer_edoc, refresh_petition_status
+from gateway.service.services import Services
 from gateway.store.base import new_id
 from gateway.store.documents import StoredDocument
 from gateway.store.petitions import CaseRecord

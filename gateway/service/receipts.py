@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from gateway.domain.audit import AuditAction
-from gateway.domain.documents import DocumentKind, Receipt, ReceiptOutcome
+from gateway.domain.documents import DocumentKind, Receipt, ReceiptOutcome, sha256_hex
 from gateway.errors import GatewayError, PermanentDeliveryError, ReceiptRejected
-from gateway.service.context import Services, sha256_hex
+from gateway.service.services import Services
 from gateway.service.signatures import look_up_legacy, verify_signed
 from gateway.store.base import new_id
 from gateway.store.documents import StoredDocument

@@ -17,9 +17,9 @@ import re
 from lxml import etree
 
 from gateway.domain.audit import AuditAction
-from gateway.domain.documents import Receipt, ReceiptOutcome
+from gateway.domain.documents import Receipt, ReceiptOutcome, sha256_hex
 from gateway.errors import Rejected
-from gateway.service.context import Services, sha256_hex
+from gateway.service.services import Services
 from gateway.service.verification import claimed_sender
 from gateway.store.base import new_id
 from schemas import edxml

@@ -15,13 +15,13 @@ from gateway.domain.audit import AuditAction
 from gateway.domain.calendar import deadline_from
 from gateway.domain.case import RANK, CaseState
 from gateway.domain.delivery import Delivery, DeliveryState
-from gateway.domain.documents import BusinessDocType, DocumentKind
+from gateway.domain.documents import BusinessDocType, DocumentKind, sha256_hex
 from gateway.domain.petition import Petition
 from gateway.domain.routing_rules import route_by_rules
 from gateway.errors import Conflict, ErrorCode, NotFound
 from gateway.routing_rules_source import rules_from_file
-from gateway.service.context import Services, sha256_hex
 from gateway.service.escalations import note_reroute
+from gateway.service.services import Services
 from gateway.store.base import new_id
 from gateway.store.documents import StoredDocument
 from gateway.store.uow import UnitOfWork

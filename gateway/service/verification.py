@@ -18,7 +18,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from gateway.service.context import Services
+from gateway.service.services import Services
 from gateway.service.signatures import look_up_legacy, verify_signed
 from schemas import edxml, xml
 from schemas.xml import XmlLimits

@@ -8,9 +8,9 @@ import uuid
 from pathlib import Path
 
 from gateway.domain.delivery import Delivery
-from gateway.service.context import Services
 from gateway.service.delivery import Result, deliver
 from gateway.service.intake import submit_petition
+from gateway.service.services import Services
 from gateway.simulator.agency import Behaviour, SimulatedAgency
 from gateway.transport.base import Message, outbound_queue
 from signing import DevPki, TrustStore, Verifier, XmlSigner, load_key_pair

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from gateway.service.admin import add_agency
-from gateway.service.context import Services
 from gateway.service.intake import submit_petition
+from gateway.service.services import Services
 from gateway.store import tables as t
 from gateway.store.audit_log import APPEND_ONLY_TABLES
 from tests.conftest import AGENCY_A, AGENCY_B, new_petition

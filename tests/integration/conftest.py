@@ -13,7 +13,7 @@ from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.runtime.up import Running, start
 from gateway.service.admin import add_agency
-from gateway.service.context import Services
+from gateway.service.services import Services
 from tests.conftest import OPERATOR
 from tests.helpers import no_server_errors
 

@@ -22,9 +22,9 @@ from gateway.domain.documents import BusinessDocType, ReceiptOutcome, StatusCode
 from gateway.errors import ErrorCode, Rejected
 from gateway.runtime.up import Running, start
 from gateway.service.admin import add_agency
-from gateway.service.context import Services
 from gateway.service.inbound import accept_document
 from gateway.service.intake import submit_petition
+from gateway.service.services import Services
 from gateway.service.signatures import verify_signed
 from gateway.store import tables as t
 from schemas import edxml, xml

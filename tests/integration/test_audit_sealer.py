@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from gateway.service.audit.seal import AuditSealer
 from gateway.service.audit.verify import verify_trail
-from gateway.service.context import Services
+from gateway.service.services import Services
 from tests.helpers import wait_until
 
 

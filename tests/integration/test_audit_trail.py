@@ -18,7 +18,7 @@ from gateway.domain.audit import event_hash
 from gateway.errors import ErrorCode
 from gateway.service.audit.seal import seal_now
 from gateway.service.audit.verify import verify_trail
-from gateway.service.context import Services
+from gateway.service.services import Services
 from tests.integration.audit_support import event_row, overwrite_event, populate, tampering
 
 

@@ -14,9 +14,9 @@ from gateway.bootstrap import bootstrap
 from gateway.clock import FixedClock
 from gateway.config import Settings
 from gateway.service.admin import add_agency
-from gateway.service.context import Services
 from gateway.service.deadlines import tick_deadlines
 from gateway.service.intake import submit_petition
+from gateway.service.services import Services
 from gateway.store import tables as t
 from tests.conftest import AGENCY_A, new_petition
 from tests.helpers import query

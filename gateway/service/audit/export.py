@@ -20,7 +20,7 @@ from gateway.audit.offline import BUNDLE_NS, CHAIN, EVENTS, MANIFEST, MIMETYPE
 from gateway.domain.audit import FORMAT, AuditAction, ChainedEvent, canonical, timestamp
 from gateway.errors import NotFound
 from gateway.service.audit.seal import seal_now
-from gateway.service.context import Services
+from gateway.service.services import Services
 
 _N = f"{{{BUNDLE_NS}}}"
 

@@ -19,7 +19,7 @@ import threading
 from gateway.audit.seal_document import seal_document
 from gateway.domain.audit import SEALED, Seal, seal_due
 from gateway.errors import StoreConflict
-from gateway.service.context import Services
+from gateway.service.services import Services
 
 log = logging.getLogger("gateway.audit")
 

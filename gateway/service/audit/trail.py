@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from gateway.domain.audit import event_hash
 from gateway.errors import NotFound
 from gateway.service.audit.verify import check_document
-from gateway.service.context import Services
+from gateway.service.services import Services
 
 _SHOWN = (
     "kind",

@@ -23,7 +23,7 @@ from typing import Any
 from gateway.audit.seal_document import read_seal
 from gateway.domain.audit import GENESIS, ChainChecker, Problem, Report, Seal
 from gateway.errors import ErrorCode, GatewayError, IntegrityBroken
-from gateway.service.context import Services
+from gateway.service.services import Services
 from gateway.service.signatures import verify_signed
 from gateway.store.uow import UnitOfWork
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -26,10 +25,6 @@ from gateway.store.uow import Store
 from gateway.transport.base import Transport
 from signing import Verifier, XmlSigner
 from signing.certificates import LiveTrust
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
