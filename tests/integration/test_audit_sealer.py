@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import text
 
+from gateway.service.audit import seal as sealing
 from gateway.service.audit.seal import AuditSealer
 from gateway.service.audit.verify import verify_trail
 from gateway.service.services import Services
@@ -42,6 +42,15 @@ def test_the_loop_seals_every_n_events_and_survives_a_failed_attempt(svc, monkey
         return real_sign(root, parent)
 
     monkeypatch.setattr(svc.signer, "sign", flaky_sign)
+    polls: list[object] = []  # what each completed poll of the loop returned
+
+    def counted_seal_now(svc, **kwargs):  # type: ignore[no-untyped-def]
+        result = real_seal_now(svc, **kwargs)
+        polls.append(result)
+        return result
+
+    real_seal_now = sealing.seal_now
+    monkeypatch.setattr(sealing, "seal_now", counted_seal_now)
     stop = threading.Event()
     thread = threading.Thread(target=AuditSealer(svc, poll_seconds=0.05).run, args=(stop,))
     thread.start()
@@ -49,7 +58,8 @@ def test_the_loop_seals_every_n_events_and_survives_a_failed_attempt(svc, monkey
         record(svc, 3)
         assert wait_until(lambda: sealed_seqs(svc) == [3], what="the first seal") and failures
         record(svc, 3)  # events 5-7 (4 is the seal's own event): 3 new, not yet N
-        time.sleep(0.5)
+        seen = len(polls)  # two more polls: at least one began after these events committed
+        wait_until(lambda: len(polls) >= seen + 2, what="two polls after the new events")
         assert sealed_seqs(svc) == [3]
         record(svc, 2)  # events 8-9: 5 new
         wait_until(lambda: len(sealed_seqs(svc)) == 2, what="the seal after 5 new events")

@@ -24,11 +24,12 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 
 
 def counts(gateway) -> tuple[int, int, int]:
-    """Documents, audit events other than the rejections themselves, petitions."""
+    """Documents, audit events other than the rejections themselves and the seals of the chain
+    (the running gateway's sealer may seal at any moment), petitions."""
     business_events = (
         select(func.count())
         .select_from(t.audit_events)
-        .where(t.audit_events.c.action != "document.rejected")
+        .where(t.audit_events.c.action.not_in(("document.rejected", "audit.sealed")))
     )
     with gateway.svc.store.engine.connect() as c:
         return (
