@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from gateway.cli import common
 from gateway.cli.common import services
+
+if TYPE_CHECKING:
+    from gateway.service.services import Services
 
 
 @click.group()
@@ -117,21 +122,16 @@ def audit_seal(watch: bool) -> None:
         )
 
 
-def _watch(svc: object) -> None:
-    import signal
-    import threading
+def _watch(svc: Services) -> None:
+    from gateway.runtime.roles import start_sealer
 
-    from gateway.service.audit.seal import AuditSealer
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = common.stop_on_signal()
     click.echo("sealing the audit chain; Ctrl-C to stop")
     try:
-        AuditSealer(svc).run(stop)  # type: ignore[arg-type]
-    except KeyboardInterrupt:
-        pass
+        for thread in start_sealer(svc, stop):
+            thread.join()
     finally:
-        svc.close()  # type: ignore[attr-defined]
+        svc.close()
 
 
 @audit.command("export")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,3 +39,11 @@ def open_services() -> Iterator[Services]:
         yield svc
     finally:
         svc.close()
+
+
+def stop_on_signal() -> threading.Event:
+    """An event set by SIGTERM or Ctrl-C: what a long-running role command waits on."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import signal
 import tempfile
-import threading
 from pathlib import Path
 
 import click
 
 from gateway.cli import common
 from gateway.config import Settings
-
-
-def _wait_for_signal() -> threading.Event:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    return stop
-
 
 port_option = click.option(
     "--port",
@@ -116,7 +106,7 @@ def api(port: int | None, verbose: bool) -> None:
 
     configure_logging(verbose)
     svc = bootstrap(common.settings(port))
-    stop = _wait_for_signal()
+    stop = common.stop_on_signal()
     server = start_api(svc)
     click.echo(
         f"API on {server.url} (operator token: {token_source(svc.settings)}); Ctrl-C to stop"
@@ -142,7 +132,7 @@ def worker(threads: int | None, verbose: bool) -> None:
 
     configure_logging(verbose)
     svc = bootstrap(common.settings())
-    stop = _wait_for_signal()
+    stop = common.stop_on_signal()
     workers = start_workers(svc, stop, threads)
     click.echo(f"worker running with {len(workers)} threads; Ctrl-C to stop")
     stop.wait()
@@ -161,7 +151,7 @@ def relay(verbose: bool) -> None:
 
     configure_logging(verbose)
     svc = bootstrap(common.settings())
-    stop = _wait_for_signal()
+    stop = common.stop_on_signal()
     for thread in start_relay(svc, stop):
         thread.join()
     svc.close()
@@ -294,7 +284,7 @@ def simulate_agency(
         ),
         gateway_organ_id=config.organ_id,
     )
-    stop = _wait_for_signal()
+    stop = common.stop_on_signal()
     with serve(simulator, protocol, port=port, token=token, stop=stop) as where:
         click.echo(
             f"simulated agency {organ_id} ({protocol}) {where}, pushing to {simulator.gateway_url}"

@@ -12,26 +12,23 @@ from gateway.cli import common
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
 def scheduler(once: bool, verbose: bool) -> None:
     """Emit OVERDUE events and reminders as deadlines come due (safe to run several at once)."""
-    import signal
-    import threading
-
     from gateway.bootstrap import bootstrap
+    from gateway.runtime.roles import start_scheduler
     from gateway.runtime.scheduler import DeadlineScheduler
     from gateway.runtime.up import configure_logging
 
     configure_logging(verbose)
     svc = bootstrap(common.settings())
     try:
-        runner = DeadlineScheduler(svc)
         if once:
-            tick = runner.run_once()
+            tick = DeadlineScheduler(svc).run_once()
             click.echo(f"overdue: {len(tick.overdue)}, reminders: {len(tick.reminders)}")
             return
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-        click.echo(f"scheduler running every {runner.interval:g} s; Ctrl-C to stop")
-        runner.run(stop)
+        stop = common.stop_on_signal()
+        threads = start_scheduler(svc, stop)
+        click.echo(f"scheduler running every {svc.settings.scheduler_interval:g} s; Ctrl-C to stop")
+        for thread in threads:
+            thread.join()
     finally:
         svc.close()
 
