@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-
 from adapters.registry import AdapterRegistry
 from gateway.calendar_source import calendar_from_file
 from gateway.clock import Clock, SystemClock
@@ -75,10 +73,11 @@ def keys(settings: Settings) -> tuple[KeyPair, tuple[Path, ...]]:
     return key_pair, trusted
 
 
-def make_transport(settings: Settings, engine: Engine) -> Transport:
+def make_transport(settings: Settings, store: Store) -> Transport:
+    """The transport GATEWAY_BROKER_URL names: the embedded queue lives in ``store``'s database."""
     url = settings.broker_url
     if url == "embedded":
-        return EmbeddedTransport(engine, lease_seconds=settings.lease_seconds)
+        return EmbeddedTransport(store.engine, lease_seconds=settings.lease_seconds)
     if url.startswith(("amqp://", "amqps://")):
         from gateway.transport.rabbitmq import RabbitTransport
 
@@ -99,6 +98,7 @@ def bootstrap(
     engine = make_engine(settings.db_url, busy_seconds=settings.db_busy_seconds)
     if migrate:
         upgrade(engine)
+    store = Store(engine)
     key_pair, trusted = keys(settings)
     return Services(
         settings=settings,
@@ -121,8 +121,8 @@ def bootstrap(
             every_events=settings.audit_seal_events, every_minutes=settings.audit_seal_minutes
         ),
         deadline_policy=ClockPolicy(reminder_days=settings.reminder_days),
-        store=Store(engine),
-        transport=make_transport(settings, engine),
+        store=store,
+        transport=make_transport(settings, store),
         clock=clock or SystemClock(),
         signer=XmlSigner(key_pair),
         trust=LiveTrust(certificate_directory(settings), trusted),

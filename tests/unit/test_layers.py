@@ -18,8 +18,6 @@ GATEWAY = ROOT / "gateway"
 SQL_OUTSIDE_THE_STORE = {
     # the database-backed queue is a transport that lives in the database
     "gateway/transport/embedded.py",
-    # the composition root names the engine type
-    "gateway/bootstrap.py",
 }
 RAW_CONNECTION_OUTSIDE_THE_STORE: set[str] = set()
 

@@ -41,7 +41,7 @@ def test_an_amqp_url_selects_rabbitmq_without_connecting(tmp_path):
         broker_prefetch=7,
         broker_heartbeat=11,
     )
-    transport = make_transport(settings, engine=None)  # type: ignore[arg-type]
+    transport = make_transport(settings, store=None)  # type: ignore[arg-type]
     assert isinstance(transport, RabbitTransport)
     assert transport.prefetch == 7 and transport.params.heartbeat == 11
     assert transport._thread is None  # nothing happens until it is used
@@ -50,15 +50,16 @@ def test_an_amqp_url_selects_rabbitmq_without_connecting(tmp_path):
 
 def test_the_embedded_transport_stays_the_default(tmp_path):
     from gateway.store.db import make_engine
+    from gateway.store.uow import Store
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'g.db'}")
-    assert isinstance(make_transport(Settings(home=tmp_path), engine), EmbeddedTransport)
-    engine.dispose()
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'g.db'}"))
+    assert isinstance(make_transport(Settings(home=tmp_path), store), EmbeddedTransport)
+    store.dispose()
 
 
 def test_an_unknown_broker_url_is_a_configuration_error(tmp_path):
     with pytest.raises(ConfigurationError):
-        make_transport(Settings(home=tmp_path, broker_url="kafka://x"), engine=None)  # type: ignore[arg-type]
+        make_transport(Settings(home=tmp_path, broker_url="kafka://x"), store=None)  # type: ignore[arg-type]
 
 
 def test_broker_settings_come_from_the_environment():
