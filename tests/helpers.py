@@ -58,3 +58,23 @@ def no_server_errors(response: httpx.Response) -> None:
 
 CHECKED = {"response": [no_server_errors]}
 """httpx event hooks for every test client of the API."""
+
+
+def cli_runner(env: dict[str, str]) -> Callable[..., Any]:
+    """Run `gateway …` in-process with ``env``: asserts exit 0, or exit ``code`` when given, and
+    nothing when ``ok=False``. The one way the end-to-end tests call the CLI."""
+    from click.testing import CliRunner
+
+    from gateway.cli import main
+
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True, code: int | None = None) -> Any:
+        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, result.output
+        elif ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    return run

@@ -4,30 +4,11 @@ line naming the first broken event otherwise."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine
 
 from gateway.cli import main
-
-
-@pytest.fixture
-def cli(tmp_path: Path, pki_dir: Path):
-    runner = CliRunner()
-    env = {
-        "GATEWAY_HOME": str(tmp_path),
-        "GATEWAY_PKI_DIR": str(pki_dir),
-        "GATEWAY_DATABASE_URL": "",
-    }
-
-    def run(*args: str, code: int = 0):
-        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result
-
-    return run
 
 
 def test_audit_help_touches_no_database_or_keys(tmp_path):

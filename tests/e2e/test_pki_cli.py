@@ -15,6 +15,7 @@ from gateway.domain.documents import StatusCode
 from schemas import edxml
 from signing import DevPki, XmlSigner, load_key_pair
 from tests import signer_certs
+from tests.helpers import cli_runner
 
 G17, G18 = "000.00.00.G17", "000.00.00.G18"
 
@@ -26,20 +27,14 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cli(home: Path):
-    runner = CliRunner()
-    env = {
-        "GATEWAY_HOME": str(home),
-        "GATEWAY_PKI_DIR": str(home / "pki"),
-        "GATEWAY_DATABASE_URL": "",
-        "GATEWAY_CRL_DIR": "",
-    }
-
-    def run(*args: str, ok: bool = True):
-        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
+    run = cli_runner(
+        {
+            "GATEWAY_HOME": str(home),
+            "GATEWAY_PKI_DIR": str(home / "pki"),
+            "GATEWAY_DATABASE_URL": "",
+            "GATEWAY_CRL_DIR": "",
+        }
+    )
     run("pki", "init")
     run("pki", "issue", G17, "--name", "Bộ Xây dựng")
     run("agency", "add", G17, "--name", "Bộ Xây dựng")
