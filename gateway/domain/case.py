@@ -50,7 +50,7 @@ RANK: dict[CaseState, int] = {
 }
 
 _HANDLING = {CaseState.ACCEPTED, CaseState.ASSIGNED, CaseState.PROCESSING}
-_REVOCABLE = frozenset(
+AWAITING_AGENCY = frozenset(
     {
         CaseState.TRANSFERRED,
         CaseState.ARRIVED,
@@ -60,6 +60,10 @@ _REVOCABLE = frozenset(
         CaseState.FINISHED,
     }
 )
+"""Cases whose agency still owes an answer: their deadline runs, and VPCP may still recall,
+update or replace the transfer. (A case reopened by a repeat petition waits for VPCP's decision
+on the escalation instead: its old deadline does not run.)"""
+_REVOCABLE = AWAITING_AGENCY
 
 TRANSITIONS: dict[CaseState, frozenset[CaseState]] = {
     CaseState.TRANSFERRED: frozenset(

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.domain.case import AWAITING_AGENCY
 from gateway.domain.deadlines import elapsed_working_days
 from gateway.service.services import Services
-from gateway.store.deadlines import OPEN_STATES
 from gateway.store.petitions import CaseRecord, PetitionRecord
 from gateway.store.uow import UnitOfWork
 
@@ -27,7 +27,7 @@ def case_clock(
         "clock_start_at": record.clock_start_at.isoformat() if record.clock_start_at else None,
         "due_at": record.due_at.isoformat() if record.due_at else None,
         "overdue": any(e.kind == "overdue" and e.due_at == record.due_at for e in mine)
-        and case.state in OPEN_STATES,
+        and case.state in AWAITING_AGENCY,
         "first_receipt_at": first_receipt.isoformat() if first_receipt else None,
         "agency_working_days": (
             elapsed_working_days(svc.calendar, first_receipt, now, svc.zone)

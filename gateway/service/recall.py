@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from gateway.domain.audit import AuditAction
-from gateway.domain.case import CaseState, Outcome, revoke
+from gateway.domain.case import AWAITING_AGENCY, Outcome, revoke
 from gateway.domain.delivery import Delivery, DeliveryState
 from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode, sha256_hex
 from gateway.errors import IllegalTransition, InputInvalid, NotFound
@@ -32,16 +32,7 @@ ACTIONS = {
     "update": BusinessDocType.UPDATE,
     "replace": BusinessDocType.REPLACE,
 }
-PENDING_ANSWER = frozenset(
-    {
-        CaseState.TRANSFERRED,
-        CaseState.ARRIVED,
-        CaseState.ACCEPTED,
-        CaseState.ASSIGNED,
-        CaseState.PROCESSING,
-        CaseState.FINISHED,
-    }
-)
+PENDING_ANSWER = AWAITING_AGENCY
 
 
 def request_change(

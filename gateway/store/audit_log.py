@@ -159,20 +159,6 @@ _CHAIN_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class AuditEvent:
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    petition_id: str | None
-    case_id: int | None
-    document_id: str | None
-    organ_id: str | None
-    sha256: str | None
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class DocumentDigest:
     """A stored document as verification re-checks it: its exact bytes and recorded SHA-256."""
 
@@ -237,28 +223,10 @@ class AuditRepository:
             query = query.where(t.audit_events.c.seq <= to_seq)
         return int(self.c.execute(query).scalar_one())
 
-    def for_petition(self, petition_id: str) -> list[AuditEvent]:
+    def for_petition(self, petition_id: str) -> list[ChainedEvent]:
         """The events that name ``petition_id`` itself, oldest first."""
-        rows = self.c.execute(
-            select(t.audit_events)
-            .where(t.audit_events.c.petition_id == petition_id)
-            .order_by(t.audit_events.c.seq)
-        )
-        return [
-            AuditEvent(
-                row.seq,
-                row.at,
-                row.actor,
-                row.action,
-                row.petition_id,
-                row.case_id,
-                row.document_id,
-                row.organ_id,
-                row.sha256,
-                row.details,
-            )
-            for row in rows
-        ]
+        query = select(*_CHAIN_COLUMNS).where(_e.c.petition_id == petition_id).order_by(_e.c.seq)
+        return [ChainedEvent(*tuple(row)) for row in self.c.execute(query)]
 
     def stream(
         self, *, from_seq: int | None = None, to_seq: int | None = None, batch: int = 20_000

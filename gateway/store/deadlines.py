@@ -7,21 +7,10 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, exists, select
 
-from gateway.domain.case import CaseState
+from gateway.domain.case import AWAITING_AGENCY
 from gateway.store import tables as t
 from gateway.store.base import _Repository
 from gateway.store.petitions import CaseRecord, case_record
-
-OPEN_STATES = (
-    CaseState.TRANSFERRED,
-    CaseState.ARRIVED,
-    CaseState.ACCEPTED,
-    CaseState.ASSIGNED,
-    CaseState.PROCESSING,
-    CaseState.FINISHED,
-)
-"""Cases whose agency still owes handling information: the deadline runs. (A case reopened by
-a repeat petition waits for VPCP's decision on the escalation: its old deadline does not run.)"""
 
 
 @dataclass(frozen=True)
@@ -51,7 +40,7 @@ class DeadlineRepository(_Repository):
         rows = self.c.execute(
             select(t.cases)
             .where(
-                t.cases.c.state.in_([s.value for s in OPEN_STATES]),
+                t.cases.c.state.in_([s.value for s in AWAITING_AGENCY]),
                 t.cases.c.due_at.is_not(None),
                 t.cases.c.due_at <= moment,
                 ~already,
@@ -76,7 +65,7 @@ class DeadlineRepository(_Repository):
         rows = self.c.execute(
             select(t.cases)
             .where(
-                t.cases.c.state.in_([s.value for s in OPEN_STATES]),
+                t.cases.c.state.in_([s.value for s in AWAITING_AGENCY]),
                 t.cases.c.due_at > due_after,
                 t.cases.c.due_at <= due_before,
                 ~sent,
@@ -135,7 +124,7 @@ class DeadlineRepository(_Repository):
                     t.deadline_events.c.kind == "overdue",
                 ),
             )
-            .where(t.cases.c.state.in_([s.value for s in OPEN_STATES]))
+            .where(t.cases.c.state.in_([s.value for s in AWAITING_AGENCY]))
             .limit(limit)
         )
         return [r[0] for r in rows]
