@@ -8,7 +8,7 @@ from gateway.domain.audit import AuditAction
 from gateway.domain.documents import DocumentKind, Receipt, ReceiptOutcome, sha256_hex
 from gateway.errors import GatewayError, PermanentDeliveryError, ReceiptRejected
 from gateway.service.services import Services
-from gateway.service.signatures import look_up_legacy, verify_signed
+from gateway.service.signatures import legacy_lookup, verify_signed
 from gateway.store.base import new_id
 from gateway.store.documents import StoredDocument
 from gateway.store.uow import UnitOfWork
@@ -92,7 +92,7 @@ def verify_agency_receipt(
     with a plain acknowledgement; it is still kept as evidence).
 
     ``legacy``: whether the agency is flagged legacy (SHA-1 signatures accepted), for a caller
-    that has read it already; None looks it up before the signature is checked.
+    that has read it already; None reads it, only if the receipt is signed with SHA-1.
 
     Raises:
         ReceiptRejected(RECEIPT_MISMATCH): a receipt that names another document or another
@@ -107,10 +107,13 @@ def verify_agency_receipt(
         return None
     if root.tag != "{urn:vn:gov:vpcp:pakn:receipt:1}Receipt":
         return None
-    if legacy is None:
-        legacy = look_up_legacy(svc.store, organ_id)
     try:
-        verified = verify_signed(svc.trust, root, organ_id, legacy=legacy)
+        verified = verify_signed(
+            svc.trust,
+            root,
+            organ_id,
+            legacy=legacy_lookup(svc.store, organ_id) if legacy is None else legacy,
+        )
         receipt = decode_receipt(verified.signed_root)
     except GatewayError as e:
         raise ReceiptRejected(f"the agency's receipt is not acceptable: {e}") from e

@@ -5,13 +5,15 @@ SIGNATURE_ALGORITHM_REFUSED (an RSA-SHA1 signature), and only for an agency flag
 e-office software), does the permissive one run. The signer's certificate is then bound to the
 organ the document comes from.
 
-Whether an agency is flagged legacy is known before a signature is checked: a caller that has a
-unit of work open reads it there (:func:`flagged_legacy`); the others look it up first
-(:func:`look_up_legacy`). Nothing here opens a unit of work in the middle of a check.
+Whether an agency is flagged legacy is the caller's to say: one that has a unit of work open
+reads it there (:func:`flagged_legacy`); the others pass a lookup (:func:`legacy_lookup`) that
+runs only after the strict verifier has refused a SHA-1 signature, so the common SHA-2 document
+costs no database read. Nothing here opens a unit of work of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from lxml import etree
@@ -27,15 +29,16 @@ def verify_signed(
     root: etree._Element | bytes,
     organ_id: str | None,
     *,
-    legacy: bool,
+    legacy: bool | Callable[[], bool],
     at: datetime | None = None,
 ) -> VerifiedDocument:
     """Verify a document that says it comes from ``organ_id``, and bind its signer to it.
 
     ``legacy``: ``organ_id`` is an agency flagged legacy, whose RSA-SHA1 signatures are
-    accepted. ``organ_id=None`` verifies without binding (the caller binds once it has read the
-    signed content). The certificate must be valid at ``at`` (default: now). The verifiers are
-    the live ones (``trust`` follows `gateway pki import` without a restart).
+    accepted — or a lookup that says so, asked only when the strict verifier refused SHA-1.
+    ``organ_id=None`` verifies without binding (the caller binds once it has read the signed
+    content). The certificate must be valid at ``at`` (default: now). The verifiers are the live
+    ones (``trust`` follows `gateway pki import` without a restart).
 
     Raises:
         SignatureRejected: any SIGNATURE_* / CERT_* code.
@@ -44,7 +47,9 @@ def verify_signed(
     try:
         verified = verifiers.strict.verify(root, at=at)
     except SignatureRejected as e:
-        if e.code != ErrorCode.SIGNATURE_ALGORITHM_REFUSED or not legacy:
+        if e.code != ErrorCode.SIGNATURE_ALGORITHM_REFUSED:
+            raise
+        if not (legacy() if callable(legacy) else legacy):
             raise
         verified = verifiers.legacy.verify(root, at=at)
     if organ_id is not None:
@@ -60,10 +65,14 @@ def flagged_legacy(uow: UnitOfWork, organ_id: str | None) -> bool:
     return agency is not None and agency.legacy_sha1
 
 
-def look_up_legacy(store: Store, organ_id: str | None) -> bool:
-    """:func:`flagged_legacy`, read in a short unit of work of its own — for a caller that has
-    none open, before it verifies a signature."""
-    if not organ_id:
-        return False
-    with store.unit_of_work() as uow:
-        return flagged_legacy(uow, organ_id)
+def legacy_lookup(store: Store, organ_id: str | None) -> Callable[[], bool]:
+    """:func:`flagged_legacy` in a short unit of work of its own, for a caller that has none
+    open; :func:`verify_signed` asks it only for a SHA-1 signature."""
+
+    def lookup() -> bool:
+        if not organ_id:
+            return False
+        with store.unit_of_work() as uow:
+            return flagged_legacy(uow, organ_id)
+
+    return lookup

@@ -19,7 +19,7 @@ from datetime import datetime
 from lxml import etree
 
 from gateway.service.services import Services
-from gateway.service.signatures import look_up_legacy, verify_signed
+from gateway.service.signatures import legacy_lookup, verify_signed
 from schemas import edxml, xml
 from schemas.xml import XmlLimits
 from signing import VerifiedDocument
@@ -33,7 +33,7 @@ _FROM = (
 @dataclass(frozen=True)
 class Inbound:
     """A document that passed every check made before anything is stored (of the database, only
-    the claimed sender's legacy flag is read)."""
+    the claimed sender's legacy flag, and only for a SHA-1 signature)."""
 
     verified: VerifiedDocument
     package: edxml.Edoc | edxml.StatusPackage
@@ -70,7 +70,7 @@ def verify_inbound(svc: Services, root: etree._Element, *, at: datetime | None =
     """
     at = at or svc.clock.now()
     claimed = claimed_sender(root)
-    legacy = look_up_legacy(svc.store, claimed)  # before the check, never in the middle of it
+    legacy = legacy_lookup(svc.store, claimed)  # read only for a SHA-1 signature
     verified = verify_signed(svc.trust, root, claimed, legacy=legacy, at=at)
     package = edxml.decode(verified.signed_root)  # read only what the signature covers
     verified.require_organ(package.from_.organ_id)
