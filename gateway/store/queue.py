@@ -7,7 +7,6 @@ Claiming, leasing, acknowledging and dead-lettering belong to the embedded trans
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -31,10 +30,6 @@ class Enqueued(Protocol):
 
 
 class QueueRepository(_Repository):
-    def add(self, queue: str, body: bytes, *, message_id: str, at: datetime) -> None:
-        """Enqueue one message, available at once."""
-        self.add_all([_Message(queue, body, message_id)], at=at)
-
     def add_all(self, messages: Sequence[Enqueued], *, at: datetime) -> None:
         """Enqueue messages, available at once, in one statement."""
         if not messages:
@@ -54,10 +49,3 @@ class QueueRepository(_Repository):
                 for m in messages
             ],
         )
-
-
-@dataclass(frozen=True)
-class _Message:
-    queue: str
-    body: bytes
-    message_id: str
