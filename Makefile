@@ -39,11 +39,17 @@ bench: $(STAMP) services  ## benchmarks (print ratios against an in-run baseline
 	$(BIN)/pip install --quiet -e '.[bench]' || echo "python-xmlsec did not install (needs libxmlsec1-dev, pkg-config): benchmarks run without it" >&2
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
-system-deps:  ## Debian packages the tests use (xmlsec1)
-	@command -v xmlsec1 >/dev/null 2>&1 || { \
-	  echo "installing xmlsec1 (Debian package)"; \
-	  (apt-get update -qq && apt-get install -y -qq xmlsec1) >/dev/null || \
-	  { echo "could not install xmlsec1; run: apt-get install -y xmlsec1" >&2; exit 1; }; }
+system-deps:  ## Debian packages the tests use (xmlsec1, chromium, poppler-utils, DejaVu fonts)
+	@missing=""; \
+	command -v xmlsec1 >/dev/null 2>&1 || missing="$$missing xmlsec1"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdfsig >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  (apt-get update -qq && apt-get install -y -qq $$missing) >/dev/null || \
+	  { echo "could not install:$$missing; run: apt-get install -y$$missing" >&2; exit 1; }; \
+	fi
 
 services:  ## start PostgreSQL and RabbitMQ when they are down
 	@./.ci/services

@@ -371,3 +371,56 @@ dead_letters = Table(
     Column("replay_message_id", String(36)),
     Index("ix_dead_letters_open", "replayed_at", "id"),
 )
+
+# -- reports and publication (migration 0009) ---------------------------------------------------
+
+issued_reports = Table(
+    "issued_reports",
+    metadata,
+    Column("report_id", String(36), primary_key=True),
+    Column("quarter", String(8), nullable=False),  # 2026Q3
+    Column("kind", String(16), nullable=False),  # report | press
+    Column("format", String(8), nullable=False),  # pdf | html | csv | xlsx | json
+    Column("media_type", String(128), nullable=False),
+    Column("body", LargeBinary, nullable=False),  # the exact bytes issued (a PDF signed inside)
+    Column("sha256", String(64), nullable=False),
+    Column("manifest", LargeBinary),  # the signed manifest of the digests (machine formats)
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    UniqueConstraint("quarter", "kind", "format"),
+)
+
+useful_marks = Table(
+    "useful_marks",
+    metadata,
+    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), primary_key=True),
+    Column("marked_at", UtcDateTime, nullable=False),
+    Column("marked_by", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+public_replies = Table(
+    "public_replies",
+    metadata,
+    # one row per published case: what the public pages show, masked for personal data when it
+    # was published; the public pages read nothing else
+    Column(
+        "case_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("cases.case_id"),
+        primary_key=True,
+    ),
+    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False),
+    Column("organ_id", String(64), nullable=False, index=True),
+    Column("category", String(16), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("reply_text", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("replied_at", UtcDateTime, nullable=False),
+    Column("reply_document_id", String(36), nullable=False),
+    Column("reply_sha256", String(64), nullable=False),  # of the agency's signed original
+    Column("signed_by", String(255), nullable=False),
+    Column("published_at", UtcDateTime, nullable=False, index=True),
+    Column("published_by", String(64), nullable=False),
+)
