@@ -14,6 +14,7 @@ from gateway.calendar_source import calendar_from_file
 from gateway.clock import Clock, SystemClock
 from gateway.config import Settings
 from gateway.domain.deadlines import ClockPolicy
+from gateway.domain.reports import Thresholds
 from gateway.errors import ConfigurationError, SignatureRejected
 from gateway.service.policies import (
     DeliveryPolicy,
@@ -121,6 +122,12 @@ def bootstrap(
             every_events=settings.audit_seal_events, every_minutes=settings.audit_seal_minutes
         ),
         deadline_policy=ClockPolicy(reminder_days=settings.reminder_days),
+        report_thresholds=Thresholds(
+            min_petitions=settings.report_min_petitions,
+            named_below=settings.report_named_below,
+            commended_from=settings.report_commended_from,
+            silent_named_from=settings.report_silent_named_from,
+        ),
         store=store,
         transport=make_transport(settings, store),
         clock=clock or SystemClock(),

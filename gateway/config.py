@@ -98,6 +98,14 @@ class Settings:
     portals: tuple[str, ...] = ("nguoidan", "doanhnghiep", "cli")
     """The petition portals a petition may come from (Cổng DVC người dân / doanh nghiệp)."""
     clock_skew_seconds: int = 300
+    report_min_petitions: int = 10
+    """Quarterly reports rank (name or commend) an agency only with this many petitions due."""
+    report_named_below: float = 0.60
+    """Named when even the upper confidence bound of its on-time rate is below this."""
+    report_commended_from: float = 0.85
+    """Commended when even the lower confidence bound of its on-time rate reaches this."""
+    report_silent_named_from: int = 5
+    """Named as evasive with this many cases silent for more than the period."""
     """How far an agency's clock may be off ours: its timestamps must lie within
     [petition received - skew, now + skew] (gateway.domain.timestamps)."""
 
@@ -187,6 +195,20 @@ class Settings:
             db_busy_seconds=number("DB_BUSY_SECONDS", float, base.db_busy_seconds),
             portals=_portals(get("PORTALS"), base.portals),
             clock_skew_seconds=int(number("CLOCK_SKEW_SECONDS", int, base.clock_skew_seconds)),
+            report_min_petitions=_positive(
+                "REPORT_MIN_PETITIONS", get("REPORT_MIN_PETITIONS"), base.report_min_petitions
+            ),
+            report_named_below=_fraction(
+                "REPORT_NAMED_BELOW", get("REPORT_NAMED_BELOW"), base.report_named_below
+            ),
+            report_commended_from=_fraction(
+                "REPORT_COMMENDED_FROM", get("REPORT_COMMENDED_FROM"), base.report_commended_from
+            ),
+            report_silent_named_from=_positive(
+                "REPORT_SILENT_NAMED_FROM",
+                get("REPORT_SILENT_NAMED_FROM"),
+                base.report_silent_named_from,
+            ),
         )
 
 
@@ -204,6 +226,14 @@ def _reminder_days(raw: str | None, default: int) -> int:
         return default
     if not raw.isdigit() or int(raw) > 19:
         raise ConfigurationError(f"GATEWAY_REMINDER_DAYS={raw!r}: a whole number 0–19")
+    return int(raw)
+
+
+def _positive(name: str, raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError(f"GATEWAY_{name}={raw!r}: a whole number, at least 1")
     return int(raw)
 
 

@@ -83,12 +83,15 @@ class AuditAction(StrEnum):
     MESSAGE_DEAD_LETTERED = "message.dead_lettered"
 
     PETITION_ESCALATED = "petition.escalated"
+    PETITION_MARKED_USEFUL = "petition.marked_useful"
     PETITION_RECEIVED = "petition.received"
     PETITION_REROUTED = "petition.rerouted"
     PETITION_ROUTED = "petition.routed"
     PETITION_RULE_MATCHED = "petition.rule_matched"
 
     RECEIPT_ISSUED = "receipt.issued"
+
+    REPORT_ISSUED = "report.issued"
 
 
 SEALED = AuditAction.AUDIT_SEALED

@@ -12,6 +12,7 @@ from gateway.clock import Clock
 from gateway.config import Settings
 from gateway.domain.calendar import WorkingCalendar
 from gateway.domain.deadlines import ClockPolicy
+from gateway.domain.reports import Thresholds
 from gateway.service.policies import (
     DeliveryPolicy,
     Identity,
@@ -42,6 +43,8 @@ class Services:
     seal_policy: SealPolicy
     deadline_policy: ClockPolicy
     """The case clock: the directive's defaults, with the configured reminder."""
+    report_thresholds: Thresholds
+    """Who quarterly reports name and commend."""
     store: Store
     clock: Clock
     signer: XmlSigner
@@ -54,6 +57,9 @@ class Services:
     _instances: dict[int, tuple[object, Adapter]] = field(default_factory=dict, repr=False)
     _retired: list[Adapter] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _reports: dict[object, tuple[float, object]] = field(default_factory=dict, repr=False)
+    """Computed quarterly reports (gateway.service.reports): closed quarters kept, the current
+    one for a minute."""
 
     @property
     def zone(self) -> ZoneInfo:

@@ -31,6 +31,7 @@ from gateway.store.inbox import InboxRepository
 from gateway.store.messaging import OutboxRepository, ProcessedMessageRepository
 from gateway.store.petitions import CaseRepository, PetitionRepository
 from gateway.store.queue import QueueRepository
+from gateway.store.reports import ReportRepository
 from gateway.store.returns import ReturnRepository
 from gateway.store.seals import SealRepository
 
@@ -64,6 +65,7 @@ class UnitOfWork:
         self.returns = ReturnRepository(connection)
         self.escalations = EscalationRepository(connection)
         self.identities = IdentityRepository(connection)
+        self.reports = ReportRepository(connection)
         """The petitioner-identity index (repeat petitions)."""
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
