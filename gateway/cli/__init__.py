@@ -36,7 +36,17 @@ def main() -> None:
 
 
 def _register() -> None:
-    from gateway.cli import adapters, agency, audit, calendar, petitions, pki, run, scheduler
+    from gateway.cli import (
+        adapters,
+        agency,
+        audit,
+        calendar,
+        petitions,
+        pki,
+        reports,
+        run,
+        scheduler,
+    )
 
     for command in (
         *run.COMMANDS,
@@ -47,6 +57,7 @@ def _register() -> None:
         *calendar.COMMANDS,
         *scheduler.COMMANDS,
         *audit.COMMANDS,
+        *reports.COMMANDS,
     ):
         main.add_command(command)
 

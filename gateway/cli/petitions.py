@@ -234,4 +234,16 @@ def petition_escalate(petition_id: str, reason: str, note: str) -> None:
     click.echo(f"escalated: {reason}" if new else f"already escalated: {reason}")
 
 
+@petition.command("mark-useful")
+@click.argument("petition_id")
+@click.option("--note", default="", help="Why it is useful (for operators; not published).")
+def petition_mark_useful(petition_id: str, note: str) -> None:
+    """Mark PETITION_ID as a useful contribution: the quarterly report commends it (category,
+    masked title and agencies only; never who sent it)."""
+    from gateway.service.reports import mark_useful
+
+    new = mark_useful(services(), petition_id, actor="cli", note=note)
+    click.echo("marked useful" if new else "already marked useful")
+
+
 COMMANDS = (petition,)

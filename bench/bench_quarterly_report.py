@@ -1,0 +1,184 @@
+"""Quarterly report: the time to compute the report for the seeded data set (tests/report_seed.py:
+5,000 petitions over two quarters across 25 agencies, made through the real use cases) on SQLite
+and on PostgreSQL, against a baseline measured in the same run; and the public statistics page
+under load, against a static file served by the same server.
+
+    .venv/bin/python bench/bench_quarterly_report.py [--per-quarter 2500] [--backends sqlite,postgresql]
+        [--rate 200] [--seconds 10]
+
+- report: ``quarterly_report`` on fresh services (nothing cached), best of 3; the target is
+  under 5 s on both backends;
+- baseline: reading the same events, petitions and marks from the store (the floor for any
+  computation from recorded events);
+- page: ``GET /cong-khai/thong-ke/?quy=…`` offered at a fixed rate (open loop) for ``--seconds``
+  to the API served by uvicorn in this process; p50/p99 against the same load on a static file
+  of the same server (``/cong-khai/static/style.css``); the target is p99 under 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from gateway.bootstrap import bootstrap
+from gateway.clock import FixedClock
+from gateway.config import Settings
+from gateway.service.reports import quarterly_report
+from signing import DevPki
+from tests.report_seed import seed
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def best_of(runs: int, fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def database(backend: str, home: Path) -> tuple[str, Callable[[], None]]:
+    if backend == "sqlite":
+        return f"sqlite:///{home / 'gateway.db'}", lambda: None
+    name = f"pakn_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def open_loop(client: httpx.Client, path: str, rate: float, seconds: float) -> list[float]:
+    """Latencies (s) of requests offered every 1/rate s whatever the answers (8 threads)."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = time.perf_counter()
+    total = int(rate * seconds)
+    counter = iter(range(total))
+
+    def run() -> None:
+        for i in counter:
+            due = start + i / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            response = client.get(path)
+            response.raise_for_status()
+            with lock:
+                latencies.append(time.perf_counter() - due)  # from when it was offered
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench_page(svc, quarter: str, rate: float, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from gateway.api.app import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(svc), host="127.0.0.1", port=0, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    page = f"/cong-khai/thong-ke/?quy={quarter}"
+    static = "/cong-khai/static/style.css"
+    limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=10) as client:
+        client.get(page).raise_for_status()  # warm: the closed quarter's figures are computed
+        for name, path in (("static file", static), ("statistics page", page)):
+            latencies = open_loop(client, path, rate, seconds)
+            print(
+                f"  {name:<16} {rate:.0f} req/s x {seconds:.0f} s: p50 "
+                f"{statistics.median(latencies) * 1000:6.1f} ms  p99 "
+                f"{pct(latencies, 0.99) * 1000:6.1f} ms  ({len(latencies)} requests)"
+            )
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--per-quarter", type=int, default=2500)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="pakn-bench-report-"))
+    pki = DevPki(home / "pki")
+    pki.init()
+    for backend in args.backends.split(","):
+        url, drop = database(backend, home / backend)
+        (home / backend).mkdir(exist_ok=True)
+        try:
+            settings = Settings(home=home / backend, pki_dir=home / "pki", database_url=url)
+            clock = FixedClock(datetime.now(UTC))
+            svc = bootstrap(settings, clock=clock)
+            started = time.perf_counter()
+            seeded = seed(svc, clock, pki, per_quarter=args.per_quarter)
+            print(
+                f"{backend}: seeded {len(seeded.petitions)} petitions in "
+                f"{time.perf_counter() - started:.0f} s (through the use cases)"
+            )
+            quarter = seeded.quarters[1]
+            end = quarter.end(svc.zone)
+
+            def read() -> None:
+                with svc.store.unit_of_work() as uow:
+                    uow.reports.events(before=end)
+                    uow.reports.petitions(before=end)
+                    uow.reports.useful(before=end)
+
+            def compute() -> None:
+                fresh = bootstrap(settings, clock=clock)
+                try:
+                    quarterly_report(fresh, quarter)
+                finally:
+                    fresh.close()
+
+            baseline, report = best_of(3, read), best_of(3, compute)
+            print(f"  baseline: read the recorded events      {baseline:6.2f} s")
+            print(
+                f"  report {quarter}: computed from them     {report:6.2f} s  "
+                f"({report / baseline:.1f}x the read; target < 5 s)"
+            )
+            if backend == "sqlite":
+                bench_page(svc, str(quarter), args.rate, args.seconds)
+            svc.close()
+        finally:
+            drop()
+
+
+if __name__ == "__main__":
+    main()
