@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -42,23 +43,7 @@ def report_explain(quarter: Quarter, organ_id: str, figure: str, as_json: bool) 
     with open_services() as svc:
         traced = explain(svc, quarter, organ_id, Figure(figure))
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "petition_id": c.petition_id,
-                        "case_id": c.case_id,
-                        "routed_at": c.routed_at.isoformat(),
-                        "clock_start": c.clock_start.isoformat() if c.clock_start else None,
-                        "replied_at": c.replied_at.isoformat() if c.replied_at else None,
-                        "overdue": [at.isoformat() for at in c.overdue],
-                        "state_at_end": c.state_at_end,
-                    }
-                    for c in traced
-                ],
-                indent=2,
-            )
-        )
+        click.echo(json.dumps([c.as_dict() for c in traced], indent=2, ensure_ascii=False))
         return
     click.echo(f"{quarter} {organ_id} {figure}: {len(traced)}")
     for c in traced:
@@ -68,6 +53,57 @@ def report_explain(quarter: Quarter, organ_id: str, figure: str, as_json: bool) 
             f"  {c.petition_id}  case {c.case_id}  routed {c.routed_at:%Y-%m-%d}  "
             f"replied {replied}  overdue {overdue}  state {c.state_at_end}"
         )
+
+
+@report.command("quarterly")
+@click.argument("quarter", callback=_quarter, metavar="QUARTER")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "html", "csv", "xlsx", "json"]),
+    default="pdf",
+    show_default=True,
+)
+@click.option("--press", is_flag=True, help="The one-page press summary (thông cáo báo chí).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Where to write it (default: bao-cao-QUARTER.FORMAT in the current directory).",
+)
+def report_quarterly(quarter: Quarter, fmt: str, press: bool, output: str | None) -> None:
+    """Write the quarterly report on petitions received and handled in QUARTER (e.g. 2026Q3).
+
+    A closed quarter's report is issued once (every format, the PDFs signed by the gateway's
+    key, the machine formats with a signed manifest of their digests), stored and audited;
+    asking again gives the same bytes. The current quarter's is provisional (tạm tính) and is
+    not stored."""
+    from gateway.reporting.formats import Format
+    from gateway.service.reports import file_name, report_document
+
+    kind = "press" if press else "report"
+    with open_services() as svc:
+        document = report_document(svc, quarter, Format(fmt), kind=kind, actor="cli")
+    path = Path(output or file_name(quarter, kind, Format(fmt)))
+    path.write_bytes(document.body)
+    state = "issued" if document.report_id else "provisional (the quarter has not ended)"
+    click.echo(f"{path}: {state}, {len(document.body)} bytes, sha256 {document.sha256}")
+
+
+@report.command("manifest")
+@click.argument("quarter", callback=_quarter, metavar="QUARTER")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def report_manifest(quarter: Quarter, output: str) -> None:
+    """Write the signed manifest of the digests of QUARTER's issued machine formats."""
+    from gateway.reporting.formats import Format
+    from gateway.service.reports import issued_report
+
+    with open_services() as svc:
+        document = issued_report(svc, quarter, "report", Format.JSON)
+    assert document.manifest is not None
+    Path(output).write_bytes(document.manifest)
+    click.echo(f"{output}: signed manifest of {quarter}")
 
 
 COMMANDS = (report,)

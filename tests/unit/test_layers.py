@@ -141,6 +141,12 @@ def test_adapters_never_import_the_use_cases_or_entry_points():
     assert upward_imports(ROOT / "adapters", forbidden) == {}
 
 
+def test_report_rendering_reads_no_store_and_calls_no_use_case():
+    # gateway/reporting/ turns a computed report into signed bytes, nothing more
+    forbidden = ("sqlalchemy", "gateway.store", "gateway.service", "gateway.api", "gateway.cli")
+    assert upward_imports(GATEWAY / "reporting", forbidden) == {}
+
+
 def test_offline_bundle_verification_needs_no_database():
     # gateway/audit/ holds only what needs no database: the seal document and verify_bundle
     forbidden = ("sqlalchemy", "gateway.store", "gateway.service", "gateway.bootstrap")
