@@ -102,19 +102,12 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bench_page(svc, quarter: str, rate: float, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     from gateway.api.app import create_app
+    from gateway.runtime.http import BackgroundServer
 
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(svc), host="127.0.0.1", port=0, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    page = f"/cong-khai/thong-ke/?quy={quarter}"
+    server = BackgroundServer(create_app(svc), "127.0.0.1", 0, name="bench api").start()
+    port = server.port
+    page = f"/cong-khai/thong-ke?quy={quarter}"
     static = "/cong-khai/static/style.css"
     limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=10) as client:
@@ -126,8 +119,7 @@ def bench_page(svc, quarter: str, rate: float, seconds: float) -> None:  # type:
                 f"{statistics.median(latencies) * 1000:6.1f} ms  p99 "
                 f"{pct(latencies, 0.99) * 1000:6.1f} ms  ({len(latencies)} requests)"
             )
-    server.should_exit = True
-    thread.join(timeout=10)
+    server.stop()
 
 
 def measure_report(svc: Services, settings: Settings, clock: FixedClock, quarter: Quarter) -> None:

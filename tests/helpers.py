@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
@@ -58,6 +59,22 @@ def no_server_errors(response: httpx.Response) -> None:
 
 CHECKED = {"response": [no_server_errors]}
 """httpx event hooks for every test client of the API."""
+
+
+@contextmanager
+def served(app: Any, **client_options: Any) -> Iterator[httpx.Client]:
+    """``app`` served by a real HTTP server on a free port (uvicorn on a thread, as in
+    production), and a client of it that fails the test on any unexpected 5xx."""
+    from gateway.runtime.http import BackgroundServer
+
+    server = BackgroundServer(app, "127.0.0.1", 0, name="api under test").start()
+    try:
+        with httpx.Client(
+            base_url=server.url, timeout=30, event_hooks=CHECKED, **client_options
+        ) as client:
+            yield client
+    finally:
+        server.stop()
 
 
 def cli_runner(env: dict[str, str]) -> Callable[..., Any]:

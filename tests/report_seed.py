@@ -95,6 +95,9 @@ class Seeded:
     agencies: dict[str, Profile]
     petitions: list[str] = field(default_factory=list)
     few: tuple[str, ...] = ()
+    planted: list[str] = field(default_factory=list)
+    """Personal data written into titles, contents and replies (every tenth petition), which no
+    public page, open-data file or report may show."""
 
 
 class Seeder:
@@ -108,6 +111,7 @@ class Seeder:
         self.worker = Worker(svc, svc.transport, threads=1, queue_refresh_seconds=0)
         self.signers: dict[str, XmlSigner] = {}
         self.profiles: dict[str, Profile] = {}
+        self.addressed: dict[str, str] = {}  # petition → how its reply addresses the petitioner
 
     # -- the world -----------------------------------------------------------------------------
 
@@ -179,22 +183,40 @@ class Seeder:
             routed_now = self.random.random() < 0.8
             kind = PetitionerKind.BUSINESS if n % 4 == 0 else PetitionerKind.CITIZEN
             topic = TOPICS[n % len(TOPICS)]
+            name, id_number, phone, email = (
+                f"Nguyễn Văn Gửi{n}",
+                f"{n + 1_000_000:012d}",
+                f"09{n:08d}",
+                f"p{n}@example.vn",
+            )
+            title = f"Phản ánh về {topic} (lần {n})"
+            content = (
+                f"Kính gửi cơ quan có thẩm quyền, tôi phản ánh về {topic}, hồ sơ "
+                f"mã {n:06d}, đề nghị xem xét giải quyết theo quy định."
+            )
+            if n % 10 == 0:  # personal data planted in the text, as petitioners do write it
+                spaced = f"{phone[:4]} {phone[4:7]} {phone[7:]}"
+                title = f"{title}, ông {name} gọi {spaced}"
+                content += (
+                    f" Tôi là {name}, CCCD {id_number}, nhà số {n} ngõ 12 phố Huế; điện "
+                    f"thoại +84 {phone[1:4]} {phone[4:7]} {phone[7:]}, thư {email}."
+                )
+                seeded.planted += [name, id_number, phone, spaced, email, f"nhà số {n} ngõ 12"]
             submitted = submit_petition(
                 self.svc,
                 NewPetition(
                     category=CATEGORIES[n % 3],
-                    title=f"Phản ánh về {topic} (lần {n})",
-                    content=f"Kính gửi cơ quan có thẩm quyền, tôi phản ánh về {topic}, hồ sơ "
-                    f"mã {n:06d}, đề nghị xem xét giải quyết theo quy định.",
-                    petitioner=Petitioner(
-                        kind, f"Người gửi {n}", f"{n:012d}", f"09{n:08d}", f"p{n}@example.vn"
-                    ),
+                    title=title,
+                    content=content,
+                    petitioner=Petitioner(kind, name, id_number, phone, email),
                     portal="doanhnghiep" if kind is PetitionerKind.BUSINESS else "nguoidan",
                     route_to=(organ,) if routed_now else (),
                 ),
             )
             pid = submitted.petition_id
             seeded.petitions.append(pid)
+            if n % 10 == 0:
+                self.addressed[pid] = f"ông {name} (điện thoại {phone}, thư {email})"
             if not routed_now:  # VPCP routes it itself, 1–3 working days later
                 later = self.working_day(self.clock.now(), self.random.randint(1, 3), 9)
                 self.at(later, lambda: self._route(pid, organ))
@@ -291,8 +313,9 @@ class Seeder:
             promulgation_date=now.date(),
             document_type=edxml.DocumentType(type=1, type_detail=0, type_name="Công văn"),
             subject="Trả lời phản ánh, kiến nghị",
-            content="Cơ quan đã xem xét nội dung phản ánh, kiến nghị và trả lời như sau: nội "
-            "dung đã được tiếp thu và xử lý theo quy định.",
+            content=f"Kính gửi {self.addressed.get(pid, 'ông/bà')}. Cơ quan đã xem xét nội dung "
+            "phản ánh, kiến nghị và trả lời như sau: nội dung đã được tiếp thu và xử lý theo "
+            "quy định.",
             signer=edxml.SignerInfo(
                 competence="KT. BỘ TRƯỞNG", position="Thứ trưởng", full_name="Người ký"
             ),

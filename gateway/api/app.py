@@ -20,6 +20,8 @@ from gateway.api.auth import bearer, is_operator, operator_guard, operator_token
 from gateway.api.inbox import inbox_router
 from gateway.api.limits import RequestLimits
 from gateway.api.problems import problem
+from gateway.api.public import error_page, mount_public
+from gateway.api.reports import reports_router
 from gateway.domain.case import CaseState
 from gateway.domain.petition import Category, Petitioner, PetitionerKind
 from gateway.errors import ErrorCode, GatewayError, Rejected
@@ -27,7 +29,12 @@ from gateway.service import inbox, queries
 from gateway.service.escalations import escalate_petition
 from gateway.service.inbound import accept_document
 from gateway.service.intake import NewPetition, submit_petition
-from gateway.service.publication import close_petition, publish_petition
+from gateway.service.publication import (
+    close_petition,
+    public_view,
+    publication_preview,
+    publish_petition,
+)
 from gateway.service.recall import request_change
 from gateway.service.routing import route_petition
 from gateway.service.services import Services
@@ -87,6 +94,12 @@ class EscalateIn(BaseModel):
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
+class PublishIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mask: list[Annotated[str, StringConstraints(max_length=500)]] = []
+    """Further text to hide before publication (besides the personal data the rules find)."""
+
+
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     unpublished_reason: Annotated[
@@ -113,7 +126,9 @@ def create_app(svc: Services) -> FastAPI:
     )
 
     @app.exception_handler(GatewayError)
-    async def _gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:
+    async def _gateway_error(request: Request, exc: GatewayError) -> Response:
+        if (page := error_page(request, exc.http_status, exc.code.value)) is not None:
+            return page
         if exc.http_status == 503:  # a dependency is busy or down: the client may retry
             log.warning("request deferred: %s", exc.code.value)
         elif not isinstance(exc, Rejected):
@@ -129,7 +144,9 @@ def create_app(svc: Services) -> FastAPI:
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if (page := error_page(request, 422, ErrorCode.INPUT_INVALID.value)) is not None:
+            return page
         # name the fields, never echo their values (they may be personal data)
         fields = sorted({".".join(str(p) for p in e["loc"] if p != "body") for e in exc.errors()})
         return problem(
@@ -140,8 +157,10 @@ def create_app(svc: Services) -> FastAPI:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.INPUT_INVALID
+        if (page := error_page(request, exc.status_code, code.value)) is not None:
+            return page
         return problem(exc.status_code, code.value, str(exc.detail))
 
     @app.post("/v1/petitions", status_code=201, dependencies=operator)
@@ -186,9 +205,18 @@ def create_app(svc: Services) -> FastAPI:
         }
 
     @app.post("/v1/petitions/{petition_id}/publish", dependencies=operator)
-    def post_publish(petition_id: Id) -> dict[str, Any]:
-        publish_petition(svc, petition_id, actor="api")
+    def post_publish(petition_id: Id, body: PublishIn | None = None) -> dict[str, Any]:
+        mask = tuple(body.mask) if body is not None else ()
+        publish_petition(svc, petition_id, actor="api", mask=mask)
         return queries.petition_view(svc, petition_id)
+
+    @app.get("/v1/petitions/{petition_id}/publication", dependencies=operator)
+    def get_publication(
+        petition_id: Id, mask: Annotated[list[str] | None, Query(max_length=50)] = None
+    ) -> dict[str, Any]:
+        """What publishing would show the public now (masked), one entry per replied case."""
+        preview = publication_preview(svc, petition_id, mask=tuple(mask or ()))
+        return {"petition_id": petition_id, "replies": [public_view(r) for r in preview]}
 
     @app.post("/v1/petitions/{petition_id}/close", dependencies=operator)
     def post_close(petition_id: Id, body: CloseIn | None = None) -> dict[str, Any]:
@@ -225,6 +253,8 @@ def create_app(svc: Services) -> FastAPI:
         )
 
     app.include_router(inbox_router(svc))
+    app.include_router(reports_router(svc, operator))
+    mount_public(app, svc)
 
     @app.get("/v1/documents/{document_id}")
     def get_document(document_id: Id, request: Request) -> Response:

@@ -168,11 +168,44 @@ def petition_list(
 
 @petition.command("publish")
 @click.argument("petition_id")
-def petition_publish(petition_id: str) -> None:
-    """Make PETITION_ID's replies public (công khai): its replied cases become published."""
-    from gateway.service.publication import publish_petition
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Show what the public would see (masked), and publish nothing.",
+)
+@click.option(
+    "--mask",
+    "masks",
+    multiple=True,
+    metavar="TEXT",
+    help="Further text to hide before publication, wherever it occurs (repeatable), besides "
+    "the personal data found by the rules and the petitioner's own identity.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (with --preview).")
+def petition_publish(
+    petition_id: str, preview: bool, masks: tuple[str, ...], as_json: bool
+) -> None:
+    """Make PETITION_ID's replies public (công khai): its replied cases become published, and
+    the public pages (/cong-khai/) show the title, content and reply, masked for personal data.
 
-    cases = publish_petition(services(), petition_id, actor="cli")
+    Look first with --preview; add --mask TEXT for anything else to hide."""
+    from gateway.service.publication import public_view, publication_preview, publish_petition
+
+    if preview:
+        shown = [public_view(r) for r in publication_preview(services(), petition_id, mask=masks)]
+        if as_json:
+            click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+            return
+        for r in shown:
+            click.echo(f"case {r['case_id']} ({r['organ_id']}) — as the public would see it:")
+            click.echo(f"  Tiêu đề:  {r['title']}")
+            click.echo(f"  Nội dung: {r['content']}")
+            click.echo(f"  Trả lời:  {r['reply_text']}")
+            click.echo(f"  Ký bởi {r['signed_by']}; SHA-256 {r['reply_sha256']}")
+        if not shown:
+            click.echo("nothing to publish: no replied case")
+        return
+    cases = publish_petition(services(), petition_id, actor="cli", mask=masks)
     click.echo(f"published: cases {', '.join(map(str, cases))}")
 
 

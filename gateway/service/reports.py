@@ -13,9 +13,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
+from gateway.domain import privacy
 from gateway.domain.audit import AuditAction
 from gateway.domain.deadlines import elapsed_working_days
+from gateway.domain.documents import sha256_hex
 from gateway.domain.reports import (
     CaseFact,
     Figure,
@@ -26,8 +29,13 @@ from gateway.domain.reports import (
     compute,
     fold,
 )
-from gateway.errors import InputInvalid, NotFound
+from gateway.errors import IllegalTransition, InputInvalid, NotFound
+from gateway.reporting.formats import MEDIA_TYPES, Format
+from gateway.reporting.manifest import signed_manifest
+from gateway.reporting.pdf_signature import sign_pdf
+from gateway.reporting.render import render, render_press
 from gateway.service.services import Services
+from gateway.store.reports import IssuedReport
 
 OPEN_QUARTER_SECONDS = 60.0
 """How long the current quarter's figures are reused before they are computed again."""
@@ -68,6 +76,7 @@ def _compute(svc: Services, quarter: Quarter, now: datetime) -> QuarterlyReport:
         working_days=working_days_counter(svc),
         calendar_version=svc.calendar.version,
         thresholds=svc.report_thresholds,
+        mask=privacy.mask,  # the commended contributions' titles are published
     )
 
 
@@ -101,6 +110,18 @@ class TracedCase:
     replied_at: datetime | None
     overdue: tuple[datetime, ...]
     state_at_end: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The machine form (the API's and ``report explain --json``'s)."""
+        return {
+            "petition_id": self.petition_id,
+            "case_id": self.case_id,
+            "routed_at": self.routed_at.isoformat(),
+            "clock_start": self.clock_start.isoformat() if self.clock_start else None,
+            "replied_at": self.replied_at.isoformat() if self.replied_at else None,
+            "overdue": [at.isoformat() for at in self.overdue],
+            "state_at_end": self.state_at_end,
+        }
 
 
 def explain(svc: Services, quarter: Quarter, organ_id: str, figure: Figure) -> list[TracedCase]:
@@ -152,3 +173,163 @@ def mark_useful(svc: Services, petition_id: str, *, actor: str, note: str = "") 
             )
         uow.commit()
     return marked
+
+
+# -- issued reports: rendered, signed, stored once ----------------------------------------------
+
+KINDS = ("report", "press")
+PRESS_FORMATS = (Format.PDF, Format.HTML)
+MACHINE_FORMATS = (Format.JSON, Format.CSV, Format.XLSX)
+"""The formats that come with the signed manifest of their digests."""
+
+
+def file_name(quarter: Quarter, kind: str, fmt: Format) -> str:
+    """``bao-cao-2026Q3.pdf``, ``thong-cao-bao-chi-2026Q3.pdf``."""
+    stem = "bao-cao" if kind == "report" else "thong-cao-bao-chi"
+    return f"{stem}-{quarter}.{fmt.value}"
+
+
+def report_document(
+    svc: Services, quarter: Quarter, fmt: Format, *, kind: str = "report", actor: str
+) -> IssuedReport:
+    """The report (or press summary) of ``quarter`` in ``fmt``. A closed quarter's is the one
+    issued (issuing every format the first time it is asked for: stored once, audited,
+    re-downloadable with the same bytes); the current quarter's is provisional ("tạm tính"):
+    rendered and signed now, not stored (its ``report_id`` is empty)."""
+    _check_kind(kind, fmt)
+    report = quarterly_report(svc, quarter)
+    if not report.closed:
+        at = svc.clock.now()
+        return _provisional(svc, report, kind, fmt, at)
+    with svc.store.unit_of_work() as uow:
+        stored = uow.reports.issued(str(quarter), kind, fmt.value)
+    if stored is not None:
+        return stored
+    return issue_report(svc, quarter, actor=actor)[(kind, fmt.value)]
+
+
+def issue_report(
+    svc: Services, quarter: Quarter, *, actor: str
+) -> dict[tuple[str, str], IssuedReport]:
+    """Issue the closed quarter's report in every format, with the press summary: the PDFs
+    signed by the gateway's key (PAdES), the machine formats with a signed manifest of their
+    digests; stored once (a second call, or a concurrent one, returns what was issued first)
+    and recorded in the audit trail with every digest."""
+    report = quarterly_report(svc, quarter)
+    if not report.closed:
+        raise IllegalTransition(
+            f"quarter {quarter} has not ended: its report is provisional and cannot be issued",
+            target="issued",
+        )
+    at = svc.clock.now()
+    files = _render_all(svc, report, at)
+    manifest = signed_manifest(
+        {file_name(quarter, "report", f): files[("report", f.value)] for f in MACHINE_FORMATS},
+        svc.signer,
+        issuer=svc.organ_id,
+        quarter=str(quarter),
+        issued_at=at,
+    )
+    issued: dict[tuple[str, str], IssuedReport] = {}
+    with svc.store.unit_of_work() as uow:
+        for (kind, fmt), body in files.items():
+            row = uow.reports.issue(
+                quarter=str(quarter),
+                kind=kind,
+                fmt=fmt,
+                media_type=MEDIA_TYPES[Format(fmt)],
+                body=body,
+                sha256=sha256_hex(body),
+                manifest=manifest if Format(fmt) in MACHINE_FORMATS and kind == "report" else None,
+                at=at,
+                by=actor,
+            )
+            if row is not None:
+                issued[(kind, fmt)] = row
+        if issued:
+            uow.audit.record(
+                AuditAction.REPORT_ISSUED,
+                actor=actor,
+                at=at,
+                quarter=str(quarter),
+                files={f"{k}.{f}": r.sha256 for (k, f), r in sorted(issued.items())},
+            )
+        uow.commit()
+    with svc.store.unit_of_work() as uow:  # what stands (another issuer may have been first)
+        return {
+            (k, f): stored
+            for (k, f) in files
+            if (stored := uow.reports.issued(str(quarter), k, f)) is not None
+        }
+
+
+def issued_reports(svc: Services) -> list[IssuedReport]:
+    """Every issued report, newest quarter first."""
+    with svc.store.unit_of_work() as uow:
+        return uow.reports.all_issued()
+
+
+def issued_report(svc: Services, quarter: Quarter, kind: str, fmt: Format) -> IssuedReport:
+    """One issued report (NotFound if that quarter's report has not been issued)."""
+    _check_kind(kind, fmt)
+    with svc.store.unit_of_work() as uow:
+        stored = uow.reports.issued(str(quarter), kind, fmt.value)
+    if stored is None:
+        raise NotFound(f"no issued {kind} for {quarter} in {fmt.value}")
+    return stored
+
+
+def _check_kind(kind: str, fmt: Format) -> None:
+    if kind not in KINDS:
+        raise InputInvalid(f"kind must be one of {', '.join(KINDS)}")
+    if kind == "press" and fmt not in PRESS_FORMATS:
+        raise InputInvalid("the press summary is a PDF or an HTML page")
+
+
+def _render_all(
+    svc: Services, report: QuarterlyReport, at: datetime
+) -> dict[tuple[str, str], bytes]:
+    files: dict[tuple[str, str], bytes] = {}
+    for fmt in Format:
+        files[("report", fmt.value)] = _render(svc, report, "report", fmt, at)
+    for fmt in PRESS_FORMATS:
+        files[("press", fmt.value)] = _render(svc, report, "press", fmt, at)
+    return files
+
+
+def _render(svc: Services, report: QuarterlyReport, kind: str, fmt: Format, at: datetime) -> bytes:
+    body = render(report, fmt) if kind == "report" else render_press(report, fmt)
+    if fmt is Format.PDF:
+        reason = "Báo cáo quý" if kind == "report" else "Thông cáo báo chí"
+        body = sign_pdf(body, svc.signer.key_pair, reason=f"{reason} {report.quarter}")
+    return body
+
+
+def _provisional(
+    svc: Services, report: QuarterlyReport, kind: str, fmt: Format, at: datetime
+) -> IssuedReport:
+    body = _render(svc, report, kind, fmt, at)
+    return IssuedReport(
+        "",
+        str(report.quarter),
+        kind,
+        fmt.value,
+        MEDIA_TYPES[fmt],
+        body,
+        sha256_hex(body),
+        None,
+        at,
+        "",
+    )
+
+
+def first_quarter(svc: Services) -> Quarter | None:
+    """The quarter of the first petition received (None before any)."""
+    with svc.store.unit_of_work() as uow:
+        first = uow.reports.first_received()
+    return None if first is None else Quarter.containing(first, svc.zone)
+
+
+def agency_names(svc: Services) -> dict[str, str]:
+    with svc.store.unit_of_work() as uow:
+        return uow.reports.agency_names()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gateway.domain.audit import AuditAction
 from gateway.domain.reports import CaseEvent, EventKind, PetitionFact, UsefulMark
@@ -83,6 +83,11 @@ class ReportRepository(_Repository):
             select(p.petition_id, p.category, p.portal, p.received_at).where(p.received_at < before)
         )
         return [PetitionFact(*row) for row in rows]
+
+    def first_received(self) -> datetime | None:
+        """When the first petition was received (min keeps the column's UTC type)."""
+        first = self.c.execute(select(func.min(t.petitions.c.received_at))).scalar_one()
+        return first  # type: ignore[no-any-return]
 
     def agency_names(self) -> dict[str, str]:
         rows = self.c.execute(select(t.agencies.c.organ_id, t.agencies.c.name))

@@ -423,4 +423,6 @@ public_replies = Table(
     Column("signed_by", String(255), nullable=False),
     Column("published_at", UtcDateTime, nullable=False, index=True),
     Column("published_by", String(64), nullable=False),
+    # title, content and reply casefolded (in NFC): what the public search matches, on SQLite too
+    Column("search_text", Text, nullable=False),
 )

@@ -30,6 +30,7 @@ from gateway.store.identities import IdentityRepository
 from gateway.store.inbox import InboxRepository
 from gateway.store.messaging import OutboxRepository, ProcessedMessageRepository
 from gateway.store.petitions import CaseRepository, PetitionRepository
+from gateway.store.public import PublicRepository
 from gateway.store.queue import QueueRepository
 from gateway.store.reports import ReportRepository
 from gateway.store.returns import ReturnRepository
@@ -65,8 +66,11 @@ class UnitOfWork:
         self.returns = ReturnRepository(connection)
         self.escalations = EscalationRepository(connection)
         self.identities = IdentityRepository(connection)
-        self.reports = ReportRepository(connection)
         """The petitioner-identity index (repeat petitions)."""
+        self.reports = ReportRepository(connection)
+        """What quarterly reports are computed from, and the reports issued."""
+        self.public = PublicRepository(connection)
+        """What the public pages show: the published replies, masked when published."""
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
 

@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("signed_by", sa.String(255), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_by", sa.String(64), nullable=False),
+        sa.Column("search_text", sa.Text, nullable=False),
     )
     op.create_index("ix_public_replies_organ_id", "public_replies", ["organ_id"])
     op.create_index("ix_public_replies_published_at", "public_replies", ["published_at"])
