@@ -145,6 +145,11 @@ def measure_report(svc: Services, settings: Settings, clock: FixedClock, quarter
         f"  report {quarter}: computed from them     {report:6.2f} s  "
         f"({report / baseline:.1f}x the read; target < 5 s)"
     )
+    result = quarterly_report(svc, quarter)
+    for title, listing in (("named", result.named), ("commended", result.commended)):
+        print(f"  {title}: {len(listing)}")
+        for x in listing:
+            print(f"    {x.name} ({x.organ_id}): {x.rule}")
 
 
 def main() -> None:

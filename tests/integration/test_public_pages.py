@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -120,6 +121,26 @@ def test_every_public_page_and_file_is_served_without_login_and_leaks_nothing(
     # the replies that had personal data in them were published, masked
     masked = [b for p, b in pages.items() if p in details and "đã ẩn]" in b]
     assert masked
+
+
+def test_the_published_pdfs_and_the_press_summary_carry_no_personal_data(
+    site: Site, web: httpx.Client, tmp_path: Path
+) -> None:
+    q = site.quarters[1]
+    listing = web.get("/cong-khai/bao-cao").text
+    pdfs = [link for link in re.findall(r'href="([^"]+\.pdf)"', listing) if str(q) in link]
+    assert {p.rsplit("/", 1)[1] for p in pdfs} == {
+        f"bao-cao-{q}.pdf",
+        f"thong-cao-bao-chi-{q}.pdf",
+    }
+    for link in pdfs:
+        path = tmp_path / "public.pdf"
+        path.write_bytes(web.get(link).content)
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "phản ánh, kiến nghị" in text
+        assert not leaked(site, text), (link, leaked(site, text))
 
 
 def test_each_published_reply_shows_its_signer_time_and_sha256(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -52,7 +54,21 @@ def audit_count(svc, action: str) -> int:
     return int(count)
 
 
-def test_a_closed_quarter_is_issued_once_in_every_format_and_signed(world, pki_dir: Path):
+def poppler(tool: str, pdf: bytes, folder: Path, *args: str) -> str:
+    """Run one of poppler-utils' tools on ``pdf`` (installed by make system-deps)."""
+    if shutil.which(tool) is None:
+        pytest.fail(f"{tool} is not installed: make system-deps installs poppler-utils")
+    path = folder / "checked.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(
+        [tool, str(path), *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    return done.stdout + done.stderr
+
+
+def test_a_closed_quarter_is_issued_once_in_every_format_and_signed(
+    world, pki_dir: Path, tmp_path: Path
+):
     svc, _clock, seeded = world
     quarter = seeded.quarters[0]
     pdf = report_document(svc, quarter, Format.PDF, actor="operator")
@@ -72,6 +88,13 @@ def test_a_closed_quarter_is_issued_once_in_every_format_and_signed(world, pki_d
     tampered = bytearray(pdf.body)
     tampered[len(tampered) // 3] ^= 0x01
     assert not validate_pdf(bytes(tampered), roots).valid
+    # and an independent validator (poppler's pdfsig) agrees; the text keeps its diacritics
+    assert "Signature is Valid." in poppler("pdfsig", pdf.body, tmp_path)
+    assert "Signature is Valid." not in poppler("pdfsig", bytes(tampered), tmp_path)
+    text = poppler("pdftotext", pdf.body, tmp_path, "-")
+    assert "kết quả tiếp nhận, xử lý phản ánh, kiến nghị" in text and "Phụ lục" in text
+    press = report_document(svc, quarter, Format.PDF, kind="press", actor="x").body
+    assert "Pages:           1" in poppler("pdfinfo", press, tmp_path)
 
     machine = {
         file_name(quarter, "report", f): report_document(svc, quarter, f, actor="x")
