@@ -18,6 +18,7 @@ under load, against a static file served by the same server.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -27,6 +28,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -101,25 +103,41 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def bench_page(svc, quarter: str, rate: float, seconds: float) -> None:  # type: ignore[no-untyped-def]
+def _serve(settings: Settings, at: datetime, ports: Any) -> None:
+    """In a process of its own (as in production, and so that the load generator does not share
+    its interpreter): the API on a free port, its clock fixed at ``at``."""
     from gateway.api.app import create_app
     from gateway.runtime.http import BackgroundServer
 
+    svc = bootstrap(settings, clock=FixedClock(at))
     server = BackgroundServer(create_app(svc), "127.0.0.1", 0, name="bench api").start()
-    port = server.port
-    page = f"/cong-khai/thong-ke?quy={quarter}"
-    static = "/cong-khai/static/style.css"
-    limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=10) as client:
-        client.get(page).raise_for_status()  # warm: the closed quarter's figures are computed
-        for name, path in (("static file", static), ("statistics page", page)):
-            latencies = open_loop(client, path, rate, seconds)
-            print(
-                f"  {name:<16} {rate:.0f} req/s x {seconds:.0f} s: p50 "
-                f"{statistics.median(latencies) * 1000:6.1f} ms  p99 "
-                f"{pct(latencies, 0.99) * 1000:6.1f} ms  ({len(latencies)} requests)"
-            )
-    server.stop()
+    ports.put(server.port)
+    threading.Event().wait()
+
+
+def bench_page(settings: Settings, at: datetime, quarter: str, rate: float, seconds: float) -> None:
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    child = context.Process(target=_serve, args=(settings, at, ports), daemon=True)
+    child.start()
+    try:
+        port = ports.get(timeout=120)
+        page = f"/cong-khai/thong-ke?quy={quarter}"
+        static = "/cong-khai/static/style.css"
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, limits=limits, timeout=10) as client:
+            client.get(page).raise_for_status()  # warm: the closed quarter's figures computed
+            for name, path in (("static file", static), ("statistics page", page)):
+                latencies = open_loop(client, path, rate, seconds)
+                print(
+                    f"  {name:<16} {rate:.0f} req/s x {seconds:.0f} s: p50 "
+                    f"{statistics.median(latencies) * 1000:6.1f} ms  p99 "
+                    f"{pct(latencies, 0.99) * 1000:6.1f} ms  ({len(latencies)} requests)"
+                )
+    finally:
+        child.terminate()
+        child.join(timeout=10)
 
 
 def measure_report(svc: Services, settings: Settings, clock: FixedClock, quarter: Quarter) -> None:
@@ -178,7 +196,7 @@ def main() -> None:
             quarter = seeded.quarters[1]
             measure_report(svc, settings, clock, quarter)
             if backend == "sqlite":
-                bench_page(svc, str(quarter), args.rate, args.seconds)
+                bench_page(settings, clock.now(), str(quarter), args.rate, args.seconds)
             svc.close()
         finally:
             drop()

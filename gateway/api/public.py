@@ -78,7 +78,7 @@ def public_router(svc: Services) -> APIRouter:
         """From the quarter of the first petition (or this one) to this one, newest first."""
         now = svc.clock.now()
         current = Quarter.containing(now, svc.zone)
-        first = reports.first_quarter(svc) or current
+        first = min(reports.first_quarter(svc) or current, current)
         listed: list[Quarter] = []
         q = current
         while q >= first and len(listed) < 40:

@@ -355,7 +355,7 @@ def _pdf(report: QuarterlyReport) -> bytes:
     )
     story.append(Paragraph("3. Kết quả của từng cơ quan", s["h2"]))
     header = [
-        "Cơ quan", "Chuyển", "Trả lời", "Đúng hạn / đến hạn", "Tỷ lệ (KTC 95%)",
+        "Cơ quan", "Chuyển đến", "Trả lời", "Đúng hạn / đến hạn", "Tỷ lệ (KTC 95%)",
         "Ngày LV trung vị / P90", "Lần quá hạn", "Tồn quá hạn", "Trả lại", "Im lặng >20",
     ]  # fmt: skip
     rows: list[list[Any]] = [[Paragraph(h, s["small"]) for h in header]]
@@ -379,8 +379,8 @@ def _pdf(report: QuarterlyReport) -> bytes:
         _table(
             rows,
             [
-                48 * mm,
-                13 * mm,
+                42 * mm,
+                15 * mm,
                 13 * mm,
                 17 * mm,
                 24 * mm,
