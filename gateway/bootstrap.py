@@ -17,6 +17,7 @@ from gateway.domain.deadlines import ClockPolicy
 from gateway.domain.reports import Thresholds
 from gateway.errors import ConfigurationError, SignatureRejected
 from gateway.service.policies import (
+    AccountPolicy,
     DeliveryPolicy,
     Identity,
     InboundPolicy,
@@ -118,6 +119,11 @@ def bootstrap(
             portals=settings.portals, repeat_similarity=settings.repeat_similarity
         ),
         routing_policy=RoutingPolicy(rules_file=settings.routing_rules),
+        account_policy=AccountPolicy(
+            session_hours=settings.session_hours,
+            login_max_failures=settings.login_max_failures,
+            login_window_minutes=settings.login_window_minutes,
+        ),
         seal_policy=SealPolicy(
             every_events=settings.audit_seal_events, every_minutes=settings.audit_seal_minutes
         ),

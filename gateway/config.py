@@ -83,9 +83,16 @@ class Settings:
     from the same petitioner to count as a repeat."""
     scheduler_interval: float = 1.0
     routing_rules: str | None = None
-    api_token: str | None = field(default=None, repr=False)
-    """The operator token for the HTTP API (see gateway.api.auth); never printed."""
     """A TOML file of routing rules (category/keywords → agencies) for unrouted petitions."""
+    api_token: str | None = field(default=None, repr=False)
+    """The bootstrap token for the HTTP API (see gateway.api.auth): every right; never printed.
+    People and portals get accounts and tokens of their own (``gateway user``)."""
+    session_hours: float = 8.0
+    """A console session ends this long after login (a working day), whatever happens."""
+    login_max_failures: int = 5
+    """Failed logins for one user name within ``login_window_minutes`` before logins for it
+    are refused until the window has passed."""
+    login_window_minutes: float = 15.0
     timezone: str = "Asia/Ho_Chi_Minh"
     audit_seal_events: int = 1000
     audit_seal_minutes: float = 10.0
@@ -190,6 +197,9 @@ class Settings:
             scheduler_interval=number("SCHEDULER_INTERVAL", float, base.scheduler_interval),
             routing_rules=get("ROUTING_RULES"),
             api_token=get("API_TOKEN") or None,
+            session_hours=number("SESSION_HOURS", float, base.session_hours),
+            login_max_failures=int(number("LOGIN_MAX_FAILURES", int, base.login_max_failures)),
+            login_window_minutes=number("LOGIN_WINDOW_MINUTES", float, base.login_window_minutes),
             max_json_bytes=int(number("MAX_JSON_BYTES", int, base.max_json_bytes)),
             body_seconds=number("BODY_SECONDS", float, base.body_seconds),
             db_busy_seconds=number("DB_BUSY_SECONDS", float, base.db_busy_seconds),

@@ -83,6 +83,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     AUTH_REQUIRED = "AUTH_REQUIRED"
     FORBIDDEN = "FORBIDDEN"
+    CSRF_INVALID = "CSRF_INVALID"  # a console form without its session's CSRF token
+    LOGIN_THROTTLED = "LOGIN_THROTTLED"  # too many failed logins for one user name
     CONFLICT = "CONFLICT"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"  # a client_ref reused with a different body
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
@@ -179,6 +181,17 @@ class Forbidden(Rejected):
 
     code = ErrorCode.FORBIDDEN
     http_status = 403
+
+
+class TooManyRequests(Rejected):
+    """Refused for a while (HTTP 429): too many failed logins for one user name."""
+
+    code = ErrorCode.LOGIN_THROTTLED
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Conflict(Rejected):

@@ -95,6 +95,8 @@ class Seeded:
     agencies: dict[str, Profile]
     petitions: list[str] = field(default_factory=list)
     few: tuple[str, ...] = ()
+    seeder: Seeder | None = None
+    """What made it (its agencies' signers can send more statuses and replies)."""
     planted: list[str] = field(default_factory=list)
     """Personal data written into titles, contents and replies (every tenth petition), which no
     public page, open-data file or report may show."""
@@ -269,7 +271,7 @@ class Seeder:
         key = case.transfer_doc_key
         assert key is not None
         profile = self.profiles[organ]
-        self._status(organ, key, StatusCode.ACCEPTED, "Đã tiếp nhận")
+        self.send_status(organ, key, StatusCode.ACCEPTED, "Đã tiếp nhận")
         if self.random.random() < profile.return_share:
             when = self.working_day(self.clock.now(), self.random.randint(1, 3), 10)
             self.at(when, lambda: self._return(pid, organ, key))
@@ -279,7 +281,8 @@ class Seeder:
         when = self.working_day(self.clock.now(), self.random.randint(*profile.days), 15)
         self.at(when, lambda: self._reply(pid, organ, key))
 
-    def _status(self, organ: str, key: str, code: StatusCode, description: str) -> None:
+    def send_status(self, organ: str, key: str, code: StatusCode, description: str) -> None:
+        """The agency ``organ`` sends a signed status package for the transfer ``key``."""
         package = edxml.StatusPackage(
             edxml.Organ(organ, organ_name=organ),
             edxml.ResponseFor(self.svc.organ_id, document_id=key),
@@ -292,7 +295,7 @@ class Seeder:
         accept_document(self.svc, self.signers[organ].sign(root, edxml.header_of(root)))
 
     def _return(self, pid: str, organ: str, key: str) -> None:
-        self._status(organ, key, StatusCode.REJECTED, "Không thuộc thẩm quyền giải quyết")
+        self.send_status(organ, key, StatusCode.REJECTED, "Không thuộc thẩm quyền giải quyết")
         others = [o for o, p in self.profiles.items() if p is FAST and o != organ]
         target = self.random.choice(others)
         later = self.working_day(self.clock.now(), self.random.randint(1, 2), 11)
@@ -360,6 +363,7 @@ def seed(
         (a, b),
         dict(seeder.profiles),
         few=tuple(o for o, p in seeder.profiles.items() if p is FEW),
+        seeder=seeder,
     )
     seeder.plan(a, per_quarter, seeded, few=True)
     seeder.run(a.end(VN))

@@ -9,24 +9,35 @@ import logging
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.api.auth import bearer, is_operator, operator_guard, operator_token
+from gateway.api.auth import Authenticator, Who, bearer
 from gateway.api.inbox import inbox_router
 from gateway.api.limits import RequestLimits
 from gateway.api.problems import problem
 from gateway.api.public import error_page, mount_public
 from gateway.api.reports import reports_router
+from gateway.api.security import SecurityHeaders
+from gateway.console.web import console_error_page, mount_console
+from gateway.domain.access import SCOPED, Action, Role
 from gateway.domain.case import CaseState
-from gateway.domain.petition import Category, Petitioner, PetitionerKind
-from gateway.errors import ErrorCode, GatewayError, Rejected
+from gateway.domain.petition import Category, Petitioner, PetitionerKind, PetitionQuery
+from gateway.errors import (
+    ErrorCode,
+    Forbidden,
+    GatewayError,
+    NotFound,
+    Rejected,
+    TooManyRequests,
+)
 from gateway.service import inbox, queries
-from gateway.service.escalations import escalate_petition
+from gateway.service.access import authorize, authorize_petition
+from gateway.service.escalations import decide_escalation, escalate_petition
 from gateway.service.inbound import accept_document
 from gateway.service.intake import NewPetition, submit_petition
 from gateway.service.publication import (
@@ -100,6 +111,14 @@ class PublishIn(BaseModel):
     """Further text to hide before publication (besides the personal data the rules find)."""
 
 
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Short
+    """The escalation decided (its reason, e.g. government_authority)."""
+    decision: Short
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     unpublished_reason: Annotated[
@@ -115,11 +134,11 @@ class RouteIn(BaseModel):
 
 def create_app(svc: Services) -> FastAPI:
     app = FastAPI(title="PAKN Gateway", version="1", docs_url="/docs", redoc_url=None)
-    token = operator_token(svc.settings)
-    operator = [Depends(operator_guard(token))]  # portals and VPCP operators (gateway.api.auth)
+    authn = Authenticator(svc)
+    app.state.authn = authn  # whose a token is (gateway.api.auth.Who)
     app.add_middleware(
         RequestLimits,
-        operator_token=token,
+        known_token=authn.known,
         max_document_bytes=svc.settings.max_document_bytes,
         max_json_bytes=svc.settings.max_json_bytes,
         body_seconds=svc.settings.body_seconds,
@@ -129,6 +148,9 @@ def create_app(svc: Services) -> FastAPI:
     async def _gateway_error(request: Request, exc: GatewayError) -> Response:
         if (page := error_page(request, exc.http_status, exc.code.value)) is not None:
             return page
+        console = console_error_page(request, exc.http_status, exc.code.value, exc.message)
+        if console is not None:
+            return console
         if exc.http_status == 503:  # a dependency is busy or down: the client may retry
             log.warning("request deferred: %s", exc.code.value)
         elif not isinstance(exc, Rejected):
@@ -141,11 +163,16 @@ def create_app(svc: Services) -> FastAPI:
         )
         if exc.http_status == 503:
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        if (page := error_page(request, 422, ErrorCode.INPUT_INVALID.value)) is not None:
+        page = error_page(request, 422, ErrorCode.INPUT_INVALID.value) or console_error_page(
+            request, 422, ErrorCode.INPUT_INVALID.value
+        )
+        if page is not None:
             return page
         # name the fields, never echo their values (they may be personal data)
         fields = sorted({".".join(str(p) for p in e["loc"] if p != "body") for e in exc.errors()})
@@ -159,12 +186,18 @@ def create_app(svc: Services) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.INPUT_INVALID
-        if (page := error_page(request, exc.status_code, code.value)) is not None:
+        page = error_page(request, exc.status_code, code.value) or console_error_page(
+            request, exc.status_code, code.value
+        )
+        if page is not None:
             return page
         return problem(exc.status_code, code.value, str(exc.detail))
 
-    @app.post("/v1/petitions", status_code=201, dependencies=operator)
-    def post_petition(body: PetitionIn, response: Response) -> dict[str, Any]:
+    @app.post("/v1/petitions", status_code=201)
+    def post_petition(body: PetitionIn, response: Response, who: Who) -> dict[str, Any]:
+        authorize(who, Action.PETITION_SUBMIT)
+        if who.role is Role.PORTAL and not who.system and body.portal != who.portal:
+            raise Forbidden(f"this portal account submits for the {who.portal} portal only")
         p = body.petitioner
         submitted = submit_petition(
             svc,
@@ -183,17 +216,30 @@ def create_app(svc: Services) -> FastAPI:
         response.headers["Location"] = f"/v1/petitions/{submitted.petition_id}"
         return queries.petition_view(svc, submitted.petition_id)
 
-    @app.get("/v1/petitions/{petition_id}", dependencies=operator)
-    def get_petition(petition_id: Id) -> dict[str, Any]:
+    @app.get("/v1/petitions/{petition_id}")
+    def get_petition(petition_id: Id, who: Who) -> dict[str, Any]:
+        authorize_petition(svc, who, Action.PETITION_READ, petition_id)
         return queries.petition_view(svc, petition_id)
 
-    @app.get("/v1/petitions", dependencies=operator)
+    @app.get("/v1/petitions")
     def list_petitions(
+        who: Who,
         status: PetitionStatus | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         escalated: bool = False,
         overdue: bool = False,
     ) -> dict[str, Any]:
+        authorize(who, Action.PETITION_LIST)
+        if who.role in SCOPED and not who.system:  # its own petitions only
+            query = PetitionQuery(
+                status=status.value if status else "",
+                organ_id=who.organ_id,
+                portal=who.portal,
+                overdue=overdue,
+                escalated=escalated,
+                limit=limit,
+            )
+            return {"petitions": queries.petition_search(svc, query)["petitions"]}
         return {
             "petitions": queries.petition_list(
                 svc,
@@ -204,39 +250,55 @@ def create_app(svc: Services) -> FastAPI:
             )
         }
 
-    @app.post("/v1/petitions/{petition_id}/publish", dependencies=operator)
-    def post_publish(petition_id: Id, body: PublishIn | None = None) -> dict[str, Any]:
+    @app.post("/v1/petitions/{petition_id}/publish")
+    def post_publish(petition_id: Id, who: Who, body: PublishIn | None = None) -> dict[str, Any]:
+        authorize(who, Action.PETITION_PUBLISH)
         mask = tuple(body.mask) if body is not None else ()
-        publish_petition(svc, petition_id, actor="api", mask=mask)
+        publish_petition(svc, petition_id, actor=who.actor, mask=mask)
         return queries.petition_view(svc, petition_id)
 
-    @app.get("/v1/petitions/{petition_id}/publication", dependencies=operator)
+    @app.get("/v1/petitions/{petition_id}/publication")
     def get_publication(
-        petition_id: Id, mask: Annotated[list[str] | None, Query(max_length=50)] = None
+        petition_id: Id, who: Who, mask: Annotated[list[str] | None, Query(max_length=50)] = None
     ) -> dict[str, Any]:
         """What publishing would show the public now (masked), one entry per replied case."""
+        authorize(who, Action.PETITION_PUBLISH)
         preview = publication_preview(svc, petition_id, mask=tuple(mask or ()))
         return {"petition_id": petition_id, "replies": [public_view(r) for r in preview]}
 
-    @app.post("/v1/petitions/{petition_id}/close", dependencies=operator)
-    def post_close(petition_id: Id, body: CloseIn | None = None) -> dict[str, Any]:
+    @app.post("/v1/petitions/{petition_id}/close")
+    def post_close(petition_id: Id, who: Who, body: CloseIn | None = None) -> dict[str, Any]:
+        authorize(who, Action.PETITION_CLOSE)
         reason = body.unpublished_reason if body is not None else ""
-        close_petition(svc, petition_id, actor="api", unpublished_reason=reason)
+        close_petition(svc, petition_id, actor=who.actor, unpublished_reason=reason)
         return queries.petition_view(svc, petition_id)
 
-    @app.post("/v1/petitions/{petition_id}/recall", dependencies=operator)
-    def post_recall(petition_id: Id, body: RecallIn) -> dict[str, Any]:
-        request_change(svc, petition_id, body.agency, body.action, reason=body.reason, actor="api")
+    @app.post("/v1/petitions/{petition_id}/recall")
+    def post_recall(petition_id: Id, body: RecallIn, who: Who) -> dict[str, Any]:
+        authorize(who, Action.PETITION_RECALL)
+        request_change(
+            svc, petition_id, body.agency, body.action, reason=body.reason, actor=who.actor
+        )
         return queries.petition_view(svc, petition_id)
 
-    @app.post("/v1/petitions/{petition_id}/escalate", dependencies=operator)
-    def post_escalate(petition_id: Id, body: EscalateIn) -> dict[str, Any]:
-        escalate_petition(svc, petition_id, body.reason, note=body.note, actor="api")
+    @app.post("/v1/petitions/{petition_id}/escalate")
+    def post_escalate(petition_id: Id, body: EscalateIn, who: Who) -> dict[str, Any]:
+        authorize(who, Action.PETITION_ESCALATE)
+        escalate_petition(svc, petition_id, body.reason, note=body.note, actor=who.actor)
         return queries.petition_view(svc, petition_id)
 
-    @app.post("/v1/petitions/{petition_id}/route", dependencies=operator)
-    def post_route(petition_id: Id, body: RouteIn) -> dict[str, Any]:
-        route_petition(svc, petition_id, body.agencies, actor="api")
+    @app.post("/v1/petitions/{petition_id}/decision")
+    def post_decision(petition_id: Id, body: DecisionIn, who: Who) -> dict[str, Any]:
+        authorize(who, Action.ESCALATION_DECIDE)
+        decide_escalation(
+            svc, petition_id, body.reason, body.decision, note=body.note, actor=who.actor
+        )
+        return queries.petition_view(svc, petition_id)
+
+    @app.post("/v1/petitions/{petition_id}/route")
+    def post_route(petition_id: Id, body: RouteIn, who: Who) -> dict[str, Any]:
+        authorize(who, Action.PETITION_ROUTE)
+        route_petition(svc, petition_id, body.agencies, actor=who.actor)
         return queries.petition_view(svc, petition_id)
 
     @app.post("/v1/edxml")
@@ -253,14 +315,22 @@ def create_app(svc: Services) -> FastAPI:
         )
 
     app.include_router(inbox_router(svc))
-    app.include_router(reports_router(svc, operator))
+    app.include_router(reports_router(svc))
     mount_public(app, svc)
+    mount_console(app, svc)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/v1/documents/{document_id}")
     def get_document(document_id: Id, request: Request) -> Response:
-        presented = bearer(request)  # the operator's token: any document
-        if is_operator(presented, token):
+        presented = bearer(request)  # a user's token (its role decides) or an agency's
+        person = authn.principal(presented) if authn.known(presented or "") else None
+        if person is not None:
+            authorize(person, Action.DOCUMENT_READ)
             doc = queries.document(svc, document_id)
+            if person.role is Role.AGENCY and not person.system:
+                if doc.petition_id is None:
+                    raise NotFound(f"no document {document_id}")
+                authorize_petition(svc, person, Action.DOCUMENT_READ, doc.petition_id)
         else:  # an agency's token: only its own documents (others look missing)
             caller = inbox.authenticate(svc, presented)
             doc = inbox.document_for(svc, document_id, caller=caller)
@@ -270,8 +340,9 @@ def create_app(svc: Services) -> FastAPI:
             headers={"X-Content-Sha256": doc.sha256, "X-Document-Kind": doc.kind},
         )
 
-    @app.get("/v1/receipts/{receipt_id}", dependencies=operator)
-    def get_receipt(receipt_id: Id) -> Response:
+    @app.get("/v1/receipts/{receipt_id}")
+    def get_receipt(receipt_id: Id, who: Who) -> Response:
+        authorize(who, Action.RECEIPT_READ)
         doc = queries.document(svc, receipt_id)
         if doc.kind != "receipt":
             return problem(404, ErrorCode.NOT_FOUND.value, f"no receipt {receipt_id}")

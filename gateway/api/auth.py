@@ -1,9 +1,11 @@
 """Who may call the API.
 
-- **Operators and portals** (VPCP's own systems: petitions, routing, documents, receipts) present
-  the operator token: ``Authorization: Bearer <token>``. The token is ``GATEWAY_API_TOKEN`` or,
-  when that is not set, a random one the gateway writes once to ``<home>/api-token`` (mode 0600),
-  so a fresh install is never open.
+- **People and portals** present their own API token (``gateway user token USER``):
+  ``Authorization: Bearer <token>``; what it may do is its user's role (gateway/domain/access.py),
+  checked in the service layer.
+- **The bootstrap token** is ``GATEWAY_API_TOKEN`` or, when that is not set, a random one the
+  gateway writes once to ``<home>/api-token`` (mode 0600), so a fresh install is never open. It has
+  every right: for installing, and for systems that used it before accounts existed.
 - **Agencies** present their own token (``gateway adapter add … --kind pull`` / ``adapter
   token``) and see only their own documents (:mod:`gateway.api.inbox`).
 - ``POST /v1/edxml`` needs no token: a document is authenticated by its signature. ``/healthz``
@@ -16,11 +18,16 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from gateway.config import Settings
+from gateway.domain.access import Principal
 from gateway.errors import Unauthorized
+from gateway.service import accounts
+from gateway.service.access import SYSTEM
+from gateway.service.services import Services
 
 TOKEN_FILE = "api-token"  # noqa: S105 (a file name, not a secret)
 
@@ -64,17 +71,40 @@ def is_operator(token: str | None, expected: str) -> bool:
     return token is not None and hmac.compare_digest(token.encode(), expected.encode())
 
 
-def operator_guard(expected: str):  # type: ignore[no-untyped-def]
-    """A FastAPI dependency that lets only the operator token through."""
+class Authenticator:
+    """Whose a bearer token is: the bootstrap token's (SYSTEM) or a user's own. Looked up on
+    every request (no cache): a revoked token or a disabled user stops working at once."""
 
-    def require_operator(request: Request) -> None:
-        token = bearer(request)
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.bootstrap = operator_token(svc.settings)
+
+    def principal(self, token: str | None) -> Principal:
         if token is None:
             raise Unauthorized(
-                "this call needs the operator token: Authorization: Bearer "
-                "<GATEWAY_API_TOKEN or the contents of <home>/api-token>"
+                "this call needs a token: Authorization: Bearer <your API token (gateway user "
+                "token) or the bootstrap token (GATEWAY_API_TOKEN or <home>/api-token)>"
             )
-        if not is_operator(token, expected):
-            raise Unauthorized("not the operator token")
+        if is_operator(token, self.bootstrap):
+            return SYSTEM
+        found = accounts.token_principal(self.svc, token)
+        if found is None:
+            raise Unauthorized("unknown, revoked or disabled token")
+        return found
 
-    return require_operator
+    def known(self, token: str) -> bool:
+        try:
+            self.principal(token)
+        except Unauthorized:
+            return False
+        return True
+
+
+def current_principal(request: Request) -> Principal:
+    """The caller's principal (401 without a good token): the app's Authenticator decides."""
+    authn: Authenticator = request.app.state.authn
+    return authn.principal(bearer(request))
+
+
+Who = Annotated[Principal, Depends(current_principal)]
+"""A route parameter of this type receives the caller's principal."""

@@ -2,9 +2,10 @@
 
 For each request that carries a body (POST, PUT, PATCH, DELETE):
 
-1. credentials first: a route that needs the operator token (``/v1/petitions…``) or an agency
-   token (``/v1/documents/{id}/ack``) and was sent none — or, for the operator routes, the wrong
-   one — answers ``401 AUTH_REQUIRED`` without reading a byte of the body;
+1. credentials first: a route that needs a user's token (``/v1/petitions…``: a per-user API
+   token or the bootstrap token) or an agency token (``/v1/documents/{id}/ack``) and was sent
+   none — or, for the user routes, one nobody holds — answers ``401 AUTH_REQUIRED`` without
+   reading a byte of the body (what the token may do is the route's business);
 2. size: a declared ``Content-Length`` over the route's limit answers ``413 BODY_TOO_LARGE`` at
    once; a chunked body is counted as it arrives and cut off at the limit (``/v1/edxml``:
    GATEWAY_MAX_DOCUMENT_BYTES; an acknowledgement: 1 MiB; every other route:
@@ -26,9 +27,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from gateway.api.auth import is_operator
 from gateway.api.problems import problem
 from gateway.errors import ErrorCode
 
@@ -45,7 +46,7 @@ MAX_ACK_BYTES = 1024 * 1024
 @dataclass(frozen=True)
 class Rule:
     limit: int
-    credentials: str | None = None  # "operator", "bearer" (an agency's token) or None
+    credentials: str | None = None  # "user", "bearer" (an agency's token) or None
     json: bool = False
 
 
@@ -86,17 +87,17 @@ class RequestLimits:
         self,
         app: ASGIApp,
         *,
-        operator_token: str,
+        known_token: Callable[[str], bool],
         max_document_bytes: int,
         max_json_bytes: int,
         body_seconds: float,
     ) -> None:
         self.app = app
-        self.token = operator_token
+        self.known_token = known_token
         self.body_seconds = body_seconds
         self.edxml = Rule(max_document_bytes)
         self.ack = Rule(MAX_ACK_BYTES, credentials="bearer")
-        self.operator = Rule(max_json_bytes, credentials="operator", json=True)
+        self.operator = Rule(max_json_bytes, credentials="user", json=True)
         self.other = Rule(max_json_bytes)
 
     def rule(self, path: str) -> Rule:
@@ -114,7 +115,7 @@ class RequestLimits:
             return
         rule = self.rule(scope["path"])
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        refused = self._credentials(rule, headers.get("authorization"))
+        refused = await self._credentials(rule, headers.get("authorization"))
         if refused is None:
             refused = self._declared_size(rule, headers.get("content-length"))
         if refused is not None:
@@ -131,15 +132,15 @@ class RequestLimits:
             return
         await self.app(scope, _replay(outcome, receive), send)
 
-    def _credentials(self, rule: Rule, header: str | None) -> JSONResponse | None:
+    async def _credentials(self, rule: Rule, header: str | None) -> JSONResponse | None:
         if rule.credentials is None:
             return None
         scheme, _, token = (header or "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return _problem(401, ErrorCode.AUTH_REQUIRED, "use Authorization: Bearer <token>")
-        if rule.credentials == "operator" and not is_operator(token, self.token):
-            return _problem(401, ErrorCode.AUTH_REQUIRED, "not the operator token")
+        if rule.credentials == "user" and not await run_in_threadpool(self.known_token, token):
+            return _problem(401, ErrorCode.AUTH_REQUIRED, "unknown, revoked or disabled token")
         return None  # an agency's token is looked up by the route itself
 
     @staticmethod

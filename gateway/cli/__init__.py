@@ -46,6 +46,7 @@ def _register() -> None:
         reports,
         run,
         scheduler,
+        users,
     )
 
     for command in (
@@ -58,6 +59,7 @@ def _register() -> None:
         *scheduler.COMMANDS,
         *audit.COMMANDS,
         *reports.COMMANDS,
+        *users.COMMANDS,
     ):
         main.add_command(command)
 

@@ -209,6 +209,24 @@ def petition_publish(
     click.echo(f"published: cases {', '.join(map(str, cases))}")
 
 
+@petition.command("decide")
+@click.argument("petition_id")
+@click.option("--reason", required=True, help="The escalation decided (e.g. government_authority).")
+@click.option(
+    "--decision",
+    required=True,
+    type=click.Choice(["reroute", "coordinate", "consult", "report_to_pm", "no_further_action"]),
+    help="What VPCP decided.",
+)
+@click.option("--note", required=True, help="The grounds (căn cứ); recorded in the audit trail.")
+def petition_decide(petition_id: str, reason: str, decision: str, note: str) -> None:
+    """Decide an escalated petition (quyết định xử lý): the escalation leaves the open queue."""
+    from gateway.service.escalations import decide_escalation
+
+    decide_escalation(services(), petition_id, reason, decision, note=note, actor="cli")
+    click.echo(f"decided: {petition_id} {reason} → {decision}")
+
+
 @petition.command("close")
 @click.argument("petition_id")
 @click.option(

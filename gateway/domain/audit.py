@@ -93,6 +93,15 @@ class AuditAction(StrEnum):
 
     REPORT_ISSUED = "report.issued"
 
+    USER_ADDED = "user.added"
+    USER_CHANGED = "user.changed"  # role, disabled, password reset
+    USER_LOGGED_IN = "user.logged_in"
+    USER_TOKEN_ISSUED = "user.token_issued"  # noqa: S105 (an action name)
+    USER_TOKEN_REVOKED = "user.token_revoked"  # noqa: S105 (an action name)
+    ESCALATION_DECIDED = "escalation.decided"
+    EXPERT_INVITED = "expert.invited"
+    EXPERT_OPINION = "expert.opinion"
+
 
 SEALED = AuditAction.AUDIT_SEALED
 """The action of the event that records a seal in the chain."""

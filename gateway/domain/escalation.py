@@ -40,6 +40,26 @@ LEVEL: dict[EscalationReason, EscalationLevel] = {
     EscalationReason.GOVERNMENT_AUTHORITY: EscalationLevel.GOVERNMENT,
 }
 
+
+class Decision(StrEnum):
+    """What VPCP decided on an escalated petition (which ends the escalation)."""
+
+    REROUTE = "reroute"  # chuyển cơ quan có thẩm quyền
+    COORDINATE = "coordinate"  # giao cơ quan chủ trì, các cơ quan phối hợp
+    CONSULT = "consult"  # lấy ý kiến hiệp hội, chuyên gia, nhà khoa học
+    REPORT_TO_PM = "report_to_pm"  # báo cáo Thủ tướng Chính phủ
+    NO_FURTHER_ACTION = "no_further_action"  # không có cơ sở xử lý thêm
+
+
+DECISION_LABELS = {
+    Decision.REROUTE: "Chuyển cơ quan có thẩm quyền",
+    Decision.COORDINATE: "Giao cơ quan chủ trì, các cơ quan phối hợp",
+    Decision.CONSULT: "Lấy ý kiến hiệp hội, chuyên gia, nhà khoa học",
+    Decision.REPORT_TO_PM: "Báo cáo Thủ tướng Chính phủ",
+    Decision.NO_FURTHER_ACTION: "Không có cơ sở xử lý thêm",
+}
+
+
 OPERATOR_REASONS = frozenset(
     {EscalationReason.GOVERNMENT_AUTHORITY, EscalationReason.AGENCIES_DISAGREE}
 )
@@ -57,6 +77,10 @@ class Escalation:
     raised_by: str
     raised_at: datetime
     related_petition_id: str | None = None
+    decided_at: datetime | None = None
+    decision: str = ""
+    decided_by: str = ""
+    decision_note: str = ""
 
 
 def escalation(

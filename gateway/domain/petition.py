@@ -53,3 +53,20 @@ class Petition:
     received_at: datetime
     portal: str = "nguoidan"
     client_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class PetitionQuery:
+    """A search of petitions (every field optional), newest first, one page at a time."""
+
+    petition_id: str = ""  # an id, or its beginning
+    organ_id: str = ""  # has a case at this agency
+    status: str = ""
+    category: str = ""
+    portal: str = ""
+    since: datetime | None = None  # received at or after
+    until: datetime | None = None  # received before
+    overdue: bool = False  # a case past its due time, still awaiting the agency
+    escalated: bool = False
+    offset: int = 0
+    limit: int = 50

@@ -20,6 +20,7 @@ from gateway.domain.audit import AuditAction
 from gateway.domain.case import CaseState, move
 from gateway.domain.escalation import (
     OPERATOR_REASONS,
+    Decision,
     EscalationReason,
     TextProfile,
     escalation,
@@ -29,7 +30,7 @@ from gateway.domain.escalation import (
     returns_call_for_escalation,
 )
 from gateway.domain.petition import Petition
-from gateway.errors import InputInvalid, NotFound
+from gateway.errors import IllegalTransition, InputInvalid, NotFound
 from gateway.service.services import Services
 from gateway.store.petitions import CaseRecord
 from gateway.store.uow import UnitOfWork
@@ -98,6 +99,45 @@ def escalate_petition(
         )
         uow.commit()
     return new
+
+
+def decide_escalation(
+    svc: Services, petition_id: str, reason: str, decision: str, *, note: str, actor: str
+) -> None:
+    """VPCP decides an escalated petition (e.g. report it to the Prime Minister, or consult
+    experts): the escalation leaves the open queue, the decision and its note are audited.
+    Raises NotFound (no such escalation), InputInvalid, IllegalTransition (already decided)."""
+    try:
+        why, what = EscalationReason(reason), Decision(decision)
+    except ValueError as e:
+        raise InputInvalid(
+            f"decision must be one of {', '.join(d.value for d in Decision)}; reason one of "
+            f"{', '.join(r.value for r in EscalationReason)}"
+        ) from e
+    note = note.strip()
+    if not note:
+        raise InputInvalid("a decision gives its grounds (note)")
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        if not any(e.reason is why for e in uow.escalations.escalations_for(petition_id)):
+            raise NotFound(f"petition {petition_id} has no escalation for {why.value}")
+        if not uow.escalations.decide(
+            petition_id, why, decision=what.value, note=note, by=actor, at=at
+        ):
+            raise IllegalTransition(
+                f"the {why.value} escalation of {petition_id} was already decided",
+                target="decided",
+            )
+        uow.audit.record(
+            AuditAction.ESCALATION_DECIDED,
+            actor=actor,
+            at=at,
+            petition_id=petition_id,
+            reason=why.value,
+            decision=what.value,
+            note=note,
+        )
+        uow.commit()
 
 
 # -- returns --------------------------------------------------------------------------------------

@@ -77,6 +77,10 @@ def lifecycle_view(
                 "raised_by": e.raised_by,
                 "raised_at": e.raised_at.isoformat(),
                 "related_petition_id": e.related_petition_id,
+                "decided_at": e.decided_at.isoformat() if e.decided_at else None,
+                "decision": e.decision,
+                "decided_by": e.decided_by,
+                "decision_note": e.decision_note,
             }
             for e in uow.escalations.escalations_for(petition_id)
         ],

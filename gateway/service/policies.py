@@ -46,6 +46,17 @@ class InboundPolicy:
 
 
 @dataclass(frozen=True)
+class AccountPolicy:
+    """How long a console session lives, and when logins are throttled."""
+
+    session_hours: float
+    login_max_failures: int
+    """Failed logins for one user name within the window before even the right password is
+    refused until the window has passed."""
+    login_window_minutes: float
+
+
+@dataclass(frozen=True)
 class IntakePolicy:
     """What a petition from a portal is checked against."""
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.domain.access import Role, User
+from gateway.domain.escalation import Escalation
+from gateway.domain.petition import PetitionQuery
 from gateway.errors import NotFound
 from gateway.service.lifecycle_views import filtered_ids, lifecycle_view
 from gateway.service.services import Services
 from gateway.store.documents import StoredDocument
 from gateway.store.petitions import CaseRecord, PetitionRecord
 from gateway.store.uow import UnitOfWork
+from schemas import edxml, xml
 
 
 def petition_view(svc: Services, petition_id: str) -> dict[str, Any]:
@@ -103,3 +107,63 @@ def _case_view(uow: UnitOfWork, record: CaseRecord) -> dict[str, Any]:
             for d in deliveries
         ],
     }
+
+
+def petition_search(svc: Services, query: PetitionQuery) -> dict[str, Any]:
+    """One page of matching petitions (newest first) and how many match."""
+    with svc.store.unit_of_work() as uow:
+        records, total = uow.petitions.search(query, now=svc.clock.now())
+    return {"petitions": [_summary(r) for r in records], "total": total}
+
+
+def petition_record(svc: Services, petition_id: str) -> PetitionRecord:
+    with svc.store.unit_of_work() as uow:
+        record = uow.petitions.get(petition_id)
+    if record is None:
+        raise NotFound(f"no petition {petition_id}")
+    return record
+
+
+def petition_documents(svc: Services, petition_id: str) -> list[dict[str, Any]]:
+    """The petition's stored documents, oldest first, without their bytes."""
+    with svc.store.unit_of_work() as uow:
+        documents = uow.documents.for_petition(petition_id)
+    return [
+        {
+            "id": d.document_id,
+            "direction": d.direction,
+            "kind": d.kind,
+            "sender": d.sender,
+            "recipient": d.recipient,
+            "sha256": d.sha256,
+            "size": len(d.body),
+            "signer": d.signer,
+            "at": d.created_at.isoformat(),
+        }
+        for d in sorted(documents, key=lambda d: d.created_at)
+    ]
+
+
+def reply_texts(svc: Services, petition_id: str) -> list[str]:
+    """The text of each agency reply the petition has received."""
+    with svc.store.unit_of_work() as uow:
+        ids = [c.reply_document_id for c in uow.cases.for_petition(petition_id)]
+        stored = [uow.documents.get(i) for i in ids if i]
+    texts = []
+    for doc in stored:
+        if doc is not None:
+            reply = edxml.decode(xml.parse(doc.body))
+            if isinstance(reply, edxml.Edoc):
+                texts.append(reply.content)
+    return texts
+
+
+def escalation_queue(svc: Services) -> list[tuple[Escalation, str]]:
+    with svc.store.unit_of_work() as uow:
+        return uow.escalations.queue()
+
+
+def expert_accounts(svc: Services) -> list[User]:
+    """The expert accounts an operator may invite (names only, no secrets)."""
+    with svc.store.unit_of_work() as uow:
+        return [u for u in uow.accounts.all() if u.role is Role.EXPERT]

@@ -14,6 +14,7 @@ from gateway.domain.calendar import WorkingCalendar
 from gateway.domain.deadlines import ClockPolicy
 from gateway.domain.reports import Thresholds
 from gateway.service.policies import (
+    AccountPolicy,
     DeliveryPolicy,
     Identity,
     InboundPolicy,
@@ -40,6 +41,7 @@ class Services:
     inbound_policy: InboundPolicy
     intake_policy: IntakePolicy
     routing_policy: RoutingPolicy
+    account_policy: AccountPolicy
     seal_policy: SealPolicy
     deadline_policy: ClockPolicy
     """The case clock: the directive's defaults, with the configured reminder."""

@@ -271,6 +271,15 @@ class AuditRepository:
         ).first()
         return int(row.seq) if row is not None else None
 
+    def digests_of(self, document_id: str) -> list[str]:
+        """The SHA-256 values the chain recorded for one stored document."""
+        rows = self.c.execute(
+            select(_e.c.sha256)
+            .distinct()
+            .where(_e.c.document_id == document_id, _e.c.sha256.is_not(None))
+        )
+        return [r[0] for r in rows]
+
     @staticmethod
     def _concerning(petition_id: str, documents: Collection[str]) -> ColumnElement[bool]:
         cases = select(t.cases.c.case_id).where(t.cases.c.petition_id == petition_id)

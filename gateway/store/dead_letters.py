@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from gateway.store import tables as t
 from gateway.store.base import _Repository
@@ -93,6 +93,11 @@ class DeadLetterRepository(_Repository):
         if not include_replayed:
             query = query.where(dl.c.replayed_at.is_(None))
         return [_record(r) for r in self.c.execute(query)]
+
+    def depth(self) -> int:
+        """Dead letters not replayed."""
+        query = select(func.count()).select_from(dl).where(dl.c.replayed_at.is_(None))
+        return int(self.c.execute(query).scalar_one())
 
     def get(self, dead_letter_id: int, *, for_update: bool = False) -> DeadLetterRecord | None:
         query = select(dl).where(dl.c.id == dead_letter_id)

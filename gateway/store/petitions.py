@@ -6,10 +6,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 
-from gateway.domain.case import Case, CaseState
-from gateway.domain.petition import Category, Petition, Petitioner, PetitionerKind
+from gateway.domain.case import AWAITING_AGENCY, Case, CaseState
+from gateway.domain.petition import (
+    Category,
+    Petition,
+    Petitioner,
+    PetitionerKind,
+    PetitionQuery,
+)
 from gateway.store import tables as t
 from gateway.store.base import _Repository
 
@@ -78,11 +84,59 @@ class PetitionRepository(_Repository):
             query = query.where(t.petitions.c.status == status)
         return [_petition(row) for row in self.c.execute(query)]
 
+    def search(self, q: PetitionQuery, *, now: datetime) -> tuple[list[PetitionRecord], int]:
+        """One page of the petitions that match, newest first, and how many match."""
+        p, c = t.petitions.c, t.cases.c
+        where: list[Any] = []
+        if q.petition_id:
+            where.append(p.petition_id.startswith(q.petition_id, autoescape=True))
+        for column, value in ((p.status, q.status), (p.category, q.category), (p.portal, q.portal)):
+            if value:
+                where.append(column == value)
+        if q.since is not None:
+            where.append(p.received_at >= q.since)
+        if q.until is not None:
+            where.append(p.received_at < q.until)
+        if q.organ_id:
+            where.append(
+                select(c.case_id)
+                .where(c.petition_id == p.petition_id, c.organ_id == q.organ_id)
+                .exists()
+            )
+        if q.overdue:  # as the scheduler recorded it: an OVERDUE event for the current period
+            where.append(_overdue_cases().where(c.petition_id == p.petition_id).exists())
+        if q.escalated:
+            e = t.escalations.c
+            where.append(select(e.petition_id).where(e.petition_id == p.petition_id).exists())
+        total = self.c.execute(select(func.count()).select_from(t.petitions).where(*where))
+        rows = self.c.execute(
+            select(t.petitions)
+            .where(*where)
+            .order_by(p.received_at.desc(), p.petition_id)
+            .offset(q.offset)
+            .limit(q.limit)
+        )
+        return [_petition(r) for r in rows], int(total.scalar_one())
+
     def count_by_status(self) -> dict[str, int]:
         rows = self.c.execute(
             select(t.petitions.c.status, func.count()).group_by(t.petitions.c.status)
         )
         return {row[0]: int(row[1]) for row in rows}
+
+
+def _overdue_cases() -> Select[Any]:
+    """Cases awaiting their agency whose current period has an OVERDUE event (frozen by the
+    scheduler when the period ended)."""
+    c, d = t.cases.c, t.deadline_events.c
+    return (
+        select(c.case_id)
+        .join(
+            t.deadline_events,
+            (d.case_id == c.case_id) & (d.due_at == c.due_at) & (d.kind == "overdue"),
+        )
+        .where(c.state.in_([s.value for s in AWAITING_AGENCY]))
+    )
 
 
 def _petition(row: Any) -> PetitionRecord:
@@ -120,6 +174,31 @@ class CaseRecord:
 
 
 class CaseRepository(_Repository):
+    def deadline_summary(self, *, now: datetime, soon: datetime) -> dict[str, tuple[int, int]]:
+        """Per agency: cases overdue (as the scheduler recorded), and due before ``soon``."""
+        c = t.cases.c
+        awaiting = [s.value for s in AWAITING_AGENCY]
+        overdue: dict[str, int] = {
+            organ: int(n)
+            for organ, n in self.c.execute(
+                select(c.organ_id, func.count())
+                .where(c.case_id.in_(_overdue_cases()))
+                .group_by(c.organ_id)
+            )
+        }
+        due_soon: dict[str, int] = {
+            organ: int(n)
+            for organ, n in self.c.execute(
+                select(c.organ_id, func.count())
+                .where(c.state.in_(awaiting), c.due_at >= now, c.due_at < soon)
+                .group_by(c.organ_id)
+            )
+        }
+        return {
+            organ: (overdue.get(organ, 0), due_soon.get(organ, 0))
+            for organ in set(overdue) | set(due_soon)
+        }
+
     def add(self, petition_id: str, organ_id: str, *, at: datetime) -> int:
         result = self.c.execute(
             insert(t.cases)

@@ -305,6 +305,11 @@ escalations = Table(
     Column("raised_by", String(64), nullable=False),
     Column("raised_at", UtcDateTime, nullable=False),
     Column("related_petition_id", String(36), ForeignKey("petitions.petition_id")),
+    # VPCP's decision (migration 0010): it ends the escalation
+    Column("decided_at", UtcDateTime),
+    Column("decision", String(32)),
+    Column("decided_by", String(64)),
+    Column("decision_note", Text),
     UniqueConstraint("petition_id", "reason"),
 )
 
@@ -425,4 +430,76 @@ public_replies = Table(
     Column("published_by", String(64), nullable=False),
     # title, content and reply casefolded (in NFC): what the public search matches, on SQLite too
     Column("search_text", Text, nullable=False),
+)
+
+
+# -- accounts, sessions, tokens, experts (migration 0010) ---------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),  # casefolded
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("organ_id", String(64)),  # agency staff: their agency
+    Column("portal", String(32)),  # portal accounts: the channel they submit for
+    Column("password_hash", String(255)),  # argon2id; none for API-only accounts
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),  # SHA-256 of the cookie's secret
+    Column("user_id", String(36), ForeignKey("users.user_id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+)
+
+user_tokens = Table(
+    "user_tokens",
+    metadata,
+    Column("token_id", String(36), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the token
+    Column("user_id", String(36), ForeignKey("users.user_id"), nullable=False, index=True),
+    Column("label", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_login_failures_username_at", "username", "at"),
+)
+
+expert_invitations = Table(
+    "expert_invitations",
+    metadata,
+    Column("invitation_id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.user_id"), nullable=False, index=True),
+    Column("petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False),
+    Column("until", UtcDateTime, nullable=False),
+    Column("invited_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+expert_opinions = Table(
+    "expert_opinions",
+    metadata,
+    Column("opinion_id", String(36), primary_key=True),
+    Column(
+        "petition_id", String(36), ForeignKey("petitions.petition_id"), nullable=False, index=True
+    ),
+    Column("user_id", String(36), ForeignKey("users.user_id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

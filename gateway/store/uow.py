@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from gateway.errors import DatabaseBusy, StoreConflict
+from gateway.store.accounts import AccountRepository
 from gateway.store.agencies import AdapterRepository, AgencyRepository
 from gateway.store.agency_access import TokenRepository
 from gateway.store.audit_log import AuditRepository
@@ -69,6 +70,8 @@ class UnitOfWork:
         """The petitioner-identity index (repeat petitions)."""
         self.reports = ReportRepository(connection)
         """What quarterly reports are computed from, and the reports issued."""
+        self.accounts = AccountRepository(connection)
+        """Users, sessions, API tokens, failed logins, experts' invitations and opinions."""
         self.public = PublicRepository(connection)
         """What the public pages show: the published replies, masked when published."""
         self._committed = False

@@ -131,9 +131,14 @@ def upward_imports(under: Path, forbidden: tuple[str, ...]) -> dict[str, list[st
 
 
 def test_use_cases_never_import_their_entry_points():
-    assert (
-        upward_imports(GATEWAY / "service", ("gateway.api", "gateway.cli", "gateway.runtime")) == {}
-    )
+    entry_points = ("gateway.api", "gateway.cli", "gateway.runtime", "gateway.console")
+    assert upward_imports(GATEWAY / "service", entry_points) == {}
+
+
+def test_the_console_is_an_entry_point_like_the_api():
+    # it asks the use cases (and their one table of rights), never the store or SQL directly
+    forbidden = ("sqlalchemy", "gateway.store", "gateway.cli", "gateway.runtime")
+    assert upward_imports(GATEWAY / "console", forbidden) == {}
 
 
 def test_adapters_never_import_the_use_cases_or_entry_points():

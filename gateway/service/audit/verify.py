@@ -22,9 +22,10 @@ from typing import Any
 
 from gateway.audit.seal_document import read_seal
 from gateway.domain.audit import GENESIS, ChainChecker, Problem, Report, Seal
-from gateway.errors import ErrorCode, GatewayError, IntegrityBroken
+from gateway.errors import ErrorCode, GatewayError, IntegrityBroken, NotFound
 from gateway.service.services import Services
 from gateway.service.signatures import verify_signed
+from gateway.store.documents import StoredDocument
 from gateway.store.uow import UnitOfWork
 
 Progress = Callable[[int], None]
@@ -178,3 +179,18 @@ def check_document(
     except GatewayError as e:
         return f"its signature does not verify: {e}"
     return None
+
+
+def verify_stored_document(svc: Services, document_id: str) -> tuple[StoredDocument, str | None]:
+    """Re-check one stored document now (its digest against the record and the audit chain's,
+    its signature against today's trust): the document and what is wrong with it, or None."""
+    with svc.store.unit_of_work() as uow:
+        doc = uow.documents.get(document_id)
+        if doc is None:
+            raise NotFound(f"no document {document_id}")
+        agency = uow.agencies.get(doc.sender)
+        chained = set(uow.audit.digests_of(document_id))
+    legacy = agency is not None and agency.legacy_sha1
+    return doc, check_document(
+        svc, doc.body, doc.sha256, doc.created_at, legacy=legacy, chained=chained
+    )
