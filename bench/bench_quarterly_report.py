@@ -106,11 +106,11 @@ def pct(values: list[float], q: float) -> float:
 def _serve(settings: Settings, at: datetime, ports: Any) -> None:
     """In a process of its own (as in production, and so that the load generator does not share
     its interpreter): the API on a free port, its clock fixed at ``at``."""
-    from gateway.api.app import create_app
-    from gateway.runtime.http import BackgroundServer
+    from gateway.runtime.roles import settle_heap, start_api
 
-    svc = bootstrap(settings, clock=FixedClock(at))
-    server = BackgroundServer(create_app(svc), "127.0.0.1", 0, name="bench api").start()
+    svc = bootstrap(settings.with_(http_host="127.0.0.1", http_port=0), clock=FixedClock(at))
+    server = start_api(svc)  # as `gateway api` starts it
+    settle_heap()
     ports.put(server.port)
     threading.Event().wait()
 

@@ -74,11 +74,15 @@ def public_router(svc: Services) -> APIRouter:
         )
         return HTMLResponse(body, headers={"Cache-Control": "public, max-age=60"})
 
+    first_seen: list[Quarter] = []  # the first petition's quarter, once there is one
+
     def quarters() -> list[Quarter]:
         """From the quarter of the first petition (or this one) to this one, newest first."""
         now = svc.clock.now()
         current = Quarter.containing(now, svc.zone)
-        first = min(reports.first_quarter(svc) or current, current)
+        if not first_seen and (found := reports.first_quarter(svc)) is not None:
+            first_seen.append(found)  # it never changes once a petition has been received
+        first = min(first_seen[0] if first_seen else current, current)
         listed: list[Quarter] = []
         q = current
         while q >= first and len(listed) < 40:
@@ -86,14 +90,13 @@ def public_router(svc: Services) -> APIRouter:
             q = q.previous()
         return listed
 
-    def chosen(text: str | None) -> Quarter:
+    def chosen(text: str | None, listed: list[Quarter]) -> Quarter:
         """The quarter asked for; by default the last one that has ended (its figures are
         final), or this one when none has."""
         if not text:
-            listed = quarters()
             return listed[1] if len(listed) > 1 else listed[0]
         q = Quarter.parse(text)
-        if q not in quarters():
+        if q not in listed:
             raise NotFound(f"no figures for quarter {q}")
         return q
 
@@ -140,18 +143,19 @@ def public_router(svc: Services) -> APIRouter:
         quy: Annotated[str, Query(max_length=8)] = "",
         co_quan: Annotated[str, Query(alias="co-quan", max_length=64)] = "",
     ) -> HTMLResponse:
-        q = chosen(quy)
+        listed = quarters()
+        q = chosen(quy, listed)
         report = reports.quarterly_report(svc, q)
         rows = [a for a in report.agencies if not co_quan or a.organ_id == co_quan]
         if co_quan and not rows:
             raise NotFound(f"no figures for agency {co_quan} in {q}")
-        history = _history(svc, co_quan, quarters()) if co_quan else []
+        history = _history(svc, co_quan, listed) if co_quan else []
         return page(
             "statistics.html",
             request,
             report=report,
             rows=rows,
-            quarters=quarters(),
+            quarters=listed,
             selected=co_quan,
             history=history,
             all_agencies=report.agencies,
@@ -186,7 +190,7 @@ def public_router(svc: Services) -> APIRouter:
 
     @router.get("/du-lieu/thong-ke-{quarter}.{ext}")
     def data_figures(quarter: str, ext: str) -> Response:
-        report = reports.quarterly_report(svc, chosen(quarter))
+        report = reports.quarterly_report(svc, chosen(quarter, quarters()))
         if ext == "json":
             return _data(json.dumps(as_data(report), ensure_ascii=False).encode(), Format.JSON)
         if ext == "csv":

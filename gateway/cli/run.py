@@ -101,13 +101,14 @@ def demo(
 def api(port: int | None, verbose: bool) -> None:
     """Serve the HTTP API only, until stopped (SIGTERM/Ctrl-C)."""
     from gateway.bootstrap import bootstrap
-    from gateway.runtime.roles import start_api
+    from gateway.runtime.roles import settle_heap, start_api
     from gateway.runtime.up import configure_logging, token_source
 
     configure_logging(verbose)
     svc = bootstrap(common.settings(port))
     stop = common.stop_on_signal()
     server = start_api(svc)
+    settle_heap()
     click.echo(
         f"API on {server.url} (operator token: {token_source(svc.settings)}); Ctrl-C to stop"
     )

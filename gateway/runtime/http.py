@@ -20,6 +20,9 @@ class BackgroundServer:
         self.name = name
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # accepted connections inherit it: an answer written in two parts (head, then body)
+        # must not wait for the client's delayed ACK of the first (40 ms on Linux)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             sock.bind((host, port))
         except OSError as e:

@@ -137,6 +137,7 @@ def progress_table(svc: Services, recent: int = 12) -> Table:
 
 def run_up(settings: Settings, *, with_demo: bool, petitions: int, interval: float) -> int:
     running = start(settings, with_demo=with_demo, petitions=petitions, interval=interval)
+    roles.settle_heap()
     console = Console()
     console.print(f"PAKN Gateway API on {running.api.url}  (docs: {running.api.url}/docs)")
     console.print(f"operator token: {token_source(settings)}")
