@@ -60,7 +60,7 @@ class PetitionQuery:
     """A search of petitions (every field optional), newest first, one page at a time."""
 
     petition_id: str = ""  # an id, or its beginning
-    organ_id: str = ""  # has a case at this agency
+    organ_id: str = ""  # has a case at this agency (with ``overdue``: overdue there)
     status: str = ""
     category: str = ""
     portal: str = ""

@@ -40,10 +40,13 @@ class EscalationRepository(_Repository):
     def open_count(self) -> int:
         """Escalated petitions not closed yet whose escalation VPCP has not decided."""
         e, p = t.escalations.c, t.petitions.c
-        query = (
-            select(func.count(func.distinct(e.petition_id)))
-            .join(t.petitions, p.petition_id == e.petition_id)
-            .where(p.status != "closed", e.decided_at.is_(None))
+        still_open = (
+            select(p.petition_id)
+            .where(p.petition_id == e.petition_id, p.status != "closed")
+            .exists()
+        )
+        query = select(func.count(func.distinct(e.petition_id))).where(
+            e.decided_at.is_(None), still_open
         )
         return int(self.c.execute(query).scalar_one())
 

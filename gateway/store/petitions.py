@@ -97,14 +97,11 @@ class PetitionRepository(_Repository):
             where.append(p.received_at >= q.since)
         if q.until is not None:
             where.append(p.received_at < q.until)
-        if q.organ_id:
-            where.append(
-                select(c.case_id)
-                .where(c.petition_id == p.petition_id, c.organ_id == q.organ_id)
-                .exists()
-            )
-        if q.overdue:  # as the scheduler recorded it: an OVERDUE event for the current period
-            where.append(_overdue_cases().where(c.petition_id == p.petition_id).exists())
+        if q.organ_id or q.overdue:  # one of its cases: at that agency, overdue (or both)
+            cases = _overdue_cases() if q.overdue else select(c.case_id)
+            if q.organ_id:
+                cases = cases.where(c.organ_id == q.organ_id)
+            where.append(cases.where(c.petition_id == p.petition_id).exists())
         if q.escalated:
             e = t.escalations.c
             where.append(select(e.petition_id).where(e.petition_id == p.petition_id).exists())
