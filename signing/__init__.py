@@ -11,6 +11,8 @@
 Importing this package does no I/O.
 """
 
+import logging
+
 from signing.binding import organ_id_of
 from signing.keys import KeyPair, load_key_pair
 from signing.pki import DevPki
@@ -18,6 +20,10 @@ from signing.policy import SignerPolicy, check_signer
 from signing.signer import XmlSigner
 from signing.trust import TrustStore
 from signing.verifier import VerificationPolicy, VerifiedDocument, Verifier
+
+# signxml logs every canonicalized document at DEBUG, whole: petitions carry personal data, so
+# its debug output is never emitted, whatever level the gateway's logging is set to
+logging.getLogger("signxml").setLevel(logging.INFO)
 
 __all__ = [
     "DevPki",

@@ -37,12 +37,12 @@ from gateway.service import accounts, dashboard, queries, reports
 from gateway.service import dead_letters as dlq
 from gateway.service.access import authorize, authorize_petition
 from gateway.service.adapters import connection_check, resolve, views
-from gateway.service.admin import list_agencies
+from gateway.service.admin import add_agency, list_agencies
 from gateway.service.audit.export import export_bundle
 from gateway.service.audit.trail import petition_trail
 from gateway.service.audit.verify import verify_stored_document
 from gateway.service.escalations import decide_escalation, escalate_petition
-from gateway.service.pki import list_certificates
+from gateway.service.pki import list_certificates, revoke_certificate
 from gateway.service.publication import close_petition, publication_preview, publish_petition
 from gateway.service.recall import request_change
 from gateway.service.routing import route_petition
@@ -82,6 +82,8 @@ MESSAGES = {
     "opinion": "Đã ghi nhận ý kiến.",
     "replayed": "Đã gửi lại thư chết.",
     "user": "Đã lưu tài khoản.",
+    "agency": "Đã thêm cơ quan.",
+    "revoked": "Đã thu hồi chứng thư.",
 }
 
 _pages = Environment(
@@ -442,8 +444,10 @@ def console_router(svc: Services) -> APIRouter:
         petition_id: str,
         csrf: Csrf,
         agencies: Annotated[list[str], Form(max_length=20)],
+        confirm: Annotated[str, Form(max_length=2)] = "",
     ) -> Response:
         who = act(request, csrf, Action.PETITION_ROUTE, petition_id)
+        _confirmed(confirm)
         route_petition(svc, petition_id, [a for a in agencies if a], actor=who.actor)
         return _back(f"/ho-so/{petition_id}", "routed")
 
@@ -455,8 +459,10 @@ def console_router(svc: Services) -> APIRouter:
         agency: Annotated[str, Form(max_length=64)],
         action: Annotated[str, Form(max_length=16)],
         reason: Annotated[str, Form(max_length=2000)],
+        confirm: Annotated[str, Form(max_length=2)] = "",
     ) -> Response:
         who = act(request, csrf, Action.PETITION_RECALL, petition_id)
+        _confirmed(confirm)
         request_change(svc, petition_id, agency, action, reason=reason, actor=who.actor)
         return _back(f"/ho-so/{petition_id}", "recalled")
 
@@ -513,8 +519,10 @@ def console_router(svc: Services) -> APIRouter:
         petition_id: str,
         csrf: Csrf,
         reason: Annotated[str, Form(max_length=2000)] = "",
+        confirm: Annotated[str, Form(max_length=2)] = "",
     ) -> Response:
         who = act(request, csrf, Action.PETITION_CLOSE, petition_id)
+        _confirmed(confirm)
         close_petition(svc, petition_id, actor=who.actor, unpublished_reason=reason)
         return _back(f"/ho-so/{petition_id}", "closed")
 
@@ -573,6 +581,34 @@ def console_router(svc: Services) -> APIRouter:
             dead_letters=dlq.listing(svc, include_replayed=False, limit=200),
             tested=tested,
         )
+
+    @router.post("/quan-tri/co-quan")
+    def agency_add(
+        request: Request,
+        csrf: Csrf,
+        organ_id: Annotated[str, Form(max_length=64)],
+        name: Annotated[str, Form(max_length=300)],
+    ) -> Response:
+        who, _ = c.check_csrf(request, csrf)
+        authorize(who, Action.AGENCY_MANAGE)
+        add_agency(svc, organ_id, name, actor=who.actor)
+        c.names = {}
+        return _back("/quan-tri", "agency")
+
+    @router.post("/quan-tri/chung-thu")
+    def certificate_revoke(
+        request: Request,
+        csrf: Csrf,
+        organ_id: Annotated[str, Form(max_length=64)],
+        serial: Annotated[str, Form(max_length=200)],
+        reason: Annotated[str, Form(max_length=2000)],
+        confirm: Annotated[str, Form(max_length=2)] = "",
+    ) -> Response:
+        who, _ = c.check_csrf(request, csrf)
+        authorize(who, Action.CERTIFICATE_MANAGE)
+        _confirmed(confirm)
+        revoke_certificate(svc, organ_id, serial=serial, reason=reason, actor=who.actor)
+        return _back("/quan-tri", "revoked")
 
     @router.post("/quan-tri/thu-chet/{dead_letter_id}")
     def replay(request: Request, dead_letter_id: int, csrf: Csrf) -> Response:
@@ -707,6 +743,12 @@ def _day(svc: Services, text: str, *, next_day: bool = False) -> datetime | None
     except ValueError as e:
         raise InputInvalid("a date is YYYY-MM-DD") from e
     return day + timedelta(days=1) if next_day else day
+
+
+def _confirmed(confirm: str) -> None:
+    """An action that sends documents or cannot be undone is confirmed on its form."""
+    if confirm != "1":
+        raise InputInvalid("tick the confirmation box (xác nhận) to do this")
 
 
 def _lines(text: str) -> tuple[str, ...]:

@@ -279,6 +279,21 @@ class Problem:
         return f"{self.where}: {self.code}: {self.what}"
 
 
+@dataclass(frozen=True)
+class Verification:
+    """One recorded run of the verification: when, how much it checked, what it found."""
+
+    at: datetime
+    complete: bool
+    events: int
+    documents: int
+    problems: int
+
+    @property
+    def ok(self) -> bool:
+        return self.problems == 0
+
+
 @dataclass
 class Report:
     events: int = 0

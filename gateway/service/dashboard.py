@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gateway.domain.access import Action, Principal
-from gateway.domain.audit import Seal
+from gateway.domain.audit import Seal, Verification
 from gateway.domain.circuit import CircuitState
 from gateway.service.access import authorize
 from gateway.service.pki import CertificateView, list_certificates
@@ -35,6 +35,7 @@ class Dashboard:
     open_circuits: list[tuple[int, str, str]]  # adapter id, agency, last error
     expiring: list[CertificateView]
     last_seal: Seal | None
+    last_verification: Verification | None
 
 
 def dashboard(svc: Services, *, by: Principal) -> Dashboard:
@@ -69,4 +70,5 @@ def dashboard(svc: Services, *, by: Principal) -> Dashboard:
             ],
             expiring=expiring,
             last_seal=uow.seals.last(),
+            last_verification=uow.seals.last_verification(),
         )

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from gateway.domain.audit import Seal
+from gateway.domain.audit import Report, Seal, Verification
 from gateway.store import tables as t
 
 
@@ -49,6 +49,26 @@ class SealRepository:
             .returning(t.audit_seals.c.seal_id)
         ).scalar_one()
         return int(seal_id)
+
+    def verified(self, report: Report, *, complete: bool, at: datetime) -> None:
+        """Record one verification of the chain (its counts, not its problems' details)."""
+        self.c.execute(
+            insert(t.audit_verifications).values(
+                at=at,
+                complete=complete,
+                events=report.events,
+                documents=report.documents,
+                problems=len(report.problems),
+                first_problem=report.problems[0].what[:2000] if report.problems else None,
+            )
+        )
+
+    def last_verification(self) -> Verification | None:
+        v = t.audit_verifications.c
+        row = self.c.execute(select(t.audit_verifications).order_by(v.id.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return Verification(row.at, row.complete, row.events, row.documents, row.problems)
 
 
 def _seal(row: Any) -> Seal:

@@ -503,3 +503,16 @@ expert_opinions = Table(
     Column("text", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+audit_verifications = Table(
+    "audit_verifications",
+    metadata,
+    # each run of `audit verify` (or the console's): the dashboard shows the last one
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("complete", Boolean, nullable=False),  # the whole chain, not a range
+    Column("events", Integer, nullable=False),
+    Column("documents", Integer, nullable=False),
+    Column("problems", Integer, nullable=False),
+    Column("first_problem", Text),
+)

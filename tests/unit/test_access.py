@@ -88,3 +88,18 @@ def test_scoped_roles_see_only_their_own_petitions() -> None:
     ended = Principal("u", "e", Role.EXPERT, invitations=(Invitation("p1", until=now),))
     assert not sees(ended, set(), pid="p1")
     assert sees(Principal("u", "o", Role.OPERATOR), set())
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", list(Action))
+def test_the_service_layer_refuses_what_the_table_refuses(action: Action, role: Role) -> None:
+    # the one check every entry point (API, console, CLI) calls before a use case
+    from gateway.errors import Forbidden
+    from gateway.service.access import authorize
+
+    principal = Principal("u", "someone", role)
+    if role.value in EXPECTED[action]:
+        authorize(principal, action)
+    else:
+        with pytest.raises(Forbidden):
+            authorize(principal, action)

@@ -41,9 +41,14 @@ def verify_trail(
     progress: Progress | None = None,
 ) -> Report:
     with _no_cyclic_gc():
-        return _verify_trail(
+        report = _verify_trail(
             svc, from_seq=from_seq, to_seq=to_seq, documents=documents, progress=progress
         )
+    complete = (from_seq is None or from_seq <= 1) and to_seq is None and documents
+    with svc.store.unit_of_work() as uow:  # the dashboard shows the last run, and its result
+        uow.seals.verified(report, complete=complete, at=svc.clock.now())
+        uow.commit()
+    return report
 
 
 @contextmanager

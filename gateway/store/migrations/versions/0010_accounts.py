@@ -1,5 +1,6 @@
 """accounts and roles: users, console sessions, per-user API tokens, login failures (throttling),
-experts' invitations to escalated cases and their opinions; VPCP's decision on an escalation
+experts' invitations to escalated cases and their opinions; VPCP's decision on an escalation;
+the audit trail's verifications
 
 Revision ID: 0010
 Revises: 0009
@@ -116,10 +117,22 @@ def upgrade() -> None:
         sa.Column("created_at", At, nullable=False),
     )
     op.create_index("ix_expert_opinions_petition_id", "expert_opinions", ["petition_id"])
+    op.create_table(
+        "audit_verifications",
+        sa.Column("id", Serial, primary_key=True, autoincrement=True),
+        sa.Column("at", At, nullable=False),
+        sa.Column("complete", sa.Boolean, nullable=False),
+        sa.Column("events", sa.Integer, nullable=False),
+        sa.Column("documents", sa.Integer, nullable=False),
+        sa.Column("problems", sa.Integer, nullable=False),
+        sa.Column("first_problem", sa.Text),
+    )
+    op.create_index("ix_audit_verifications_at", "audit_verifications", ["at"])
 
 
 def downgrade() -> None:
     for table in (
+        "audit_verifications",
         "expert_opinions",
         "expert_invitations",
         "login_failures",
