@@ -82,6 +82,7 @@ MESSAGES = {
     "opinion": "Đã ghi nhận ý kiến.",
     "replayed": "Đã gửi lại thư chết.",
     "user": "Đã lưu tài khoản.",
+    "password": "Đã đổi mật khẩu.",
     "agency": "Đã thêm cơ quan.",
     "revoked": "Đã thu hồi chứng thư.",
 }
@@ -267,6 +268,22 @@ def console_router(svc: Services) -> APIRouter:
         response = RedirectResponse(f"{PREFIX}/dang-nhap", status_code=303)
         response.delete_cookie(COOKIE, path=PREFIX)
         return response
+
+    @router.get("/mat-khau", response_class=HTMLResponse)
+    def password_form(request: Request) -> HTMLResponse:
+        who, csrf = c.session(request)
+        return c.page(request, "password.html", who, csrf)
+
+    @router.post("/mat-khau")
+    def password_change(
+        request: Request,
+        csrf: Csrf,
+        current: Annotated[str, Form(max_length=1024)],
+        new: Annotated[str, Form(max_length=1024)],
+    ) -> Response:
+        who, _ = c.check_csrf(request, csrf)
+        accounts.change_own_password(svc, who, current, new)
+        return _back("/", "password")
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -141,6 +141,10 @@ def run_up(settings: Settings, *, with_demo: bool, petitions: int, interval: flo
     console = Console()
     console.print(f"PAKN Gateway API on {running.api.url}  (docs: {running.api.url}/docs)")
     console.print(f"operator token: {token_source(settings)}")
+    console.print(
+        f"console: {running.api.url}/console/ (first administrator: gateway user add NAME "
+        f'--name "…" --role admin); public pages: {running.api.url}/cong-khai/'
+    )
     for agency in running.agencies:
         console.print(
             f"simulated agency {agency.simulator.organ_id} "

@@ -206,6 +206,26 @@ def reset_password(
     return password
 
 
+def change_own_password(svc: Services, by: Principal, current: str, new: str) -> None:
+    """A user changes their own password (the current one is asked again); their other sessions
+    end, this one goes on."""
+    _check_password(new)
+    at = svc.clock.now()
+    with svc.store.unit_of_work() as uow:
+        found = uow.accounts.by_name(by.username)
+        if found is None or not _password_matches(found[1] or _DUMMY_HASH, current):
+            raise Unauthorized("the current password is wrong")
+        uow.accounts.change(found[0].user_id, at=at, password_hash=_hasher.hash(new))
+        uow.audit.record(
+            AuditAction.USER_CHANGED,
+            actor=by.actor,
+            at=at,
+            username=by.username,
+            change="password_changed",
+        )
+        uow.commit()
+
+
 # -- console sessions ------------------------------------------------------------------------------
 
 

@@ -349,6 +349,11 @@ def test_an_administrator_manages_accounts_and_sees_the_adapters(
     with world.svc.store.unit_of_work() as uow:
         found = uow.accounts.by_name("hiephoi.bds")
     assert found is not None and found[0].disabled and found[0].role is Role.EXPERT
+    page.goto(f"{world.url}/console/mat-khau")  # the first thing one does with a new account
+    page.fill("#current", PASSWORD)
+    page.fill("#new", PASSWORD + " mới")
+    page.click("form[action$='/mat-khau'] button")
+    assert "Đã đổi mật khẩu." in page.inner_text("[role=status]")
     page.goto(f"{world.url}/console/quan-tri")
     page.fill("#organ_id", "000.00.99.H99")
     page.fill("#agency-name", "UBND tỉnh Thử nghiệm")
