@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 from gateway.clock import FixedClock
 from gateway.domain.documents import BusinessDocType, StatusCode
@@ -371,3 +372,24 @@ def seed(
     seeder.plan(b, per_quarter, seeded, few=False)
     seeder.run(b.end(VN) + timedelta(days=1))
     return seeded
+
+
+def seeded_services(
+    home: Path, pki_dir: Path, *, per_quarter: int, **settings: object
+) -> tuple[Services, FixedClock, Seeded]:
+    """Services on a new SQLite database under ``home`` (the bootstrap token of the tests'
+    ``OPERATOR``), seeded with ``per_quarter`` petitions a quarter; the clock a day after the
+    second quarter."""
+    from gateway.bootstrap import bootstrap
+    from gateway.config import Settings
+    from tests.conftest import OPERATOR_TOKEN
+
+    config = Settings(
+        home=home,
+        pki_dir=pki_dir,
+        database_url=f"sqlite:///{home / 'gateway.db'}",
+        api_token=OPERATOR_TOKEN,
+    ).with_(**settings)
+    clock = FixedClock(datetime.now(VN))
+    svc = bootstrap(config, clock=clock)
+    return svc, clock, seed(svc, clock, DevPki(pki_dir), per_quarter=per_quarter)

@@ -15,7 +15,6 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +22,13 @@ import httpx
 import pytest
 
 from gateway.api.app import create_app
-from gateway.bootstrap import bootstrap
-from gateway.clock import FixedClock
-from gateway.config import Settings
 from gateway.domain.access import Principal, Role
 from gateway.domain.documents import StatusCode
 from gateway.runtime.http import BackgroundServer
 from gateway.service import accounts
 from gateway.service.accounts import NewUser
 from gateway.service.services import Services
-from signing import DevPki
-from tests.conftest import OPERATOR_TOKEN
-from tests.report_seed import VN, Seeded, seed
+from tests.report_seed import Seeded, seeded_services
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -53,15 +47,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path) -> Iterator[World]:
     home = tmp_path_factory.mktemp("console")
-    settings = Settings(
-        home=home,
-        pki_dir=pki_dir,
-        database_url=f"sqlite:///{home / 'gateway.db'}",
-        api_token=OPERATOR_TOKEN,
-    )
-    clock = FixedClock(datetime.now(VN))
-    svc = bootstrap(settings, clock=clock)
-    seeded = seed(svc, clock, DevPki(pki_dir), per_quarter=40)
+    svc, _, seeded = seeded_services(home, pki_dir, per_quarter=40)
     with svc.store.unit_of_work() as uow:  # an agency with a petition carrying personal data
         staff_agency = next(
             c.case.organ_id

@@ -21,19 +21,15 @@ import httpx
 import pytest
 
 from gateway.api.app import create_app
-from gateway.bootstrap import bootstrap
-from gateway.clock import FixedClock
-from gateway.config import Settings
 from gateway.domain.publication import ReplyQuery
 from gateway.domain.reports import Quarter
 from gateway.runtime.http import BackgroundServer
 from gateway.service.publication import publication_preview, publish_petition
 from gateway.service.reports import issue_report
 from gateway.service.services import Services
-from signing import DevPki
-from tests.conftest import OPERATOR, OPERATOR_TOKEN
+from tests.conftest import OPERATOR
 from tests.helpers import CHECKED
-from tests.report_seed import VN, Seeded, seed
+from tests.report_seed import Seeded, seeded_services
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -50,15 +46,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, pki_dir: Path) -> Iterator[Site]:
     home = tmp_path_factory.mktemp("public")
-    settings = Settings(
-        home=home,
-        pki_dir=pki_dir,
-        database_url=f"sqlite:///{home / 'gateway.db'}",
-        api_token=OPERATOR_TOKEN,
-    )
-    clock = FixedClock(datetime.now(VN))
-    svc = bootstrap(settings, clock=clock)
-    seeded = seed(svc, clock, DevPki(pki_dir), per_quarter=120)
+    svc, clock, seeded = seeded_services(home, pki_dir, per_quarter=120)
     clock.set(seeded.quarters[1].end(svc.zone) + timedelta(days=1))
     issue_report(svc, seeded.quarters[1], actor="operator")
     server = BackgroundServer(create_app(svc), "127.0.0.1", 0, name="public pages").start()
