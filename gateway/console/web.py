@@ -579,14 +579,9 @@ def console_router(svc: Services) -> APIRouter:
             by_reason.setdefault(e.reason.value, []).append((e, title, (now - e.raised_at).days))
         return c.page(request, "escalations.html", who, csrf, by_reason=by_reason)
 
-    @router.get("/quan-tri", response_class=HTMLResponse)
-    def admin(request: Request, thu: Annotated[int | None, Query()] = None) -> HTMLResponse:
+    def admin_page(request: Request, tested: dict[str, Any] | None = None) -> HTMLResponse:
         who, csrf = c.session(request)
         authorize(who, Action.ADMIN_READ)
-        tested = None
-        if thu is not None:
-            authorize(who, Action.ADAPTER_MANAGE)
-            tested = _test_adapter(svc, thu, who)
         return c.page(
             request,
             "admin.html",
@@ -598,6 +593,16 @@ def console_router(svc: Services) -> APIRouter:
             dead_letters=dlq.listing(svc, include_replayed=False, limit=200),
             tested=tested,
         )
+
+    @router.get("/quan-tri", response_class=HTMLResponse)
+    def admin(request: Request) -> HTMLResponse:
+        return admin_page(request)
+
+    @router.post("/quan-tri/ket-noi/{adapter_id}", response_class=HTMLResponse)
+    def adapter_test(request: Request, adapter_id: int, csrf: Csrf) -> HTMLResponse:
+        who, _ = c.check_csrf(request, csrf)  # it sends a signed test document: not a GET
+        authorize(who, Action.ADAPTER_MANAGE)
+        return admin_page(request, _test_adapter(svc, adapter_id, who))
 
     @router.post("/quan-tri/co-quan")
     def agency_add(

@@ -348,6 +348,8 @@ def test_an_administrator_manages_accounts_and_sees_the_adapters(
     text = page.inner_text("main")
     assert "UBND tỉnh Thử nghiệm" in text
     assert "Bộ kết nối" in text and "pull" in text and "Thư chết" in text
+    page.locator("form[action*='/ket-noi/'] button").first.click()  # a pull inbox: checked
+    assert "Thử bộ kết nối" in page.inner_text("[role=status]")
     shot(page, "quan-tri")
     answer = page.goto(f"{world.url}/console/ho-so")
     assert answer is not None and answer.status == 403  # administrators do not read petitions
