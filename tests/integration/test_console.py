@@ -156,6 +156,18 @@ def test_an_operator_works_a_day_in_the_console(world: World, browser: Any) -> N
     page.click("form[action$='/chuyen'] button")
     assert "Đã chuyển hồ sơ." in page.inner_text("[role=status]")
     assert world.staff_agency in page.inner_text("main")
+    seeder = world.seeded.seeder  # the gateway's relay and worker take the new transfer out
+    while seeder.relay.run_once():
+        pass
+    while (message := svc.transport.receive(seeder.worker.queues(), timeout=0)) is not None:
+        seeder.worker.handle(message)
+    with svc.store.unit_of_work() as uow:
+        (new_case,) = [
+            k for k in uow.cases.for_petition(pid) if k.case.organ_id == world.staff_agency
+        ]
+        states = {d.state.value for d in uow.deliveries.for_case(new_case.case.case_id)}
+    assert states and "queued" not in states, states
+    page.reload()
     shot(page, "chuyen-lai")
 
     # escalate a petition with personal data in it, and invite an expert to it
