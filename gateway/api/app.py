@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway.api.auth import Authenticator, Who, bearer
 from gateway.api.inbox import inbox_router
 from gateway.api.limits import RequestLimits
+from gateway.api.metrics import metrics_router
 from gateway.api.problems import problem
 from gateway.api.public import error_page, mount_public
 from gateway.api.reports import reports_router
@@ -316,6 +317,7 @@ def create_app(svc: Services) -> FastAPI:
 
     app.include_router(inbox_router(svc))
     app.include_router(reports_router(svc))
+    app.include_router(metrics_router(svc))
     mount_public(app, svc)
     mount_console(app, svc)
     app.add_middleware(SecurityHeaders)

@@ -41,6 +41,7 @@ def _register() -> None:
         agency,
         audit,
         calendar,
+        operations,
         petitions,
         pki,
         reports,
@@ -60,6 +61,7 @@ def _register() -> None:
         *audit.COMMANDS,
         *reports.COMMANDS,
         *users.COMMANDS,
+        *operations.COMMANDS,
     ):
         main.add_command(command)
 

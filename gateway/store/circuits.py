@@ -36,6 +36,12 @@ class CircuitRepository(_Repository):
             for row in rows
         }
 
+    def open_since(self) -> dict[int, datetime]:
+        """Adapters whose circuit is not closed, and since when its state last changed."""
+        c = t.adapter_circuits.c
+        rows = self.c.execute(select(c.adapter_id, c.updated_at).where(c.state != "closed"))
+        return {row[0]: row[1] for row in rows}
+
     def save(self, circuit: Circuit, *, at: datetime) -> None:
         """Every adapter gets its row when it is added (migration 0004 made those of older
         adapters), so this is an update; the insert is for rows removed by hand."""

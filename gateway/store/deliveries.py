@@ -51,6 +51,17 @@ class DeliveryRepository(_Repository):
             .values(updated_at=at, **values)
         )
 
+    def waiting_by_agency(self) -> dict[str, int]:
+        """Deliveries not settled yet (queued, sending, retrying), per agency."""
+        d = t.deliveries.c
+        waiting = [
+            s.value for s in (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.RETRYING)
+        ]
+        rows = self.c.execute(
+            select(d.organ_id, func.count()).where(d.state.in_(waiting)).group_by(d.organ_id)
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
     def count_by_state(self) -> dict[str, int]:
         rows = self.c.execute(
             select(t.deliveries.c.state, func.count()).group_by(t.deliveries.c.state)

@@ -48,6 +48,13 @@ class OutboxRepository(_Repository):
         if ids:
             self.c.execute(update(t.outbox).where(t.outbox.c.id.in_(ids)).values(published_at=at))
 
+    def oldest_pending_at(self) -> datetime | None:
+        """When the oldest row not yet published was committed (None: nothing waits)."""
+        o = t.outbox.c
+        return self.c.execute(  # type: ignore[no-any-return]
+            select(func.min(o.created_at)).where(o.published_at.is_(None))
+        ).scalar_one()
+
     def pending_count(self) -> int:
         return int(
             self.c.execute(
