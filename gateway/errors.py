@@ -91,6 +91,7 @@ class ErrorCode(StrEnum):
     # infrastructure
     TRANSPORT_UNAVAILABLE = "TRANSPORT_UNAVAILABLE"
     DATABASE_BUSY = "DATABASE_BUSY"  # the database write lock was not free in time (503)
+    MAINTENANCE = "MAINTENANCE"  # intake paused for maintenance (503 + Retry-After)
     CONFIGURATION = "CONFIGURATION"
     DELIVERY_TRANSIENT = "DELIVERY_TRANSIENT"
     DELIVERY_PERMANENT = "DELIVERY_PERMANENT"
@@ -322,6 +323,13 @@ class StoreConflict(GatewayError):
 
     code = ErrorCode.CONFLICT
     http_status = 409
+
+
+class InMaintenance(GatewayError):
+    """Intake is paused for maintenance (`gateway maintenance on`): try again later (503)."""
+
+    code = ErrorCode.MAINTENANCE
+    http_status = 503
 
 
 class DatabaseBusy(GatewayError):

@@ -38,11 +38,12 @@ def query(engine: Engine, statement: str | Executable, **params: Any) -> list[Ro
         )
 
 
-DEPENDENCY_DOWN = frozenset({"DATABASE_BUSY", "TRANSPORT_UNAVAILABLE"})
+DEPENDENCY_DOWN = frozenset({"DATABASE_BUSY", "TRANSPORT_UNAVAILABLE", "MAINTENANCE"})
 
 
 def no_server_errors(response: httpx.Response) -> None:
-    """Every 5xx from the API is a bug, except a 503 saying a dependency is busy or down."""
+    """Every 5xx from the API is a bug, except a 503 saying a dependency is busy or down, or
+    that intake is paused for maintenance."""
     if response.status_code < 500:
         return
     response.read()

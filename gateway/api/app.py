@@ -32,6 +32,7 @@ from gateway.errors import (
     ErrorCode,
     Forbidden,
     GatewayError,
+    InMaintenance,
     NotFound,
     Rejected,
     TooManyRequests,
@@ -41,6 +42,8 @@ from gateway.service.access import authorize, authorize_petition
 from gateway.service.escalations import decide_escalation, escalate_petition
 from gateway.service.inbound import accept_document
 from gateway.service.intake import NewPetition, submit_petition
+from gateway.service.maintenance import RETRY_AFTER_SECONDS as MAINTENANCE_RETRY_AFTER
+from gateway.service.maintenance import current_window, refuse_in_maintenance
 from gateway.service.publication import (
     close_petition,
     public_view,
@@ -166,6 +169,8 @@ def create_app(svc: Services) -> FastAPI:
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, InMaintenance):
+            response.headers["Retry-After"] = str(MAINTENANCE_RETRY_AFTER)
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -197,6 +202,7 @@ def create_app(svc: Services) -> FastAPI:
     @app.post("/v1/petitions", status_code=201)
     def post_petition(body: PetitionIn, response: Response, who: Who) -> dict[str, Any]:
         authorize(who, Action.PETITION_SUBMIT)
+        refuse_in_maintenance(svc)
         if who.role is Role.PORTAL and not who.system and body.portal != who.portal:
             raise Forbidden(f"this portal account submits for the {who.portal} portal only")
         p = body.petitioner
@@ -305,6 +311,7 @@ def create_app(svc: Services) -> FastAPI:
     @app.post("/v1/edxml")
     async def post_edxml(request: Request) -> Response:
         body = await request.body()  # read within the limits of gateway.api.limits
+        await run_in_threadpool(refuse_in_maintenance, svc)
         accepted = await run_in_threadpool(accept_document, svc, body)
         return Response(
             accepted.receipt,
@@ -357,6 +364,18 @@ def create_app(svc: Services) -> FastAPI:
     @app.get("/readyz")
     def readyz() -> Response:
         try:
+            window = current_window(svc)
+            if window is not None:
+                return JSONResponse(
+                    {
+                        "status": "maintenance",
+                        "code": ErrorCode.MAINTENANCE.value,
+                        "reason": window.reason,
+                        "since": window.started_at.isoformat(),
+                    },
+                    status_code=503,
+                    headers={"Retry-After": str(MAINTENANCE_RETRY_AFTER)},
+                )
             queries.progress(svc)
         except Exception as e:
             return problem(

@@ -1,4 +1,5 @@
-"""Operations commands: ``gateway check``, the alert conditions for sites without Prometheus."""
+"""Operations commands: ``gateway check`` (the alert conditions for sites without
+Prometheus) and ``gateway maintenance``."""
 
 from __future__ import annotations
 
@@ -25,4 +26,45 @@ def check() -> None:
     sys.exit(max(r.status for r in results))
 
 
-COMMANDS = (check,)
+@click.group()
+def maintenance() -> None:
+    """Pause intake for maintenance (bảo trì): petitions and agency pushes answer 503, workers
+    take no new work; nothing accepted is lost."""
+
+
+@maintenance.command("on")
+@click.option("--reason", required=True, help="Why (shown to whoever is refused; audited).")
+def maintenance_on(reason: str) -> None:
+    """Open a maintenance window (seen by every process within a few seconds)."""
+    from gateway.service.maintenance import start_maintenance
+
+    with open_services() as svc:
+        start_maintenance(svc, reason, actor="cli")
+    click.echo(f"maintenance on: {reason}")
+
+
+@maintenance.command("off")
+def maintenance_off() -> None:
+    """Close the maintenance window: intake and delivery resume."""
+    from gateway.service.maintenance import end_maintenance
+
+    with open_services() as svc:
+        end_maintenance(svc, actor="cli")
+    click.echo("maintenance off")
+
+
+@maintenance.command("status")
+def maintenance_status() -> None:
+    """Say whether a maintenance window is open (exit 0 either way)."""
+    from gateway.service.maintenance import current_window
+
+    with open_services() as svc:
+        window = current_window(svc)
+    if window is None:
+        click.echo("running: no maintenance window")
+    else:
+        since = f"{window.started_at:%Y-%m-%d %H:%M} UTC"
+        click.echo(f"maintenance since {since} by {window.started_by}: {window.reason}")
+
+
+COMMANDS = (check, maintenance)

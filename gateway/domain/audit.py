@@ -99,6 +99,8 @@ class AuditAction(StrEnum):
     USER_TOKEN_ISSUED = "user.token_issued"  # noqa: S105 (an action name)
     USER_TOKEN_REVOKED = "user.token_revoked"  # noqa: S105 (an action name)
     ESCALATION_DECIDED = "escalation.decided"
+    MAINTENANCE_STARTED = "maintenance.started"
+    MAINTENANCE_ENDED = "maintenance.ended"
     EXPERT_INVITED = "expert.invited"
     EXPERT_OPINION = "expert.opinion"
 

@@ -56,11 +56,13 @@ class Worker:
 
     def queues(self) -> list[str]:
         """The outbound queues of every agency with an enabled adapter (refreshed periodically,
-        so a newly added agency is served without a restart)."""
+        so a newly added agency is served without a restart); none during maintenance (what a
+        consumer holds it finishes; the rest waits in the queues)."""
         with self._lock:
             if time.monotonic() - self._queues_at > self.queue_refresh_seconds:
                 with self.svc.store.unit_of_work() as uow:
-                    organs = uow.adapters.organs_with_enabled_adapters()
+                    paused = uow.maintenance.current() is not None
+                    organs = [] if paused else uow.adapters.organs_with_enabled_adapters()
                 self._queues = [outbound_queue(o) for o in organs]
                 self._queues_at = time.monotonic()
             return self._queues

@@ -60,6 +60,8 @@ class Services:
     _retired: list[Adapter] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _reports: dict[object, tuple[float, object]] = field(default_factory=dict, repr=False)
+    _maintenance: list[tuple[float, object]] = field(default_factory=list, repr=False)
+    """The last maintenance window read, and when (gateway/service/maintenance.py)."""
     """Computed quarterly reports (gateway.service.reports): closed quarters kept, the current
     one for a minute."""
 

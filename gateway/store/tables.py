@@ -516,3 +516,15 @@ audit_verifications = Table(
     Column("problems", Integer, nullable=False),
     Column("first_problem", Text),
 )
+
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    # `gateway maintenance on|off`: the open window (ended_at NULL) pauses intake everywhere
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("started_by", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("ended_by", String(64)),
+)

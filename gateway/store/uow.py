@@ -29,6 +29,7 @@ from gateway.store.escalations import EscalationRepository
 from gateway.store.exchanges import ExchangeRepository
 from gateway.store.identities import IdentityRepository
 from gateway.store.inbox import InboxRepository
+from gateway.store.maintenance import MaintenanceRepository
 from gateway.store.messaging import OutboxRepository, ProcessedMessageRepository
 from gateway.store.petitions import CaseRepository, PetitionRepository
 from gateway.store.public import PublicRepository
@@ -72,6 +73,8 @@ class UnitOfWork:
         """What quarterly reports are computed from, and the reports issued."""
         self.accounts = AccountRepository(connection)
         """Users, sessions, API tokens, failed logins, experts' invitations and opinions."""
+        self.maintenance = MaintenanceRepository(connection)
+        """Maintenance windows (intake paused)."""
         self.public = PublicRepository(connection)
         """What the public pages show: the published replies, masked when published."""
         self._committed = False

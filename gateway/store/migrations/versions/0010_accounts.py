@@ -1,6 +1,6 @@
 """accounts and roles: users, console sessions, per-user API tokens, login failures (throttling),
 experts' invitations to escalated cases and their opinions; VPCP's decision on an escalation;
-the audit trail's verifications
+the audit trail's verifications; maintenance windows
 
 Revision ID: 0010
 Revises: 0009
@@ -128,10 +128,20 @@ def upgrade() -> None:
         sa.Column("first_problem", sa.Text),
     )
     op.create_index("ix_audit_verifications_at", "audit_verifications", ["at"])
+    op.create_table(
+        "maintenance_windows",
+        sa.Column("id", Serial, primary_key=True, autoincrement=True),
+        sa.Column("started_at", At, nullable=False),
+        sa.Column("started_by", sa.String(64), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("ended_at", At),
+        sa.Column("ended_by", sa.String(64)),
+    )
 
 
 def downgrade() -> None:
     for table in (
+        "maintenance_windows",
         "audit_verifications",
         "expert_opinions",
         "expert_invitations",
