@@ -39,11 +39,12 @@ bench: $(STAMP) services  ## benchmarks (print ratios against an in-run baseline
 	$(BIN)/pip install --quiet -e '.[bench]' || echo "python-xmlsec did not install (needs libxmlsec1-dev, pkg-config): benchmarks run without it" >&2
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
-system-deps:  ## Debian packages the tests use (xmlsec1, chromium, poppler-utils, DejaVu fonts)
+system-deps:  ## Debian packages the tests use (xmlsec1, chromium, poppler-utils, pg_dump, DejaVu fonts)
 	@missing=""; \
 	command -v xmlsec1 >/dev/null 2>&1 || missing="$$missing xmlsec1"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdfsig >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v pg_dump >/dev/null 2>&1 || missing="$$missing postgresql-client"; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

@@ -4,6 +4,7 @@ Prometheus) and ``gateway maintenance``."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -67,4 +68,45 @@ def maintenance_status() -> None:
         click.echo(f"maintenance since {since} by {window.started_by}: {window.reason}")
 
 
-COMMANDS = (check, maintenance)
+@click.command()
+@click.option(
+    "-o", "--output", "folder", required=True, type=click.Path(path_type=Path), help="A new folder."
+)
+def backup(folder: Path) -> None:
+    """Back up the database (a consistent snapshot while petitions flow), the PKI, the keys and
+    the configuration into a new folder (mode 0700: it holds keys), with a manifest of digests."""
+    from gateway.service.backup import make_backup
+
+    with open_services() as svc:
+        manifest = make_backup(svc, folder, actor="cli")
+    head = manifest["audit_head"]["seq"]
+    click.echo(
+        f"backup in {folder}: {len(manifest['files'])} files, audit chain up to event {head}"
+    )
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="Replace a PKI folder that is not empty.")
+def restore(folder: Path, force: bool) -> None:
+    """Restore a backup made by `gateway backup` into the configured database and folders (stop
+    the gateway first), then verify the audit trail: exit 1 if it finds a problem."""
+    from gateway.cli.common import settings
+    from gateway.service.audit.verify import verify_trail
+    from gateway.service.backup import restore_backup, restored
+
+    manifest = restore_backup(settings(), folder, force=force)
+    with open_services() as fresh:  # built on what was restored
+        report = verify_trail(fresh)
+        restored(fresh, manifest, report, actor="cli")
+    click.echo(
+        f"restored the backup of {manifest['made_at']}: audit verify "
+        + ("passed" if report.ok else f"found {len(report.problems)} problems")
+        + f" ({report.events} events, {report.documents} documents)"
+    )
+    for problem in report.problems[:20]:
+        click.echo(f"  {problem.line()}", err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+COMMANDS = (check, maintenance, backup, restore)

@@ -98,6 +98,8 @@ class AuditAction(StrEnum):
     USER_LOGGED_IN = "user.logged_in"
     USER_TOKEN_ISSUED = "user.token_issued"  # noqa: S105 (an action name)
     USER_TOKEN_REVOKED = "user.token_revoked"  # noqa: S105 (an action name)
+    BACKUP_MADE = "backup.made"
+    BACKUP_RESTORED = "backup.restored"
     ESCALATION_DECIDED = "escalation.decided"
     MAINTENANCE_STARTED = "maintenance.started"
     MAINTENANCE_ENDED = "maintenance.ended"
