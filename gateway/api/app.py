@@ -37,6 +37,7 @@ from gateway.errors import (
     Rejected,
     TooManyRequests,
 )
+from gateway.logs import correlated
 from gateway.service import inbox, queries
 from gateway.service.access import authorize, authorize_petition
 from gateway.service.escalations import decide_escalation, escalate_petition
@@ -218,6 +219,13 @@ def create_app(svc: Services) -> FastAPI:
                 route_to=tuple(body.route_to),
             ),
         )
+        with correlated(submitted.petition_id):
+            log.info(
+                "petition %s %s (portal %s)",
+                submitted.petition_id,
+                "received" if submitted.created else "already received",
+                body.portal,
+            )
         if not submitted.created:
             response.status_code = 200
         response.headers["Location"] = f"/v1/petitions/{submitted.petition_id}"
@@ -313,6 +321,12 @@ def create_app(svc: Services) -> FastAPI:
         body = await request.body()  # read within the limits of gateway.api.limits
         await run_in_threadpool(refuse_in_maintenance, svc)
         accepted = await run_in_threadpool(accept_document, svc, body)
+        with correlated(accepted.petition_id):
+            log.info(
+                "agency document %s accepted%s",
+                accepted.document_id,
+                " (duplicate)" if accepted.duplicate else "",
+            )
         return Response(
             accepted.receipt,
             media_type=XML,

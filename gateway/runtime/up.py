@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from gateway import logs
 from gateway.api.auth import TOKEN_FILE, operator_token
 from gateway.bootstrap import bootstrap
 from gateway.clock import Clock
@@ -256,11 +256,8 @@ def _verify_replies(
 
 
 def configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """Text lines, or JSON lines with GATEWAY_LOG_FORMAT=json (gateway/logs.py)."""
+    logs.configure(verbose=verbose)
 
 
 def token_source(settings: Settings) -> str:

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from gateway import logs
 from gateway.errors import ErrorCode, TransportError
 from gateway.service import dead_letters
 from gateway.service.delivery import Result, Settle, deliver
@@ -92,6 +93,11 @@ class Worker:
             dead_letters.give_up(self.svc, message, reason, code=ErrorCode.DELIVERY_EXHAUSTED)
             self.transport.dead_letter(received, reason=reason)
             return Settle.DEAD
+        with logs.correlated(str(payload.get("petition_id") or "")):
+            return self._run(handler, payload, received)
+
+    def _run(self, handler: Handler, payload: dict[str, object], received: Received) -> Settle:
+        message = received.message
         try:
             result = handler(self.svc, payload, message)
         except Exception as e:  # infrastructure trouble (database down…): try again later

@@ -22,10 +22,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from gateway.config import Settings
 from gateway.domain.audit import AuditAction, Report
 from gateway.errors import InputInvalid, IntegrityBroken
 from gateway.service.services import Services
-from gateway.config import Settings
 from gateway.store.backup import dump, load
 from gateway.store.db import make_engine
 

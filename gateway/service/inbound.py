@@ -64,6 +64,7 @@ class Accepted:
     document_id: str
     duplicate: bool
     note: str = ""
+    petition_id: str = ""
 
 
 def accept_document(svc: Services, body: bytes) -> Accepted:
@@ -147,7 +148,13 @@ def _accept(svc: Services, body: bytes, seen: list[etree._Element]) -> Accepted:
         if duplicate is None:
             raise
         return duplicate
-    return Accepted(receipt, document.document_id, duplicate=False, note=outcome.note)
+    return Accepted(
+        receipt,
+        document.document_id,
+        duplicate=False,
+        note=outcome.note,
+        petition_id=document.petition_id or "",
+    )
 
 
 def _is_sha1(verified: VerifiedDocument) -> bool:

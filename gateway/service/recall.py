@@ -9,7 +9,6 @@ update or replace is recorded; a refusal changes nothing but is recorded.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime
 
@@ -18,7 +17,12 @@ from gateway.domain.case import AWAITING_AGENCY, Outcome, revoke
 from gateway.domain.delivery import Delivery, DeliveryState
 from gateway.domain.documents import BusinessDocType, DocumentKind, StatusCode, sha256_hex
 from gateway.errors import IllegalTransition, InputInvalid, NotFound
-from gateway.service.routing import NOTATION, _transfer_edoc, refresh_petition_status
+from gateway.service.routing import (
+    NOTATION,
+    _transfer_edoc,
+    deliver_message,
+    refresh_petition_status,
+)
 from gateway.service.services import Services
 from gateway.store.base import new_id
 from gateway.store.documents import StoredDocument
@@ -108,7 +112,7 @@ def request_change(
         uow.deliveries.add(delivery, at=at)
         uow.outbox.add(
             outbound_queue(organ_id),
-            json.dumps({"type": "deliver", "delivery_id": delivery.delivery_id}).encode(),
+            deliver_message(delivery.delivery_id, petition_id),
             at=at,
         )
         uow.audit.record(

@@ -101,6 +101,14 @@ def refresh_petition_status(uow: UnitOfWork, petition_id: str, *, at: datetime) 
     uow.petitions.set_status(petition_id, petition_status(states), at=at)
 
 
+def deliver_message(delivery_id: str, petition_id: str) -> bytes:
+    """The worker's order to deliver; the petition's id rides along as the correlation id of
+    the logs the worker writes while delivering it."""
+    return json.dumps(
+        {"type": "deliver", "delivery_id": delivery_id, "petition_id": petition_id}
+    ).encode()
+
+
 def _transfer(
     svc: Services, uow: UnitOfWork, petition: Petition, agency: Agency, *, actor: str, at: datetime
 ) -> int:
@@ -140,7 +148,7 @@ def _transfer(
     uow.deliveries.add(delivery, at=at)
     uow.outbox.add(
         outbound_queue(agency.organ_id),
-        json.dumps({"type": "deliver", "delivery_id": delivery.delivery_id}).encode(),
+        deliver_message(delivery.delivery_id, petition.petition_id),
         at=at,
     )
     uow.audit.record(
