@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -106,6 +106,8 @@ def metrics_router(svc: Services) -> APIRouter:
 
     @router.get("/metrics")
     def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=MEDIA_TYPE)
+        # the gateway's state, then what this process measured (in `gateway up`: every role)
+        body = generate_latest(registry) + generate_latest(REGISTRY)
+        return Response(body, media_type=MEDIA_TYPE)
 
     return router

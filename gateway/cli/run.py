@@ -124,14 +124,23 @@ def api(port: int | None, verbose: bool) -> None:
     default=None,
     help="Concurrent deliveries (default GATEWAY_WORKER_THREADS or 4).",
 )
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=1, max=65535),
+    default=None,
+    help="Serve this worker's measurements on http://127.0.0.1:PORT/metrics (Prometheus).",
+)
 @verbose_option
-def worker(threads: int | None, verbose: bool) -> None:
+def worker(threads: int | None, metrics_port: int | None, verbose: bool) -> None:
     """Deliver queued documents to agencies until stopped (SIGTERM/Ctrl-C)."""
     from gateway.bootstrap import bootstrap
+    from gateway.runtime import metrics
     from gateway.runtime.roles import start_workers
     from gateway.runtime.up import configure_logging
 
     configure_logging(verbose)
+    if metrics_port is not None:
+        metrics.serve(metrics_port)
     svc = bootstrap(common.settings())
     stop = common.stop_on_signal()
     workers = start_workers(svc, stop, threads)

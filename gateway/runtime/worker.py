@@ -16,10 +16,11 @@ from collections.abc import Callable
 
 from gateway import logs
 from gateway.errors import ErrorCode, TransportError
+from gateway.runtime import metrics
 from gateway.service import dead_letters
 from gateway.service.delivery import Result, Settle, deliver
 from gateway.service.services import Services
-from gateway.transport.base import Message, Received, Transport, outbound_queue
+from gateway.transport.base import OUTBOUND_PREFIX, Message, Received, Transport, outbound_queue
 
 log = logging.getLogger("gateway.worker")
 
@@ -98,6 +99,8 @@ class Worker:
 
     def _run(self, handler: Handler, payload: dict[str, object], received: Received) -> Settle:
         message = received.message
+        agency = message.queue.removeprefix(OUTBOUND_PREFIX)
+        started = time.perf_counter()
         try:
             result = handler(self.svc, payload, message)
         except Exception as e:  # infrastructure trouble (database down…): try again later
@@ -116,6 +119,11 @@ class Worker:
             self.transport.dead_letter(received, reason=result.reason)
         # the reason can quote an agency's answer: it goes to the database, not to the log
         log.info("message %s on %s: %s", message.message_id, message.queue, result.settle.value)
+        metrics.DELIVERY_SECONDS.labels(agency).observe(time.perf_counter() - started)
+        metrics.DELIVERY_ATTEMPTS.labels(agency, result.settle.value).inc()
+        routed = payload.get("routed_at")
+        if result.settle is Settle.ACK and isinstance(routed, (int, float)):
+            metrics.ROUTED_TO_RECEIPT.observe(max(0.0, self.svc.clock.now().timestamp() - routed))
         return result.settle
 
     def consume(self, stop: threading.Event) -> None:

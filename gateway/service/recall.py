@@ -112,7 +112,7 @@ def request_change(
         uow.deliveries.add(delivery, at=at)
         uow.outbox.add(
             outbound_queue(organ_id),
-            deliver_message(delivery.delivery_id, petition_id),
+            deliver_message(delivery.delivery_id, petition_id, at=at),
             at=at,
         )
         uow.audit.record(

@@ -101,11 +101,17 @@ def refresh_petition_status(uow: UnitOfWork, petition_id: str, *, at: datetime) 
     uow.petitions.set_status(petition_id, petition_status(states), at=at)
 
 
-def deliver_message(delivery_id: str, petition_id: str) -> bytes:
-    """The worker's order to deliver; the petition's id rides along as the correlation id of
-    the logs the worker writes while delivering it."""
+def deliver_message(delivery_id: str, petition_id: str, *, at: datetime) -> bytes:
+    """The worker's order to deliver. The petition's id rides along as the correlation id of
+    the logs the worker writes while delivering it, and the routing time for its measurement of
+    routing-to-receipt."""
     return json.dumps(
-        {"type": "deliver", "delivery_id": delivery_id, "petition_id": petition_id}
+        {
+            "type": "deliver",
+            "delivery_id": delivery_id,
+            "petition_id": petition_id,
+            "routed_at": round(at.timestamp(), 3),
+        }
     ).encode()
 
 
@@ -148,7 +154,7 @@ def _transfer(
     uow.deliveries.add(delivery, at=at)
     uow.outbox.add(
         outbound_queue(agency.organ_id),
-        deliver_message(delivery.delivery_id, petition.petition_id),
+        deliver_message(delivery.delivery_id, petition.petition_id, at=at),
         at=at,
     )
     uow.audit.record(

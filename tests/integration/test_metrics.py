@@ -143,3 +143,22 @@ def test_the_check_command_prints_a_line_each_and_exits_with_the_worst(
     assert all(line.split()[0] in ("OK", "WARNING", "CRITICAL") for line in lines)
     cli("audit", "seal")
     assert cli("check").output.count("OK ") == 7
+
+
+def test_a_running_gateway_measures_its_deliveries(gateway, api) -> None:  # type: ignore[no-untyped-def]
+    from gateway.runtime.demo import sample_petition
+    from tests.helpers import wait_until
+
+    before = scrape(api)
+    pid = api.post("/v1/petitions", json=sample_petition(0)).json()["id"]
+    wait_until(
+        lambda: api.get(f"/v1/petitions/{pid}").json()["status"] == "replied", what="the reply"
+    )
+    after = scrape(api)
+    agency = str(sample_petition(0)["route_to"][0])  # type: ignore[index]
+    key = ("pakn_delivery_attempts_total", (("agency", agency), ("outcome", "ack")))
+    assert after[key] >= before.get(key, 0) + 1
+    count = ("pakn_delivery_attempt_seconds_count", (("agency", agency),))
+    assert after[count] >= before.get(count, 0) + 1
+    routed = ("pakn_routed_to_receipt_seconds_count", ())
+    assert after[routed] >= before.get(routed, 0) + 1
