@@ -78,7 +78,7 @@ def backup(folder: Path) -> None:
     from gateway.service.backup import make_backup
 
     with open_services() as svc:
-        manifest = make_backup(svc, folder, actor="cli")
+        manifest = make_backup(svc, svc.settings, folder, actor="cli")
     head = manifest["audit_head"]["seq"]
     click.echo(
         f"backup in {folder}: {len(manifest['files'])} files, audit chain up to event {head}"

@@ -34,8 +34,9 @@ FORMAT = "pakn-backup-1"
 HOME_FILES = ("api-token", "console-secret")
 
 
-def make_backup(svc: Services, folder: Path, *, actor: str) -> dict[str, Any]:
-    """Write a backup into ``folder`` (new or empty); returns its manifest."""
+def make_backup(svc: Services, settings: Settings, folder: Path, *, actor: str) -> dict[str, Any]:
+    """Write a backup of the installation ``settings`` describe (``svc`` built from them) into
+    ``folder`` (new or empty); returns its manifest."""
     if folder.exists() and any(folder.iterdir()):
         raise InputInvalid(f"{folder} is not empty: give a new folder for the backup")
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -45,7 +46,6 @@ def make_backup(svc: Services, folder: Path, *, actor: str) -> dict[str, Any]:
         uow.audit.record(AuditAction.BACKUP_MADE, actor=actor, at=at, folder=folder.name)
         uow.commit()
         head_seq, head_hash = uow.audit.head()
-    settings = svc.settings
     dump(svc.store.engine, folder)
     copies: dict[str, Path | None] = {
         "pki": settings.pki_path,
@@ -66,7 +66,8 @@ def make_backup(svc: Services, folder: Path, *, actor: str) -> dict[str, Any]:
         else:
             shutil.copy2(source, target)
     (folder / "settings.json").write_text(
-        json.dumps(_settings(svc), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        json.dumps(_settings(svc, settings), ensure_ascii=False, indent=1, default=str),
+        encoding="utf-8",
     )
     manifest = {
         "format": FORMAT,
@@ -152,8 +153,8 @@ def _digests(folder: Path) -> dict[str, str]:
     }
 
 
-def _settings(svc: Services) -> dict[str, Any]:
-    values = dataclasses.asdict(svc.settings)
+def _settings(svc: Services, settings: Settings) -> dict[str, Any]:
+    values = dataclasses.asdict(settings)
     values.pop("api_token", None)  # a secret (its file is in home/ when it is one)
     values["database_url"] = svc.store.engine.url.render_as_string(hide_password=True)
     return values

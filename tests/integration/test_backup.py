@@ -45,7 +45,7 @@ def run(tmp_path: Path, source_url: str, target_url: str) -> None:
     }
     seal_now(svc, force=True)
     folder = tmp_path / "backup"
-    manifest = make_backup(svc, folder, actor="test")
+    manifest = make_backup(svc, source, folder, actor="test")
     svc.close()
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     assert any(name.startswith("pki/") for name in manifest["files"])
@@ -68,16 +68,22 @@ def run(tmp_path: Path, source_url: str, target_url: str) -> None:
 
 
 def test_a_changed_backup_is_refused(tmp_path: Path) -> None:
-    svc = bootstrap(Settings(home=tmp_path / "a"))
+    settings = Settings(home=tmp_path / "a")
+    svc = bootstrap(settings)
     folder = tmp_path / "backup"
-    make_backup(svc, folder, actor="test")
+    make_backup(svc, settings, folder, actor="test")
     svc.close()
     read_manifest(folder)
     (folder / "settings.json").write_text("{}", encoding="utf-8")
     with pytest.raises(IntegrityBroken, match=r"settings\.json"):
         read_manifest(folder)
-    with pytest.raises(InputInvalid, match="not empty"):
-        make_backup(bootstrap(Settings(home=tmp_path / "c")), folder, actor="test")
+    other = Settings(home=tmp_path / "c")
+    elsewhere = bootstrap(other)
+    try:
+        with pytest.raises(InputInvalid, match="not empty"):
+            make_backup(elsewhere, other, folder, actor="test")
+    finally:
+        elsewhere.close()
 
 
 def test_the_backup_and_restore_commands(tmp_path: Path) -> None:
