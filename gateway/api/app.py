@@ -143,7 +143,7 @@ def create_app(svc: Services) -> FastAPI:
     app.state.authn = authn  # whose a token is (gateway.api.auth.Who)
     app.add_middleware(
         RequestLimits,
-        known_token=authn.known,
+        find_token=authn.find,
         max_document_bytes=svc.settings.max_document_bytes,
         max_json_bytes=svc.settings.max_json_bytes,
         body_seconds=svc.settings.body_seconds,
@@ -346,7 +346,7 @@ def create_app(svc: Services) -> FastAPI:
     @app.get("/v1/documents/{document_id}")
     def get_document(document_id: Id, request: Request) -> Response:
         presented = bearer(request)  # a user's token (its role decides) or an agency's
-        person = authn.principal(presented) if authn.known(presented or "") else None
+        person = authn.find(presented) if presented else None
         if person is not None:
             authorize(person, Action.DOCUMENT_READ)
             doc = queries.document(svc, document_id)

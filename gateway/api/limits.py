@@ -87,13 +87,13 @@ class RequestLimits:
         self,
         app: ASGIApp,
         *,
-        known_token: Callable[[str], bool],
+        find_token: Callable[[str], object | None],
         max_document_bytes: int,
         max_json_bytes: int,
         body_seconds: float,
     ) -> None:
         self.app = app
-        self.known_token = known_token
+        self.find_token = find_token
         self.body_seconds = body_seconds
         self.edxml = Rule(max_document_bytes)
         self.ack = Rule(MAX_ACK_BYTES, credentials="bearer")
@@ -115,7 +115,7 @@ class RequestLimits:
             return
         rule = self.rule(scope["path"])
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        refused = await self._credentials(rule, headers.get("authorization"))
+        refused = await self._credentials(rule, headers.get("authorization"), scope)
         if refused is None:
             refused = self._declared_size(rule, headers.get("content-length"))
         if refused is not None:
@@ -132,15 +132,20 @@ class RequestLimits:
             return
         await self.app(scope, _replay(outcome, receive), send)
 
-    async def _credentials(self, rule: Rule, header: str | None) -> JSONResponse | None:
+    async def _credentials(
+        self, rule: Rule, header: str | None, scope: Scope
+    ) -> JSONResponse | None:
         if rule.credentials is None:
             return None
         scheme, _, token = (header or "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             return _problem(401, ErrorCode.AUTH_REQUIRED, "use Authorization: Bearer <token>")
-        if rule.credentials == "user" and not await run_in_threadpool(self.known_token, token):
-            return _problem(401, ErrorCode.AUTH_REQUIRED, "unknown, revoked or disabled token")
+        if rule.credentials == "user":
+            principal = await run_in_threadpool(self.find_token, token)
+            if principal is None:
+                return _problem(401, ErrorCode.AUTH_REQUIRED, "unknown, revoked or disabled token")
+            scope.setdefault("state", {})["principal"] = principal  # the route does not ask again
         return None  # an agency's token is looked up by the route itself
 
     @staticmethod

@@ -35,6 +35,7 @@ from gateway.service.publication import (
     public_view,
     published_organs,
 )
+from gateway.service.queries import AgencyNames
 from gateway.service.services import Services
 
 PREFIX = "/cong-khai"
@@ -59,7 +60,7 @@ _pages = Environment(
 
 def public_router(svc: Services) -> APIRouter:
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
-    names = _AgencyNames(svc)
+    names = AgencyNames(svc)
 
     def page(name: str, request: Request, **values: Any) -> HTMLResponse:
         body = _pages.get_template(f"public/{name}").render(
@@ -238,19 +239,6 @@ def error_page(request: Request, status: int, code: str) -> HTMLResponse | None:
         prefix=PREFIX, path=path, status=status, code=code, text=text
     )
     return HTMLResponse(body, status_code=status)
-
-
-class _AgencyNames:
-    """Agency names for the pages, read once per minute (they change when an agency is added)."""
-
-    def __init__(self, svc: Services) -> None:
-        self.svc = svc
-        self.names: dict[str, str] = {}
-
-    def get(self, organ_id: str) -> str:
-        if organ_id not in self.names:
-            self.names = reports.agency_names(self.svc)
-        return self.names.get(organ_id, organ_id)
 
 
 def _reply_query(

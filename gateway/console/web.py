@@ -133,7 +133,7 @@ class Console:
     def __init__(self, svc: Services) -> None:
         self.svc = svc
         self.key = console_secret(svc.settings.home)
-        self.names: dict[str, str] = {}
+        self.names = queries.AgencyNames(svc)
 
     # -- cookies and sessions -------------------------------------------------------------------
 
@@ -177,17 +177,12 @@ class Console:
             roles=ROLE_LABELS,
             label=label,
             state=lambda code: STATE_LABELS.get(code, code),
-            agency=self.agency_name,
+            agency=self.names.get,
             local=self.local,
             message=MESSAGES.get(request.query_params.get("ok", "")),
             **values,
         )
         return HTMLResponse(body)
-
-    def agency_name(self, organ_id: str) -> str:
-        if organ_id not in self.names:
-            self.names = {a.organ_id: a.name for a in list_agencies(self.svc)}
-        return self.names.get(organ_id, organ_id)
 
     def local(self, at: datetime | str | None) -> str:
         if at is None or at == "":
@@ -614,7 +609,7 @@ def console_router(svc: Services) -> APIRouter:
         who, _ = c.check_csrf(request, csrf)
         authorize(who, Action.AGENCY_MANAGE)
         add_agency(svc, organ_id, name, actor=who.actor)
-        c.names = {}
+        c.names.forget()
         return _back("/quan-tri", "agency")
 
     @router.post("/quan-tri/chung-thu")

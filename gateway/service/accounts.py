@@ -192,16 +192,9 @@ def reset_password(
     at = svc.clock.now()
     with svc.store.unit_of_work() as uow:
         user = _user(uow, username)
-        uow.accounts.change(user.user_id, at=at, password_hash=_hasher.hash(password))
+        _set_password(uow, user, password, change="password_reset", actor=by.actor, at=at)
         uow.accounts.end_sessions_of(user.user_id, at=at)
         uow.accounts.forget_failures(user.username)
-        uow.audit.record(
-            AuditAction.USER_CHANGED,
-            actor=by.actor,
-            at=at,
-            username=user.username,
-            change="password_reset",
-        )
         uow.commit()
     return password
 
@@ -215,14 +208,7 @@ def change_own_password(svc: Services, by: Principal, current: str, new: str) ->
         found = uow.accounts.by_name(by.username)
         if found is None or not _password_matches(found[1] or _DUMMY_HASH, current):
             raise Unauthorized("the current password is wrong")
-        uow.accounts.change(found[0].user_id, at=at, password_hash=_hasher.hash(new))
-        uow.audit.record(
-            AuditAction.USER_CHANGED,
-            actor=by.actor,
-            at=at,
-            username=by.username,
-            change="password_changed",
-        )
+        _set_password(uow, found[0], new, change="password_changed", actor=by.actor, at=at)
         uow.commit()
 
 
@@ -395,6 +381,17 @@ def opinions(svc: Services, petition_id: str, *, by: Principal) -> list[Opinion]
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+def _set_password(
+    uow: UnitOfWork, user: User, password: str, *, change: str, actor: str, at: datetime
+) -> None:
+    """Store ``password``'s argon2 hash for ``user``, audited as ``change`` (never the
+    password)."""
+    uow.accounts.change(user.user_id, at=at, password_hash=_hasher.hash(password))
+    uow.audit.record(
+        AuditAction.USER_CHANGED, actor=actor, at=at, username=user.username, change=change
+    )
 
 
 def _check_password(password: str) -> None:

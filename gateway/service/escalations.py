@@ -31,10 +31,11 @@ from gateway.domain.escalation import (
 )
 from gateway.domain.petition import Petition
 from gateway.errors import IllegalTransition, InputInvalid, NotFound
+from gateway.service.queries import edoc_content
 from gateway.service.services import Services
 from gateway.store.petitions import CaseRecord
 from gateway.store.uow import UnitOfWork
-from schemas import edxml, xml
+from schemas import edxml
 
 ANSWERED = (CaseState.REPLIED, CaseState.PUBLISHED, CaseState.CLOSED)
 REPEAT_CANDIDATES = 200
@@ -207,11 +208,11 @@ def check_disagreement(
         stored = uow.documents.get(other.reply_document_id)
         if stored is None:
             continue
-        earlier = edxml.decode(xml.parse(stored.body))
-        if not isinstance(earlier, edxml.Edoc):
+        earlier = edoc_content(stored.body)
+        if earlier is None:
             continue
         profile = profile or TextProfile.of(reply.content)
-        if profiles_disagree(profile, TextProfile.of(earlier.content)):
+        if profiles_disagree(profile, TextProfile.of(earlier)):
             raise_escalation(
                 uow,
                 case.petition_id,

@@ -61,7 +61,6 @@ def snapshot(svc: Services) -> Snapshot:
         seal = uow.seals.last()
         head_seq, _ = uow.audit.head()
         verified = uow.seals.last_verification()
-        deadlines = uow.cases.deadline_summary(now=now, soon=now)
         return Snapshot(
             at=now,
             petitions_by_status=uow.petitions.count_by_status(),
@@ -74,7 +73,7 @@ def snapshot(svc: Services) -> Snapshot:
                 adapters.get(adapter_id, str(adapter_id)): (now - since).total_seconds()
                 for adapter_id, since in uow.circuits.open_since().items()
             },
-            overdue_by_agency={o: n for o, (n, _) in deadlines.items() if n},
+            overdue_by_agency=uow.cases.overdue_by_agency(),
             open_escalations=uow.escalations.open_count(),
             certificates=certificates,
             last_seal_seconds=None if seal is None else (now - seal.sealed_at).total_seconds(),

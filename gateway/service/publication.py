@@ -21,11 +21,11 @@ from gateway.domain.case import CaseState, can_move, move
 from gateway.domain.petition import Petition
 from gateway.domain.publication import PublicReply, ReplyPage, ReplyQuery, masked
 from gateway.errors import IllegalTransition, InputInvalid, NotFound
+from gateway.service.queries import edoc_content
 from gateway.service.routing import refresh_petition_status
 from gateway.service.services import Services
 from gateway.store.petitions import CaseRecord
 from gateway.store.uow import UnitOfWork
-from schemas import edxml, xml
 
 MAX_MASKS = 50
 
@@ -158,20 +158,10 @@ def published_organs(svc: Services) -> list[str]:
 
 
 def public_view(reply: PublicReply) -> dict[str, object]:
-    """A published (or previewed) reply as JSON-ready data: what the public sees."""
-    return {
-        "case_id": reply.case_id,
-        "organ_id": reply.organ_id,
-        "category": reply.category,
-        "title": reply.title,
-        "content": reply.content,
-        "reply_text": reply.reply_text,
-        "received_at": reply.received_at.isoformat(),
-        "replied_at": reply.replied_at.isoformat(),
-        "published_at": reply.published_at.isoformat(),
-        "reply_sha256": reply.reply_sha256,
-        "signed_by": reply.signed_by,
-    }
+    """A published (or previewed) reply as JSON-ready data: what the public sees, the fields of
+    PUBLIC_FIELDS in their order (times in ISO 8601)."""
+    values = {name: getattr(reply, name) for name in PUBLIC_FIELDS}
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
 
 
 def _masks(mask: tuple[str, ...]) -> tuple[str, ...]:
@@ -197,8 +187,7 @@ def _public_reply(
         raise IllegalTransition(
             f"case {record.case.case_id} has no stored reply to publish", target="published"
         )
-    reply = edxml.decode(xml.parse(stored.body))
-    text = reply.content if isinstance(reply, edxml.Edoc) else ""
+    text = edoc_content(stored.body) or ""
     who = petition.petitioner
     return PublicReply(
         case_id=record.case.case_id,

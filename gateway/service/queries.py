@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from gateway.domain.access import Role, User
@@ -149,13 +150,15 @@ def reply_texts(svc: Services, petition_id: str) -> list[str]:
     with svc.store.unit_of_work() as uow:
         ids = [c.reply_document_id for c in uow.cases.for_petition(petition_id)]
         stored = [uow.documents.get(i) for i in ids if i]
-    texts = []
-    for doc in stored:
-        if doc is not None:
-            reply = edxml.decode(xml.parse(doc.body))
-            if isinstance(reply, edxml.Edoc):
-                texts.append(reply.content)
-    return texts
+    texts = [edoc_content(doc.body) for doc in stored if doc is not None]
+    return [text for text in texts if text is not None]
+
+
+def edoc_content(body: bytes) -> str | None:
+    """The Content of a stored edoc (an agency's reply, our transfer); None for a status
+    package."""
+    document = edxml.decode(xml.parse(body))
+    return document.content if isinstance(document, edxml.Edoc) else None
 
 
 def escalation_queue(svc: Services) -> list[tuple[Escalation, str]]:
@@ -167,3 +170,26 @@ def expert_accounts(svc: Services) -> list[User]:
     """The expert accounts an operator may invite (names only, no secrets)."""
     with svc.store.unit_of_work() as uow:
         return [u for u in uow.accounts.all() if u.role is Role.EXPERT]
+
+
+class AgencyNames:
+    """Agency names for pages, by OrganId: read again when an unknown id is asked for, at most
+    every ``refresh_seconds`` (so an id that is no agency's costs no query per row), or at once
+    after :meth:`forget` (an agency added or renamed here)."""
+
+    def __init__(self, svc: Services, *, refresh_seconds: float = 30.0) -> None:
+        self.svc = svc
+        self.refresh_seconds = refresh_seconds
+        self.names: dict[str, str] = {}
+        self.read_at = float("-inf")
+
+    def get(self, organ_id: str) -> str:
+        now = time.monotonic()
+        if organ_id not in self.names and now - self.read_at >= self.refresh_seconds:
+            with self.svc.store.unit_of_work() as uow:
+                self.names = {a.organ_id: a.name for a in uow.agencies.all()}
+            self.read_at = now
+        return self.names.get(organ_id, organ_id)
+
+    def forget(self) -> None:
+        self.read_at = float("-inf")

@@ -328,8 +328,3 @@ def first_quarter(svc: Services) -> Quarter | None:
     with svc.store.unit_of_work() as uow:
         first = uow.reports.first_received()
     return None if first is None else Quarter.containing(first, svc.zone)
-
-
-def agency_names(svc: Services) -> dict[str, str]:
-    with svc.store.unit_of_work() as uow:
-        return uow.reports.agency_names()

@@ -171,18 +171,21 @@ class CaseRecord:
 
 
 class CaseRepository(_Repository):
+    def overdue_by_agency(self) -> dict[str, int]:
+        """Per agency: cases overdue, as the scheduler recorded it."""
+        c = t.cases.c
+        rows = self.c.execute(
+            select(c.organ_id, func.count())
+            .where(c.case_id.in_(_overdue_cases()))
+            .group_by(c.organ_id)
+        )
+        return {organ: int(n) for organ, n in rows}
+
     def deadline_summary(self, *, now: datetime, soon: datetime) -> dict[str, tuple[int, int]]:
         """Per agency: cases overdue (as the scheduler recorded), and due before ``soon``."""
         c = t.cases.c
         awaiting = [s.value for s in AWAITING_AGENCY]
-        overdue: dict[str, int] = {
-            organ: int(n)
-            for organ, n in self.c.execute(
-                select(c.organ_id, func.count())
-                .where(c.case_id.in_(_overdue_cases()))
-                .group_by(c.organ_id)
-            )
-        }
+        overdue = self.overdue_by_agency()
         due_soon: dict[str, int] = {
             organ: int(n)
             for organ, n in self.c.execute(
